@@ -1,0 +1,532 @@
+"""The Python API: validation, allocation and documentation around the ufuncs.
+
+Every elementwise function here is made from a row of the activation table
+(``cact/_table.py``) by ``_make_unary`` and ``_make_backward``;
+the compiled ufuncs they call are in ``cact.ufuncs``.  Validation happens
+before any ufunc runs, so an error never leaves a buffer half written.
+
+Conventions (NumPy's, as ``np.tanh``):
+
+* float32 in -> float32 out, float64 in -> float64 out.  Bool and integer
+  inputs are converted as NumPy's type resolution converts them for a ufunc
+  with float32 and float64 loops: 8- and 16-bit integers and bools to float32,
+  wider integers and Python ints to float64 (``np.tanh`` gives float16 where
+  cact gives float32, as cact has no float16 loop).  float16 is computed and
+  returned as float32.  Other dtypes (complex, long double, object, strings,
+  datetimes, structured) raise ``TypeError`` naming the dtype.
+* ``out=None`` allocates; ``out=x`` works in place and returns ``x``.
+  ``out`` must be a writable ``numpy.ndarray`` of exactly the result's shape and
+  dtype (``TypeError`` for a wrong type or dtype, ``ValueError`` for a wrong
+  shape, a read-only array or one whose elements overlap each other).
+* Any shape and strides; partial overlap between ``out`` and an input gives the
+  same result as without overlap (NumPy copies the input first).
+* Objects that implement ``__array_ufunc__`` (Dask, xarray, ...) are passed to
+  the ufunc untouched, so they dispatch as they do for ``np.tanh``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+import operator
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+from . import _core
+from ._table import ACTIVATIONS, MAXOUT, ufunc_name
+
+__all__ = [a.name + sfx for a in ACTIVATIONS for sfx in ("", "_grad", "_backward")] + [
+    "maxout",
+    "maxout_backward",
+]
+
+ufuncs = _core.ufuncs
+
+_FLT_MAX = float(np.finfo(np.float32).max)
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_NATIVE = {_F32, _F64}
+
+
+# --------------------------------------------------------------- validation
+def _unsupported_dtype(fname: str, argname: str, dt: np.dtype) -> TypeError:
+    if dt.kind == "c":
+        why = "complex numbers are not supported (activations are real functions)"
+    elif dt.kind == "f":
+        why = (
+            f"{dt.name} (long double) is not supported; convert with "
+            f"{argname}.astype(np.float64) (precision beyond float64 would be lost)"
+        )
+    else:
+        why = "cact computes in float32 or float64 (bool and integer inputs are converted)"
+    return TypeError(f"cact.{fname}: {argname} has unsupported dtype {dt!s} ({dt.kind!r}); {why}")
+
+
+def _operand(fname: str, argname: str, obj):
+    """Return ``(operand, dtype)``; dtype is None for foreign array types.
+
+    ndarrays (subclasses included) and NumPy scalars are passed on as they are,
+    Python numbers too; other array-likes (lists, memoryviews, ...) are
+    converted with ``np.asarray``.  Objects with their own ``__array_ufunc__``
+    are left for the ufunc to dispatch.
+    """
+    if isinstance(obj, (np.ndarray, np.generic)):
+        dt = obj.dtype
+    elif isinstance(obj, (float, int)):  # bool is an int
+        return obj, (_F64 if isinstance(obj, float) else np.dtype(np.int64))
+    elif getattr(type(obj), "__array_ufunc__", None) is not None:
+        return obj, None
+    else:
+        if isinstance(obj, complex):
+            dt = np.dtype(complex)
+        else:
+            obj = np.asarray(obj)
+            dt = obj.dtype
+    if dt.kind in "biu" or (dt.kind == "f" and dt.itemsize <= 8):
+        return obj, dt
+    raise _unsupported_dtype(fname, argname, dt)
+
+
+_RESOLVED: dict = {}
+
+
+def _result_dtype(uf: np.ufunc, dtypes: tuple) -> np.dtype:
+    """The output dtype the ufunc picks for these input dtypes (cached)."""
+    key = (uf.__name__,) + dtypes
+    try:
+        return _RESOLVED[key]
+    except KeyError:
+        pass
+    if all(d in _NATIVE for d in dtypes if d is not float) and len(set(dtypes) - {float}) == 1:
+        res = next(d for d in dtypes if d is not float)
+    else:
+        res = uf.resolve_dtypes(dtypes + (None,))[-1]
+    _RESOLVED[key] = res
+    return res
+
+
+def _check_out(fname: str, out, shape: tuple, dtype: np.dtype | None):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(
+            f"cact.{fname}: out must be a numpy.ndarray, got {type(out).__name__}; "
+            "pass a writable array of the result's shape and dtype, or out=None"
+        )
+    if dtype is not None and out.dtype != dtype:
+        raise TypeError(
+            f"cact.{fname}: out has dtype {out.dtype} but the result is {dtype}; "
+            f"pass out of dtype {dtype} (e.g. the input itself for in-place) or out=None"
+        )
+    if shape is not None and out.shape != shape:
+        raise ValueError(
+            f"cact.{fname}: out has shape {out.shape} but the result has shape {shape}"
+        )
+    if not out.flags.writeable:
+        raise ValueError(f"cact.{fname}: out is read-only; pass a writable array or out=None")
+    if any(st == 0 and n > 1 for st, n in zip(out.strides, out.shape)):
+        raise ValueError(
+            f"cact.{fname}: out has a zero stride (e.g. from np.broadcast_to), so its "
+            "elements overlap; pass an array with one element per result"
+        )
+
+
+def _param(fname: str, name: str, value, dtype: np.dtype | None) -> float:
+    if isinstance(value, (bool, np.bool_)) or not (
+        isinstance(value, numbers.Real)
+        or (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf")
+    ):
+        raise TypeError(
+            f"cact.{fname}: {name} must be a real number, got {type(value).__name__}"
+        )
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"cact.{fname}: {name} must be finite, got {v}")
+    if dtype == _F32 and abs(v) > _FLT_MAX:
+        raise ValueError(
+            f"cact.{fname}: {name}={v} is outside the float32 range of the computation"
+        )
+    return v
+
+
+def _shape(obj) -> tuple:
+    return obj.shape if isinstance(obj, (np.ndarray, np.generic)) else ()
+
+
+def _signature(params: list[tuple[str, object, object]]) -> inspect.Signature:
+    P = inspect.Parameter
+    return inspect.Signature([P(name, kind, default=default) for name, kind, default in params])
+
+
+# -------------------------------------------------------------- docstrings
+def _param_doc(act) -> str:
+    lines = []
+    for p in act.params:
+        lines += [f"{p.name} : float, default {p.default}", f"    {p.doc[0].upper() + p.doc[1:]}."]
+    return "\n".join(lines)
+
+
+def _example(fn, act, call: str) -> str:
+    return f">>> {call}\n{fn(np.array(act.example))!r}"
+
+
+_COMMON_RULES = """\
+float32 inputs give float32 results, float64 give float64 (bool and integer
+inputs are converted as NumPy converts them for a float ufunc).  Any shape and
+strides; the GIL is released and long arrays are split over
+``cact.get_num_threads()`` threads."""
+
+
+def _finish(fn, name: str, doc: str, sig: inspect.Signature):
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = "cact"
+    fn.__doc__ = doc
+    fn.__signature__ = sig
+    return fn
+
+
+# ----------------------------------------------------------- elementwise
+def _make_unary(act, variant: str):
+    """``f(x, [alpha], *, out=None)`` for variant "f" or "grad" of a table row."""
+    name = ufunc_name(act, variant)
+    uf = ufuncs[name]
+    P = inspect.Parameter
+    plist = [("x", P.POSITIONAL_OR_KEYWORD, P.empty)]
+
+    if act.params:
+        pname, pdefault = act.params[0].name, act.params[0].default
+
+        def fn(x, alpha=pdefault, *, out=None):
+            x, dt = _operand(name, "x", x)
+            rdt = None if dt is None else _result_dtype(uf, (dt, float))
+            a = _param(name, pname, alpha, rdt)
+            if out is not None and dt is not None:
+                _check_out(name, out, _shape(x), rdt)
+            return uf(x, a, out=out)
+
+        plist.append((pname, P.POSITIONAL_OR_KEYWORD, pdefault))
+        call = f"cact.{name}(x, {pname}={pdefault})"
+    else:
+
+        def fn(x, *, out=None):
+            x, dt = _operand(name, "x", x)
+            if out is not None and dt is not None:
+                _check_out(name, out, _shape(x), _result_dtype(uf, (dt,)))
+            return uf(x, out=out)
+
+        call = f"cact.{name}(x)"
+    plist.append(("out", P.KEYWORD_ONLY, None))
+    params = _param_doc(act)
+    if variant == "f":
+        head = f"{act.summary}\n\n    f(x) = {act.f}"
+        returns = "f(x), same shape as ``x``; a NumPy scalar for scalar input."
+        notes = act.notes
+        see_also = f"{act.name}_grad, {act.name}_backward"
+        tail = (
+            ">>> y = np.linspace(-3, 3, 7, dtype=np.float32)\n"
+            f">>> cact.{name}(y, out=y) is y      # in place\nTrue\n"
+        )
+    else:
+        head = f"Derivative of {act.name}, elementwise.\n\n    f'(x) = {act.grad}"
+        returns = "f'(x), same shape as ``x``; a NumPy scalar for scalar input."
+        notes = (
+            "Computed from x with a formula that stays accurate where f saturates.  For\n"
+            f"the gradient of a loss, ``{act.name}_backward`` fuses ``grad_output * f'(x)``\n"
+            "in one pass and can also work from the forward output y."
+        )
+        see_also = f"{act.name}, {act.name}_backward"
+        tail = ""
+    doc = f"""{head}
+
+Parameters
+----------
+x : array_like
+    Input{" of the forward pass" if variant == "grad" else ""}.
+{params + chr(10) if params else ""}out : ndarray, optional
+    Where to write the result: a writable array of the result's shape and
+    dtype.  ``out=x`` computes in place and returns ``x``.
+
+Returns
+-------
+ndarray or scalar
+    {returns}
+
+Notes
+-----
+{notes}
+
+{_COMMON_RULES}
+
+See Also
+--------
+{see_also}
+
+Examples
+--------
+>>> import numpy as np, cact
+>>> x = np.array({list(act.example)})
+{{example}}
+{tail}"""
+    _finish(fn, name, doc, _signature(plist))
+    fn.__doc__ = doc.replace("{example}", _example(fn, act, call))
+    return fn
+
+
+def _make_backward(act):
+    name = act.name + "_backward"
+    uf_x = ufuncs[ufunc_name(act, "backward_x")]
+    uf_y = ufuncs[ufunc_name(act, "backward_y")]
+    nparams = len(act.params)
+    pname = act.params[0].name if nparams else None
+    pdefault = act.params[0].default if nparams else None
+    y_needs_nonneg = act.y_needs_nonneg
+
+    def fn(grad_output, x=None, *, y=None, out=None, **kw):
+        if (x is None) == (y is None):
+            raise TypeError(
+                f"cact.{name}: pass exactly one of x= (the forward input) or y= "
+                "(the forward output)"
+            )
+        if nparams:
+            extra = set(kw) - {pname}
+            alpha = kw.get(pname, pdefault)
+        else:
+            extra = set(kw)
+        if extra:
+            raise TypeError(f"cact.{name}() got an unexpected keyword argument {sorted(extra)[0]!r}")
+        uf = uf_x if y is None else uf_y
+        g, gdt = _operand(name, "grad_output", grad_output)
+        v, vdt = _operand(name, "x" if y is None else "y", x if y is None else y)
+        known = gdt is not None and vdt is not None
+        args = (g, v)
+        if nparams:
+            rdt = _result_dtype(uf, (gdt, vdt, float)) if known else None
+            a = _param(name, pname, alpha, rdt)
+            if y is not None and y_needs_nonneg and a < 0:
+                raise ValueError(
+                    f"cact.{name}: the derivative from y needs {pname} >= 0 (got {a}); "
+                    "with a negative alpha the sign of y does not give the sign of x: "
+                    "pass x= instead"
+                )
+            args += (a,)
+        if out is not None and known:
+            try:
+                shape = np.broadcast_shapes(_shape(g), _shape(v))
+            except ValueError:
+                raise ValueError(
+                    f"cact.{name}: grad_output shape {_shape(g)} and "
+                    f"{'x' if y is None else 'y'} shape {_shape(v)} do not broadcast"
+                ) from None
+            dts = (gdt, vdt, float) if nparams else (gdt, vdt)
+            _check_out(name, out, shape, _result_dtype(uf, dts))
+        return uf(*args, out=out)
+
+    P = inspect.Parameter
+    plist = [("grad_output", P.POSITIONAL_OR_KEYWORD, P.empty),
+             ("x", P.POSITIONAL_OR_KEYWORD, None),
+             ("y", P.KEYWORD_ONLY, None)]
+    if nparams:
+        plist.append((pname, P.KEYWORD_ONLY, pdefault))
+    plist.append(("out", P.KEYWORD_ONLY, None))
+    params = _param_doc(act)
+    ycond = f" (requires {pname} >= 0, else ValueError)" if y_needs_nonneg else ""
+    doc = f"""Backward pass of {act.name}: ``grad_output * f'(x)`` in one pass.
+
+    from x:  grad_output * ({act.grad})
+    from y:  grad_output * ({act.grad_y}){ycond}
+
+Parameters
+----------
+grad_output : array_like
+    Gradient of the loss with respect to the output of {act.name}.
+x : array_like, optional
+    Input of the forward pass.  Pass exactly one of ``x`` and ``y``.
+y : array_like, optional
+    Output of the forward pass, ``y = {act.name}(x)``, for when x was
+    overwritten by an in-place forward pass.
+{params + chr(10) if params else ""}out : ndarray, optional
+    Where to write the result; ``out=grad_output`` works in place.
+
+Returns
+-------
+ndarray or scalar
+    The gradient with respect to x, shaped like the broadcast of
+    ``grad_output`` and ``x`` (or ``y``).
+
+Notes
+-----
+From x the derivative is as accurate as ``{act.name}_grad``, saturated tails
+included.  From y it is as exact as y allows: y already carries the rounding
+of the forward pass, and where f saturates (y close to its limits) that
+rounding dominates the derivative's small value.
+
+{_COMMON_RULES}
+
+Examples
+--------
+>>> import numpy as np, cact
+>>> x = np.array({list(act.example)})
+>>> g = np.ones_like(x)
+>>> np.allclose(cact.{name}(g, x), cact.{name}(g, y=cact.{act.name}(x)))
+True
+"""
+    return _finish(fn, name, doc, _signature(plist))
+
+
+_FUNCS = {}
+for _act in ACTIVATIONS:
+    _FUNCS[_act.name] = _make_unary(_act, "f")
+    _FUNCS[_act.name + "_grad"] = _make_unary(_act, "grad")
+    _FUNCS[_act.name + "_backward"] = _make_backward(_act)
+globals().update(_FUNCS)
+
+
+# ------------------------------------------------------------------ maxout
+def _maxout_args(fname: str, z, pieces, axis):
+    z, dt = _operand(fname, "z", z)
+    if dt is None:  # foreign array type: compute on its NumPy view
+        z = np.asarray(z)
+        z, dt = _operand(fname, "z", z)
+    z = np.asarray(z) if not isinstance(z, np.ndarray) else z
+    if isinstance(pieces, (bool, np.bool_)):
+        raise TypeError(f"cact.{fname}: pieces must be an integer, got bool")
+    try:
+        pieces = operator.index(pieces)
+    except TypeError:
+        raise TypeError(
+            f"cact.{fname}: pieces must be an integer, got {type(pieces).__name__}"
+        ) from None
+    if pieces < 1:
+        raise ValueError(f"cact.{fname}: pieces must be >= 1, got {pieces}")
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"cact.{fname}: axis must be an integer, got {type(axis).__name__}") from None
+    ax = normalize_axis_index(axis, z.ndim)  # AxisError (a ValueError) if out of range
+    n = z.shape[ax]
+    if n % pieces:
+        raise ValueError(
+            f"cact.{fname}: z.shape[{axis}] = {n} is not a multiple of pieces = {pieces}"
+        )
+    return z, dt, pieces, ax, n // pieces
+
+
+def _groups(a: np.ndarray, ax: int, m: int, pieces: int) -> np.ndarray:
+    """View of ``a`` with axis ``ax`` moved last and split into (m, pieces).
+
+    Splitting one axis is always possible without a copy, whatever the strides.
+    """
+    t = np.moveaxis(a, ax, -1)
+    return t.reshape(t.shape[:-1] + (m, pieces))
+
+
+def maxout(z, pieces, axis=-1, *, out=None):
+    fname = "maxout"
+    z, dt, pieces, ax, m = _maxout_args(fname, z, pieces, axis)
+    uf = ufuncs["_maxout_reduce"]
+    rdt = _result_dtype(uf, (dt,))
+    shape = z.shape[:ax] + (m,) + z.shape[ax + 1:]
+    if out is None:
+        out = np.empty(shape, dtype=rdt)
+    else:
+        _check_out(fname, out, shape, rdt)
+    uf(_groups(z, ax, m, pieces), out=np.moveaxis(out, ax, -1))
+    return out
+
+
+def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
+    fname = "maxout_backward"
+    z, zdt, pieces, ax, m = _maxout_args(fname, z, pieces, axis)
+    g, gdt = _operand(fname, "grad_output", grad_output)
+    g = np.asarray(g)
+    gdt = g.dtype
+    shape = z.shape[:ax] + (m,) + z.shape[ax + 1:]
+    if g.shape != shape:
+        raise ValueError(
+            f"cact.{fname}: grad_output has shape {g.shape} but maxout(z, {pieces}, "
+            f"axis={axis}) has shape {shape}"
+        )
+    uf = ufuncs["_maxout_scatter"]
+    rdt = _result_dtype(uf, (gdt, zdt))
+    if out is None:
+        out = np.empty(z.shape, dtype=rdt)
+    else:
+        _check_out(fname, out, z.shape, rdt)
+    out_groups = _groups(out, ax, m, pieces)
+    uf(np.moveaxis(g, ax, -1), _groups(z, ax, m, pieces), out=out_groups)
+    return out
+
+
+maxout.__doc__ = f"""Maxout: the maximum over consecutive groups of ``pieces`` entries.
+
+    {MAXOUT["f"]}
+
+Maxout takes the max of k = ``pieces`` linear pieces computed by the previous
+layer; it generalises ReLU (``maxout(stack([x, 0]))``) and Leaky ReLU at k
+times the compute.
+
+Parameters
+----------
+z : array_like
+    Pre-activations; ``z.shape[axis]`` must be a multiple of ``pieces``.
+pieces : int
+    Group size k >= 1.
+axis : int, default -1
+    The axis holding the groups.
+out : ndarray, optional
+    Where to write the result, of shape ``z.shape`` with ``z.shape[axis] //
+    pieces`` at ``axis`` and the result's dtype.
+
+Returns
+-------
+ndarray
+    The group maxima.  A NaN in a group gives NaN (as ``np.max``).
+
+Raises
+------
+ValueError
+    ``pieces < 1`` or a length that is not a multiple of ``pieces``;
+    ``numpy.exceptions.AxisError`` (a ValueError) for a bad axis.
+TypeError
+    Non-integer ``pieces`` or ``axis``, unsupported dtypes.
+
+Examples
+--------
+>>> import numpy as np, cact
+>>> z = np.array([[1.0, 3.0, -2.0, -5.0], [0.5, 0.5, 4.0, 2.0]])
+>>> cact.maxout(z, 2)
+array([[ 3. , -2. ],
+       [ 0.5,  4. ]])
+"""
+
+maxout_backward.__doc__ = f"""Backward pass of :func:`maxout`.
+
+    {MAXOUT["backward"]}
+
+The arg-max of each group is recomputed from ``z`` (the first maximum on ties
+and the first NaN, exactly as ``np.argmax``), so no indices need to be saved
+by the forward pass.
+
+Parameters
+----------
+grad_output : array_like
+    Gradient with respect to ``maxout(z, pieces, axis)``, of that shape.
+z : array_like
+    Input of the forward pass.
+pieces, axis : int
+    As given to :func:`maxout`.
+out : ndarray, optional
+    Where to write the result, shaped like ``z``.
+
+Returns
+-------
+ndarray
+    Shaped like ``z``: each gradient at its group's arg-max, zeros elsewhere.
+
+Examples
+--------
+>>> import numpy as np, cact
+>>> z = np.array([1.0, 3.0, 3.0, -5.0])
+>>> cact.maxout_backward(np.array([10.0, 20.0]), z, 2)
+array([ 0., 10., 20.,  0.])
+"""

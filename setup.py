@@ -1,0 +1,164 @@
+"""Build script for cact's compiled extension, ``cact._core``.
+
+Steps (all in ``build_ext``):
+
+1. Render ``src/cact_kernels.c`` from ``src/cact_kernels.c.tp`` and the
+   activation table ``cact/_table.py`` (see ``src/render.py``).
+2. Detect OpenMP by compiling, linking and running a small test program with
+   the compiler's OpenMP flag.  Environment switches:
+     CACT_DISABLE_OPENMP=1   build without OpenMP (serial, e.g. for tests);
+     CACT_FAIL_NO_OPENMP=1   make a missing OpenMP a build error (wheels, CI).
+3. Cythonize ``src/_core.pyx`` and compile everything with portable flags:
+   no ``-march=native`` and no ``-ffast-math``, so a wheel runs on any CPU of
+   its platform.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+OPENMP_TEST = r"""
+#include <omp.h>
+#include <stdio.h>
+int main(void) {
+    int n = 0;
+    #pragma omp parallel reduction(+:n)
+    n += 1;
+    printf("%d %d\n", n, omp_get_max_threads());
+    return n >= 1 ? 0 : 1;
+}
+"""
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _openmp_flags(compiler) -> tuple[list[str], list[str]]:
+    """(compile flags, link flags) for the compiler's OpenMP."""
+    if compiler.compiler_type == "msvc":
+        return ["/openmp"], []
+    if sys.platform == "darwin":
+        # Apple clang: the runtime (libomp) must be provided; see pyproject's
+        # cibuildwheel section.
+        return ["-Xpreprocessor", "-fopenmp"], ["-lomp"]
+    return ["-fopenmp"], ["-fopenmp"]
+
+
+def _detect_openmp(compiler) -> tuple[list[str], list[str]] | None:
+    cflags, ldflags = _openmp_flags(compiler)
+    tmp = tempfile.mkdtemp(prefix="cact-openmp-")
+    try:
+        src = os.path.join(tmp, "test_openmp.c")
+        with open(src, "w") as f:
+            f.write(OPENMP_TEST)
+        objs = compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
+        exe = os.path.join(tmp, "test_openmp")
+        compiler.link_executable(objs, exe, extra_postargs=ldflags)
+        if compiler.compiler_type == "msvc":
+            exe += ".exe"
+        out = subprocess.run([exe], capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr)
+        print(f"cact: OpenMP found ({' '.join(cflags)}): test program says {out.stdout.strip()}")
+        return cflags, ldflags
+    except Exception as exc:  # any compile, link or run failure means "no OpenMP"
+        print(f"cact: OpenMP not usable with {' '.join(cflags)}: {exc}")
+        return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _base_flags(compiler) -> list[str]:
+    if compiler.compiler_type == "msvc":
+        return ["/O2"]
+    # -O3: the element functions are inlined and the contiguous loops
+    #      vectorised where the code allows.
+    # -fno-trapping-math: lets the compiler evaluate both sides of a select
+    #      (x > 0 ? x : alpha * x); it changes no result, only which FP flags
+    #      may be raised, and cact clears those after every loop anyway.
+    return ["-O3", "-fno-trapping-math"]
+
+
+class BuildExt(build_ext):
+    def build_extensions(self):
+        sys.path.insert(0, os.path.join(HERE, "src"))
+        try:
+            render = runpy.run_path(os.path.join(HERE, "src", "render.py"))
+            render["render"]()
+        finally:
+            sys.path.pop(0)
+
+        openmp = None
+        if _env_flag("CACT_DISABLE_OPENMP"):
+            print("cact: OpenMP disabled by CACT_DISABLE_OPENMP")
+        else:
+            openmp = _detect_openmp(self.compiler)
+            if openmp is None and _env_flag("CACT_FAIL_NO_OPENMP"):
+                raise RuntimeError(
+                    "cact: CACT_FAIL_NO_OPENMP is set but the compiler has no usable OpenMP; "
+                    "install an OpenMP runtime (libgomp / libomp) or unset the variable"
+                )
+        cflags = _base_flags(self.compiler)
+        ldflags: list[str] = []
+        if openmp is not None:
+            cflags += openmp[0]
+            ldflags += openmp[1]
+        flags_text = " ".join(cflags)
+        for ext in self.extensions:
+            ext.extra_compile_args = list(ext.extra_compile_args or []) + cflags
+            ext.extra_link_args = list(ext.extra_link_args or []) + ldflags
+            ext.define_macros = list(ext.define_macros or []) + [
+                ("CACT_BUILD_FLAGS", '"' + flags_text.replace('"', "") + '"'),
+            ]
+        super().build_extensions()
+
+
+def extensions():
+    import numpy
+    from Cython.Build import cythonize
+
+    ext = Extension(
+        "cact._core",
+        sources=["src/_core.pyx", "src/cact_kernels.c", "src/cact_parallel.c"],
+        include_dirs=[numpy.get_include(), "src"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
+        depends=[
+            "src/cact_common.h",
+            "src/cact_exp.h",
+            "src/cact_exp_family.h",
+            "src/cact_linear.h",
+            "src/cact_maxout.h",
+            "src/cact_kernels.h",
+            "src/cact_kernels.c.tp",
+            "cact/_table.py",
+        ],
+    )
+    # The generated kernel file must exist before setuptools checks sources.
+    sys.path.insert(0, os.path.join(HERE, "src"))
+    try:
+        runpy.run_path(os.path.join(HERE, "src", "render.py"))["render"]()
+    finally:
+        sys.path.pop(0)
+    return cythonize(
+        [ext],
+        compiler_directives={
+            "language_level": 3,
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+        },
+    )
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": BuildExt})

@@ -1,0 +1,63 @@
+/*
+ * cact_common.h -- shared definitions for cact's C layer.
+ *
+ * The C layer of cact has three levels (see README "Architecture"):
+ *
+ *   element functions   static inline, scalar-looking, one element in and out
+ *                       (cact_exp_family.h, cact_linear.h, cact_maxout.h);
+ *   loop kernels        generated from src/cact_kernels.c.tp: a contiguous and a
+ *                       strided loop over one chunk, both calling the same element
+ *                       function, so results never depend on layout, offset or
+ *                       the number of threads;
+ *   the driver          cact_run() below: splits a long loop into per-thread
+ *                       chunks with OpenMP, or runs it serially.
+ *
+ * Nothing here includes Python or NumPy headers: the kernels are plain C over
+ * byte pointers and byte strides (ptrdiff_t has the size of npy_intp).
+ */
+#ifndef CACT_COMMON_H
+#define CACT_COMMON_H
+
+#include <stddef.h>
+#include <math.h>
+#include <fenv.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if defined(_MSC_VER)
+#define CACT_INLINE static __forceinline
+#else
+#define CACT_INLINE static inline __attribute__((always_inline))
+#endif
+
+/* Tell the compiler that a contiguous loop carries no dependence.  This is
+ * safe for every kernel: element i reads inputs i and writes output i only,
+ * and the only overlap a kernel ever sees is exact aliasing (out=x): NumPy's
+ * ufunc machinery copies partially overlapping operands before calling us. */
+#if defined(__clang__)
+#define CACT_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define CACT_IVDEP _Pragma("GCC ivdep")
+#else
+#define CACT_IVDEP
+#endif
+
+/* A chunk of a loop: n outer iterations starting at args[k], with the
+ * ufunc's dims and steps (dims[0] is ignored, the chunk length is n). */
+typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
+                              const ptrdiff_t *steps);
+
+/* Largest number of operands of any loop (inputs + outputs). */
+#define CACT_MAX_ARGS 8
+
+/* Threads (cact_kernels.c.tp). */
+int cact_get_num_threads(void);
+int cact_set_num_threads(int n);
+int cact_openmp_enabled(void);
+
+void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
+              const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t min_parallel);
+
+#endif /* CACT_COMMON_H */

@@ -1,0 +1,33 @@
+/*
+ * cact_kernels.h -- what the generated kernel file exports to the Cython
+ * module: one spec per ufunc (elementwise activations and maxout's two
+ * generalised ufuncs), each with a float32 and a float64 inner loop.
+ */
+#ifndef CACT_KERNELS_H
+#define CACT_KERNELS_H
+
+#include <stddef.h>
+
+/* NumPy's PyUFuncGenericFunction with ptrdiff_t for npy_intp (same size). */
+typedef void (*cact_loop_fn)(char **args, const ptrdiff_t *dims, const ptrdiff_t *steps,
+                             void *data);
+
+typedef struct {
+    const char *name;      /* ufunc __name__ */
+    int nin;               /* inputs, parameters included */
+    int nout;
+    const char *signature; /* gufunc core signature, or NULL if elementwise */
+    cact_loop_fn loops[2]; /* float32, float64 */
+    const char *doc;
+} cact_ufunc_spec;
+
+extern const cact_ufunc_spec cact_ufunc_specs[];
+extern const int cact_n_ufunc_specs;
+
+int cact_get_num_threads(void);
+int cact_set_num_threads(int n);
+int cact_openmp_enabled(void);
+const char *cact_compiler(void);
+const char *cact_build_flags(void);
+
+#endif /* CACT_KERNELS_H */

@@ -1,0 +1,134 @@
+/*
+ * cact_parallel.c -- the loop driver and the thread-count state.
+ *
+ * cact_run() is called once per ufunc inner-loop call.  A loop long enough to
+ * pay for a fork/join (work >= min_parallel, thresholds measured per cost
+ * class and dtype, see cact/_table.py MIN_PARALLEL) is cut into one
+ * contiguous chunk per thread, each chunk a multiple of 64 items so that
+ * threads never write to the same cache line of a contiguous output; shorter
+ * loops run on the calling thread.  Every chunk runs the same kernel, and the
+ * kernels compute each element independently, so the result is bitwise the
+ * same for any number of threads.
+ *
+ * Thread count: an explicit cact_set_num_threads(n) wins; otherwise the
+ * OpenMP runtime's omp_get_max_threads() of the calling thread is used, which
+ * honours OMP_NUM_THREADS and threadpoolctl's limits.  Without OpenMP
+ * everything is serial and the count is 1.
+ *
+ * Floating-point flags: NumPy clears the calling thread's FP status before a
+ * ufunc loop and warns about whatever is set afterwards.  cact's kernels raise
+ * flags in unused branches and for legitimate subnormal results (underflow),
+ * none of which is an error of the caller, so the driver clears them.  Flags
+ * of worker threads are thread-local and never reach NumPy.
+ */
+#include "cact_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static volatile int cact_requested_threads = 0; /* 0: follow the OpenMP runtime */
+
+int cact_openmp_enabled(void)
+{
+#ifdef _OPENMP
+    return _OPENMP; /* the yyyymm version of the specification */
+#else
+    return 0;
+#endif
+}
+
+int cact_get_num_threads(void)
+{
+    const int requested = cact_requested_threads;
+    if (requested > 0) {
+        return requested;
+    }
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+/* n >= 1 sets the count, n == 0 returns to the OpenMP default; returns the
+ * count in effect before the call.  (Argument checking is in the Python layer.) */
+int cact_set_num_threads(int n)
+{
+    const int previous = cact_get_num_threads();
+    cact_requested_threads = n > 0 ? n : 0;
+    return previous;
+}
+
+static void cact_clear_fpe(void)
+{
+    if (fetestexcept(FE_ALL_EXCEPT)) {
+        feclearexcept(FE_ALL_EXCEPT);
+    }
+}
+
+void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
+              const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t min_parallel)
+{
+    const ptrdiff_t n = dims[0];
+#ifdef _OPENMP
+    int nthreads = n >= 128 ? cact_get_num_threads() : 1;
+    if (nthreads > 1 && n * work_per_item >= min_parallel) {
+        /* never more threads than 64-item chunks */
+        const ptrdiff_t max_useful = (n + 63) / 64;
+        if (max_useful < nthreads) {
+            nthreads = (int)max_useful;
+        }
+#pragma omp parallel num_threads(nthreads)
+        {
+            /* The runtime may grant fewer threads than asked (nested regions,
+             * OMP_DYNAMIC, thread limits): split by the actual team size.
+             * chunk = ceil(n / team) rounded up to a multiple of 64 items. */
+            const ptrdiff_t team = omp_get_num_threads();
+            const ptrdiff_t chunk = ((n + team - 1) / team + 63) & ~(ptrdiff_t)63;
+            const ptrdiff_t lo = (ptrdiff_t)omp_get_thread_num() * chunk;
+            const ptrdiff_t hi = lo + chunk < n ? lo + chunk : n;
+            if (lo < hi) {
+                char *local[CACT_MAX_ARGS];
+                for (int k = 0; k < nargs; k++) {
+                    local[k] = args[k] + lo * steps[k];
+                }
+                fn(local, hi - lo, dims, steps);
+            }
+        }
+        cact_clear_fpe();
+        return;
+    }
+#else
+    (void)nargs;
+    (void)work_per_item;
+    (void)min_parallel;
+#endif
+    fn(args, n, dims, steps);
+    cact_clear_fpe();
+}
+
+/* Build information for cact.show_config(). */
+const char *cact_compiler(void)
+{
+#if defined(__clang__)
+    return "clang " __clang_version__;
+#elif defined(__GNUC__)
+    return "gcc " __VERSION__;
+#elif defined(_MSC_VER)
+#define CACT_STR2(x) #x
+#define CACT_STR(x) CACT_STR2(x)
+    return "MSVC " CACT_STR(_MSC_FULL_VER);
+#else
+    return "unknown";
+#endif
+}
+
+/* The compile flags setup.py used (OpenMP and optimisation). */
+const char *cact_build_flags(void)
+{
+#ifdef CACT_BUILD_FLAGS
+    return CACT_BUILD_FLAGS;
+#else
+    return "";
+#endif
+}

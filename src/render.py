@@ -1,0 +1,115 @@
+"""Render src/cact_kernels.c.tp from the activation table (cact/_table.py).
+
+Used by setup.py at build time; also runnable by hand:
+    python src/render.py            # writes src/cact_kernels.c
+Only the standard library and Cython's bundled Tempita are needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+DTYPES = (("f32", "float"), ("f64", "double"))
+
+# Data operands of each variant, before the parameters.
+VARIANT_INPUTS = {
+    "f": ("x",),
+    "grad": ("x",),
+    "backward_x": ("g", "x"),
+    "backward_y": ("g", "y"),
+}
+
+
+def load_table(path: str | None = None) -> dict:
+    return runpy.run_path(path or os.path.join(ROOT, "cact", "_table.py"))
+
+
+def _c_string(text: str) -> str:
+    # json.dumps gives a valid C string literal for ASCII text.
+    text.encode("ascii")
+    return json.dumps(text)
+
+
+def kernel_context(table: dict) -> dict:
+    kernels = []
+    for act in table["ACTIVATIONS"]:
+        nparams = len(act.params)
+        for variant, _suffix in table["VARIANTS"]:
+            data = VARIANT_INPUTS[variant]
+            ndata = len(data)
+            nin = ndata + nparams
+            ufunc = table["ufunc_name"](act, variant)
+            formula = {
+                "f": f"y = {act.f}",
+                "grad": f"y = {act.grad}",
+                "backward_x": f"out = g * ({act.grad})",
+                "backward_y": f"out = g * ({act.grad_y})",
+            }[variant]
+            args = ", ".join([f"{name}" for name in data] + [p.name for p in act.params])
+            doc = (
+                f"{ufunc}({args}) ufunc: {formula.splitlines()[0]}. "
+                f"float32 and float64 loops. See cact.{act.name}"
+                + ("" if variant == "f" else "_grad" if variant == "grad" else "_backward")
+                + " for the full documentation."
+            )
+
+            def contiguous(T, ndata=ndata, nparams=nparams, nin=nin):
+                conds = [f"steps[{i}] == (ptrdiff_t)sizeof({T})" for i in range(ndata)]
+                conds += [f"steps[{ndata + j}] == 0" for j in range(nparams)]
+                conds.append(f"steps[{nin}] == (ptrdiff_t)sizeof({T})")
+                return " && ".join(conds)
+
+            def strided(T, ndata=ndata, nparams=nparams):
+                parts = [f"*(const {T} *)(args[{i}] + i * steps[{i}])" for i in range(ndata)]
+                parts += [
+                    f"*(const {T} *)(args[{ndata + j}] + i * steps[{ndata + j}])"
+                    for j in range(nparams)
+                ]
+                return ", ".join(parts)
+
+            kernels.append(
+                {
+                    "ufunc": ufunc,
+                    "element": f"cact_{act.name}_{variant}",
+                    "formula": formula.replace("*/", "* /").splitlines()[0],
+                    "cost": act.cost,
+                    "ndata": ndata,
+                    "nparams": nparams,
+                    "nin": nin,
+                    "contiguous": contiguous,
+                    "contig_args": ", ".join(
+                        [f"in{i}[i]" for i in range(ndata)] + [f"p{j}" for j in range(nparams)]
+                    ),
+                    "strided_args": strided,
+                    "doc_c": _c_string(doc),
+                }
+            )
+    return {"kernels": kernels, "dtypes": DTYPES, "min_parallel": table["MIN_PARALLEL"]}
+
+
+def render(out_path: str | None = None, table_path: str | None = None) -> str:
+    """Render the kernel file; rewrite it only if its text changed."""
+    from Cython import Tempita
+
+    template_path = os.path.join(HERE, "cact_kernels.c.tp")
+    out_path = out_path or os.path.join(HERE, "cact_kernels.c")
+    with open(template_path, encoding="utf-8") as f:
+        template = Tempita.Template(f.read(), name=template_path)
+    text = template.substitute(**kernel_context(load_table(table_path)))
+    old = None
+    if os.path.exists(out_path):
+        with open(out_path, encoding="utf-8") as f:
+            old = f.read()
+    if text != old:
+        with open(out_path, "w", encoding="utf-8") as f:
+            f.write(text)
+    return out_path
+
+
+if __name__ == "__main__":
+    print(render())
