@@ -33,6 +33,7 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_openmp_enabled()
     const char *cact_compiler()
     const char *cact_build_flags()
+    void cact_set_min_parallel_override(ptrdiff_t n)
 
 
 cdef object _make_ufunc(const cact_ufunc_spec *spec):
@@ -100,3 +101,9 @@ def compiler():
 def build_flags():
     """The compile flags the kernels were built with."""
     return cact_build_flags().decode("utf-8", "replace")
+
+
+def _set_min_parallel_override(Py_ssize_t n):
+    """Replace every OpenMP threshold by n elements (0 restores the compiled
+    thresholds).  For bench/thresholds.py only."""
+    cact_set_min_parallel_override(n)

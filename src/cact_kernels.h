@@ -29,5 +29,6 @@ int cact_set_num_threads(int n);
 int cact_openmp_enabled(void);
 const char *cact_compiler(void);
 const char *cact_build_flags(void);
+void cact_set_min_parallel_override(ptrdiff_t n);
 
 #endif /* CACT_KERNELS_H */

@@ -28,6 +28,15 @@
 
 static volatile int cact_requested_threads = 0; /* 0: follow the OpenMP runtime */
 
+/* For measuring the thresholds (bench/thresholds.py): when > 0, replaces
+ * every compiled min_parallel.  Not part of the public API. */
+static volatile ptrdiff_t cact_min_parallel_override = 0;
+
+void cact_set_min_parallel_override(ptrdiff_t n)
+{
+    cact_min_parallel_override = n > 0 ? n : 0;
+}
+
 int cact_openmp_enabled(void)
 {
 #ifdef _OPENMP
@@ -72,6 +81,10 @@ void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
     const ptrdiff_t n = dims[0];
 #ifdef _OPENMP
     int nthreads = n >= 128 ? cact_get_num_threads() : 1;
+    const ptrdiff_t override = cact_min_parallel_override;
+    if (override > 0) {
+        min_parallel = override;
+    }
     if (nthreads > 1 && n * work_per_item >= min_parallel) {
         /* never more threads than 64-item chunks */
         const ptrdiff_t max_useful = (n + 63) / 64;
