@@ -48,14 +48,11 @@ int cact_openmp_enabled(void)
 
 int cact_get_num_threads(void)
 {
-    const int requested = cact_requested_threads;
-    if (requested > 0) {
-        return requested;
-    }
 #ifdef _OPENMP
-    return omp_get_max_threads();
+    const int requested = cact_requested_threads;
+    return requested > 0 ? requested : omp_get_max_threads();
 #else
-    return 1;
+    return 1; /* serial build: set_num_threads is accepted and has no effect */
 #endif
 }
 
