@@ -29,7 +29,16 @@
             k = take ? j : k;                                                        \
         }                                                                            \
         return k;                                                                    \
-    }
+    }                                                                                \
+    /* One step of the same rule on values, for the unrolled fixed-p loops: */       \
+    /* (m, v) -> the running maximum.  Same selection as the loop above, so */        \
+    /* the specialised and the generic loops return the same element. */              \
+    CACT_INLINE T cact_maxout_step_##sfx(T m, T v)                                   \
+    {                                                                                \
+        return ((m == m) && !(v <= m)) ? v : m;                                      \
+    }                                                                                \
+    /* Is v (position j > 0) the new maximum over m? as an int 0/1 */                 \
+    CACT_INLINE int cact_maxout_takes_##sfx(T m, T v) { return (m == m) && !(v <= m); }
 
 CACT_MAXOUT_FAMILY(float, f32)
 CACT_MAXOUT_FAMILY(double, f64)

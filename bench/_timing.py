@@ -1,0 +1,171 @@
+"""Timing helpers shared by bench/bench.py and bench/thresholds.py.
+
+Method: every timed call is bracketed by two ``time.perf_counter_ns()`` reads,
+and the buffers it writes are refilled from a pristine copy *before* the first
+read (``np.copyto``, not timed), so in-place calls always see the same input.
+A sample is the mean per-call time over an inner loop of ``k`` calls, ``k``
+chosen so that the timed part of a sample lasts at least ``min_sample_ns``;
+the cost of the two clock reads (measured at start-up, ``timer_overhead_ns``)
+is subtracted.  Samples of the implementations being compared are taken
+interleaved (A, B, A, B, ...), so that a change of machine load hits them
+alike.  Results report the best (minimum) and the median sample.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+
+_now = time.perf_counter_ns
+
+__all__ = [
+    "timer_overhead_ns",
+    "Timed",
+    "measure_interleaved",
+    "fmt_time",
+    "machine_info",
+    "cpu_model",
+]
+
+
+def timer_overhead_ns(samples: int = 2000) -> int:
+    """The time two back-to-back ``perf_counter_ns()`` reads add to an interval.
+
+    The median over ``samples`` pairs, so that a preempted pair does not count.
+    """
+    d = []
+    for _ in range(samples):
+        t0 = _now()
+        t1 = _now()
+        d.append(t1 - t0)
+    return int(statistics.median(d))
+
+
+class Timed:
+    """One implementation to time: ``call()`` after ``refill()`` (untimed)."""
+
+    __slots__ = ("label", "call", "refill", "inner", "samples")
+
+    def __init__(self, label: str, call: Callable[[], object], refill: Callable[[], object] | None):
+        self.label = label
+        self.call = call
+        self.refill = refill
+        self.inner = 1
+        self.samples: list[float] = []  # mean ns per call, one per repeat
+
+    def sample(self, k: int, overhead: int) -> float:
+        call, refill = self.call, self.refill
+        total = 0
+        if refill is None:
+            for _ in range(k):
+                t0 = _now()
+                call()
+                total += _now() - t0
+        else:
+            for _ in range(k):
+                refill()
+                t0 = _now()
+                call()
+                total += _now() - t0
+        return max(total - k * overhead, 0) / k
+
+    def calibrate(self, min_sample_ns: float, overhead: int, max_inner: int = 1_000_000) -> None:
+        """Warm up, then pick the inner loop count for ``min_sample_ns``."""
+        self.sample(1, overhead)  # first call: page faults, lazy scratch buffers
+        one = min(self.sample(1, overhead) for _ in range(3))
+        if one >= min_sample_ns:
+            self.inner = 1
+            return
+        k = 1
+        # grow k until one sample is long enough (robust to a bad first guess)
+        while True:
+            k = max(k, min(max_inner, math.ceil(min_sample_ns / max(one, 1.0))))
+            t = self.sample(k, overhead)
+            if t * k >= 0.5 * min_sample_ns or k >= max_inner:
+                break
+            one = t
+            k *= 2
+        self.inner = k
+
+    @property
+    def best(self) -> float:
+        return min(self.samples)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+def measure_interleaved(
+    items: Sequence[Timed], repeat: int, min_sample_ns: float, overhead: int
+) -> None:
+    """Calibrate every item, then take ``repeat`` samples of each, interleaved."""
+    for it in items:
+        it.samples = []
+        it.calibrate(min_sample_ns, overhead)
+    for _ in range(repeat):
+        for it in items:
+            it.samples.append(it.sample(it.inner, overhead))
+
+
+def fmt_time(ns: float | None) -> str:
+    """Format a duration in ns with 3 significant digits and a unit."""
+    if ns is None or (isinstance(ns, float) and math.isnan(ns)):
+        return "n/a"
+    for unit, scale in (("ns", 1.0), ("us", 1e3), ("ms", 1e6), ("s", 1e9)):
+        v = ns / scale
+        if v < 999.5 or unit == "s":
+            if v >= 99.95:
+                return f"{v:.0f} {unit}"
+            if v >= 9.995:
+                return f"{v:.1f} {unit}"
+            return f"{v:.2f} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_info() -> dict:
+    """Date, machine and versions for a benchmark header (cact's config included)."""
+    import cact
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = os.cpu_count()
+    info = {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": platform.platform(),
+        "cpu": cpu_model(),
+        "cores": f"{os.cpu_count()} logical, {usable} usable by this process",
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "cact": cact.__version__,
+    }
+    cfg = cact.show_config(mode="dicts")
+    for k in ("compiler", "compile flags", "openmp", "openmp runtime", "OMP_NUM_THREADS",
+              "instruction set"):
+        if k in cfg:
+            info[k] = cfg[k]
+    for k, v in cfg.items():  # anything added to show_config later
+        if k not in info and k not in ("python", "numpy", "platform", "threads"):
+            info[k] = v
+    info["cact threads"] = cact.get_num_threads()
+    return info
