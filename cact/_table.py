@@ -163,17 +163,18 @@ def ufunc_name(act: Activation, variant: str) -> str:
 # OpenMP thresholds: a loop of at least this many elements (per cost class and
 # dtype) is split over the threads; shorter loops run on the calling thread.
 # Measured on the project machine (2 cores) with ``python bench/thresholds.py``,
-# which times each function at sizes 2**10 .. 2**20 with 1 and 2 threads and
-# reports the smallest size from which 2 threads win in every repetition.  The
-# values are the measured crossover rounded up to a power of two; see that
-# script's docstring for the recorded run.
+# which times each class (sigmoid, relu, maxout with 2 pieces) at sizes 2**9 ..
+# 2**24 with 1 and 2 threads and reports the smallest size from which 2 threads
+# win in every repetition; the values are that crossover times about 2 (a cold
+# thread pool costs more than a warm one), as a power of two.  The recorded run
+# is in that script's docstring.
 MIN_PARALLEL: dict[tuple[str, str], int] = {
-    ("transcendental", "f32"): 4096,
+    ("transcendental", "f32"): 2048,
     ("transcendental", "f64"): 4096,
-    ("cheap", "f32"): 131072,
-    ("cheap", "f64"): 65536,
-    # maxout: per output group of ``pieces`` inputs, counted in input elements
-    ("maxout", "f32"): 131072,
+    ("cheap", "f32"): 4194304,
+    ("cheap", "f64"): 2097152,
+    # maxout: counted in input elements (groups x pieces)
+    ("maxout", "f32"): 65536,
     ("maxout", "f64"): 65536,
 }
 
