@@ -50,16 +50,16 @@ Crossover (2 threads win in all 7 repetitions from there on) and the value
 set in ``cact/_table.py`` (crossover x2 as a margin for a cold thread pool,
 rounded to a power of two):
 
-====================  =================  =========================
-class, dtype          measured from      MIN_PARALLEL
-====================  =================  =========================
-transcendental f32    2**10  (t1/t2 1.20) 2**11 = 2048
-transcendental f64    2**11  (1.17)       2**12 = 4096
-cheap f32 (relu)      2**22  (1.25)       2**22 = 4194304 (*)
-cheap f64 (relu)      2**21  (1.44)       2**21 = 2097152 (*)
-maxout f32, 2 pieces  2**16  (1.15)       2**16 = 65536
-maxout f64, 2 pieces  2**16  (1.37)       2**16 = 65536
-====================  =================  =========================
+====================  ===================  =========================
+class, dtype          measured from        MIN_PARALLEL
+====================  ===================  =========================
+transcendental f32    2**10  (t1/t2 1.20)  2**11 = 2048
+transcendental f64    2**11  (1.17)        2**12 = 4096
+cheap f32 (relu)      2**22  (1.25)        2**22 = 4194304 (*)
+cheap f64 (relu)      2**21  (1.44)        2**21 = 2097152 (*)
+maxout f32, 2 pieces  2**16  (1.15)        2**16 = 65536
+maxout f64, 2 pieces  2**16  (1.37)        2**16 = 65536
+====================  ===================  =========================
 
 (*) At 2**23 and above the 2-thread speed-up is 1.6-1.8x.  Below 2**21 the
 in-place relu stream runs at 5-6 Gelem/s on one core from cache; a second
