@@ -2,15 +2,17 @@
 
 Steps (all in ``build_ext``):
 
-1. Render ``src/cact_kernels.c`` from ``src/cact_kernels.c.tp`` and the
-   activation table ``cact/_table.py`` (see ``src/render.py``).
+1. Render ``src/cact_kernels.inc`` and ``src/cact_ufuncs.c`` from their
+   templates and the activation table ``cact/_table.py`` (``src/render.py``).
 2. Detect OpenMP by compiling, linking and running a small test program with
    the compiler's OpenMP flag.  Environment switches:
      CACT_DISABLE_OPENMP=1   build without OpenMP (serial, e.g. for tests);
      CACT_FAIL_NO_OPENMP=1   make a missing OpenMP a build error (wheels, CI).
 3. Cythonize ``src/_core.pyx`` and compile everything with portable flags:
    no ``-march=native`` and no ``-ffast-math``, so a wheel runs on any CPU of
-   its platform.
+   its platform.  The kernels are compiled once more per instruction-set level
+   (``src/cact_isa_*.c`` set their target with a pragma) and the best level the
+   CPU supports is chosen at import.
 """
 
 from __future__ import annotations
@@ -130,7 +132,17 @@ def extensions():
 
     ext = Extension(
         "cact._core",
-        sources=["src/_core.pyx", "src/cact_kernels.c", "src/cact_parallel.c"],
+        sources=[
+            "src/_core.pyx",
+            "src/cact_ufuncs.c",
+            "src/cact_parallel.c",
+            "src/cact_dispatch.c",
+            # the kernels, once per instruction-set level (target pragmas
+            # inside; the command-line flags stay the platform's baseline)
+            "src/cact_isa_baseline.c",
+            "src/cact_isa_avx2.c",
+            "src/cact_isa_avx512.c",
+        ],
         include_dirs=[numpy.get_include(), "src"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
         depends=[
@@ -140,7 +152,10 @@ def extensions():
             "src/cact_linear.h",
             "src/cact_maxout.h",
             "src/cact_kernels.h",
-            "src/cact_kernels.c.tp",
+            "src/cact_dispatch.h",
+            "src/cact_kernels.inc",
+            "src/cact_kernels.inc.tp",
+            "src/cact_ufuncs.c.tp",
             "cact/_table.py",
         ],
     )

@@ -55,6 +55,18 @@ def set_num_threads(n: int) -> int:
     return _core._set_num_threads(n)
 
 
+def _apply_isa_from_environment() -> None:
+    """``CACT_ISA=<level>`` runs the kernels at a level below the best one (for
+    tests and bug reports).  An unknown level, or one the CPU lacks, fails the
+    import with the reason."""
+    want = os.environ.get("CACT_ISA", "").strip().lower()
+    if want:
+        try:
+            _core._set_isa(want)
+        except (ValueError, RuntimeError) as exc:
+            raise ImportError(f"cact: CACT_ISA={want!r}: {exc}") from None
+
+
 def _openmp_runtime() -> str:
     """The OpenMP runtime library loaded in this process (Linux: from /proc)."""
     try:
@@ -79,10 +91,12 @@ def _config() -> dict:
         "openmp runtime": _openmp_runtime() if omp else "none",
         "threads": get_num_threads(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "(unset)"),
-        "instruction set": (
-            "baseline of the build (scalar element functions, compiler "
-            "auto-vectorised); no run-time dispatch yet"
+        "instruction set": _core.isa(),
+        "levels compiled": ", ".join(
+            f"{name}{'' if ok else ' (not supported by this CPU)'}"
+            for name, ok in _core.isa_levels()
         ),
+        "CACT_ISA": os.environ.get("CACT_ISA", "(unset)"),
     }
 
 
@@ -91,7 +105,8 @@ def show_config(mode: str = "stdout"):
 
     Version, compiler and flags, whether OpenMP is compiled in and which
     runtime is loaded, the thread count, and the instruction-set level the
-    kernels use: what a bug report or a benchmark header needs.
+    kernels use (and the ones compiled in): what a bug report or a benchmark
+    header needs.
     """
     cfg = _config()
     if mode == "dicts":
@@ -102,3 +117,6 @@ def show_config(mode: str = "stdout"):
     for k, v in cfg.items():
         print(f"{k:>{width}} : {v}")
     return None
+
+
+_apply_isa_from_environment()

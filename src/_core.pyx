@@ -1,8 +1,8 @@
 # cython: language_level=3
 """cact._core: the compiled layer.
 
-Creates one NumPy ufunc per spec exported by the generated kernel file
-(src/cact_kernels.c, from src/cact_kernels.c.tp and cact/_table.py) and
+Creates one NumPy ufunc per spec exported by the generated ufunc file
+(src/cact_ufuncs.c, from src/cact_ufuncs.c.tp and cact/_table.py) and
 exposes the thread controls.  The Python API in cact/_api.py wraps these.
 
 Layers (README "Architecture"): C element functions (src/*.h) -> loop kernels
@@ -34,6 +34,12 @@ cdef extern from "cact_kernels.h" nogil:
     const char *cact_compiler()
     const char *cact_build_flags()
     void cact_set_min_parallel_override(ptrdiff_t n)
+    int cact_isa_count()
+    const char *cact_isa_name(int level)
+    int cact_isa_supported(int level)
+    int cact_isa_best()
+    int cact_isa_set(int level)
+    int cact_isa_get()
 
 
 cdef object _make_ufunc(const cact_ufunc_spec *spec):
@@ -71,6 +77,38 @@ cdef dict _build():
 
 #: name -> numpy.ufunc for every compiled loop (float32 and float64 each).
 ufuncs = _build()
+
+cact_isa_set(cact_isa_best())
+
+
+def isa_levels():
+    """The instruction-set levels compiled in, lowest first, as
+    ``[(name, supported_by_this_cpu), ...]``."""
+    return [(cact_isa_name(i).decode("ascii"), bool(cact_isa_supported(i)))
+            for i in range(cact_isa_count())]
+
+
+def isa():
+    """The name of the instruction-set level the kernels run at."""
+    return cact_isa_name(cact_isa_get()).decode("ascii")
+
+
+def _set_isa(name):
+    """Run the kernels at level ``name`` (for tests and bug reports).
+
+    Raises ValueError for a level that is not compiled in and RuntimeError
+    for one this CPU does not support.  Returns the previous level's name.
+    """
+    previous = isa()
+    names = [n for n, _ in isa_levels()]
+    if name not in names:
+        raise ValueError(
+            f"unknown instruction-set level {name!r}; this build has {', '.join(names)}")
+    if cact_isa_set(names.index(name)) != 0:
+        raise RuntimeError(
+            f"this CPU does not support the instruction-set level {name!r}; "
+            f"supported: {', '.join(n for n, ok in isa_levels() if ok)}")
+    return previous
 
 
 def get_num_threads():

@@ -31,4 +31,12 @@ const char *cact_compiler(void);
 const char *cact_build_flags(void);
 void cact_set_min_parallel_override(ptrdiff_t n);
 
+/* Instruction-set levels (cact_dispatch.c). */
+int cact_isa_count(void);
+const char *cact_isa_name(int level);
+int cact_isa_supported(int level);
+int cact_isa_best(void);
+int cact_isa_set(int level);
+int cact_isa_get(void);
+
 #endif /* CACT_KERNELS_H */

@@ -1,7 +1,11 @@
-"""Render src/cact_kernels.c.tp from the activation table (cact/_table.py).
+"""Render the generated C files from the activation table (cact/_table.py).
+
+    src/cact_kernels.inc.tp -> src/cact_kernels.inc  (kernels, included once
+                                                      per instruction-set level)
+    src/cact_ufuncs.c.tp    -> src/cact_ufuncs.c     (NumPy loops, ufunc specs)
 
 Used by setup.py at build time; also runnable by hand:
-    python src/render.py            # writes src/cact_kernels.c
+    python src/render.py
 Only the standard library and Cython's bundled Tempita are needed.
 """
 
@@ -89,27 +93,47 @@ def kernel_context(table: dict) -> dict:
                     "doc_c": _c_string(doc),
                 }
             )
-    return {"kernels": kernels, "dtypes": DTYPES, "min_parallel": table["MIN_PARALLEL"]}
+    mp = table["MIN_PARALLEL"]
+    chunks = [
+        {"name": f"{k['ufunc']}_{t}", "nargs": k["nin"] + 1, "work_per_item": "1",
+         "min_parallel": mp[(k["cost"], t)]}
+        for k in kernels
+        for t, _T in DTYPES
+    ]
+    for name, nargs in (("maxout_reduce", 2), ("maxout_scatter", 3)):
+        chunks += [
+            {"name": f"{name}_{t}", "nargs": nargs, "work_per_item": "dims[1]",
+             "min_parallel": mp[("maxout", t)]}
+            for t, _T in DTYPES
+        ]
+    return {"kernels": kernels, "chunks": chunks, "dtypes": DTYPES, "min_parallel": mp}
 
 
-def render(out_path: str | None = None, table_path: str | None = None) -> str:
-    """Render the kernel file; rewrite it only if its text changed."""
+TEMPLATES = (("cact_kernels.inc.tp", "cact_kernels.inc"), ("cact_ufuncs.c.tp", "cact_ufuncs.c"))
+
+
+def render(table_path: str | None = None) -> list[str]:
+    """Render every template; rewrite an output only if its text changed."""
     from Cython import Tempita
 
-    template_path = os.path.join(HERE, "cact_kernels.c.tp")
-    out_path = out_path or os.path.join(HERE, "cact_kernels.c")
-    with open(template_path, encoding="utf-8") as f:
-        template = Tempita.Template(f.read(), name=template_path)
-    text = template.substitute(**kernel_context(load_table(table_path)))
-    old = None
-    if os.path.exists(out_path):
-        with open(out_path, encoding="utf-8") as f:
-            old = f.read()
-    if text != old:
-        with open(out_path, "w", encoding="utf-8") as f:
-            f.write(text)
-    return out_path
+    context = kernel_context(load_table(table_path))
+    written = []
+    for template_name, out_name in TEMPLATES:
+        template_path = os.path.join(HERE, template_name)
+        out_path = os.path.join(HERE, out_name)
+        with open(template_path, encoding="utf-8") as f:
+            template = Tempita.Template(f.read(), name=template_path)
+        text = template.substitute(**context)
+        old = None
+        if os.path.exists(out_path):
+            with open(out_path, encoding="utf-8") as f:
+                old = f.read()
+        if text != old:
+            with open(out_path, "w", encoding="utf-8") as f:
+                f.write(text)
+        written.append(out_path)
+    return written
 
 
 if __name__ == "__main__":
-    print(render())
+    print("\n".join(render()))

@@ -1,0 +1,32 @@
+/*
+ * cact_dispatch.h -- instruction-set levels and the kernel table in use.
+ *
+ * The kernels (src/cact_kernels.inc) are compiled once per level by
+ * src/cact_isa_<level>.c; each exports a table of chunk functions in the same
+ * order.  cact_active_chunks points at the table of the level in use: the best
+ * one the CPU supports, chosen once at import (cact_dispatch_init), or a lower
+ * one forced with CACT_ISA=<level> / cact._core._set_isa for tests.
+ *
+ * Levels (x86-64 with gcc or clang):
+ *   0 baseline  the platform's baseline flags (x86-64: SSE2)
+ *   1 avx2      AVX2 + FMA (Haswell, Zen and later)
+ *   2 avx512    AVX-512 F/DQ/VL/BW + AVX2 + FMA (Skylake-SP, Zen 4 and later)
+ * Other platforms and compilers have the baseline level only (aarch64: NEON is
+ * its baseline).
+ */
+#ifndef CACT_DISPATCH_H
+#define CACT_DISPATCH_H
+
+#include "cact_common.h"
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(CACT_NO_DISPATCH)
+#define CACT_X86_DISPATCH 1
+#define CACT_N_LEVELS 3
+#else
+#define CACT_N_LEVELS 1
+#endif
+
+extern const cact_chunk_fn *volatile cact_active_chunks;
+
+#endif /* CACT_DISPATCH_H */

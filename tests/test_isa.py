@@ -1,0 +1,129 @@
+"""Run-time dispatch: every instruction-set level the CPU supports gives the
+baseline's results, and the level can be chosen with CACT_ISA."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import cact
+from cact import _core
+
+LEVELS = _core.isa_levels()
+VARIANTS = ("", "_grad", "_backward_x", "_backward_y")
+
+
+@pytest.fixture(params=[name for name, _ in LEVELS])
+def isa(request):
+    name = request.param
+    if not dict(LEVELS)[name]:
+        pytest.skip(f"this CPU does not support the {name} level")
+    previous = _core._set_isa(name)
+    try:
+        yield name
+    finally:
+        _core._set_isa(previous)
+
+
+def _sample(dtype):
+    rng = np.random.default_rng(7)
+    fi = np.finfo(dtype)
+    special = [0.0, -0.0, np.inf, -np.inf, np.nan, fi.tiny, -fi.tiny, fi.smallest_subnormal,
+               fi.max, -fi.max, 1e-30, -1e-30, 87.3, -87.3, -103.9, 709.7, -745.1, 20.0, -20.0]
+    x = np.concatenate([
+        np.array(special),
+        np.linspace(-120, 120, 20001),
+        rng.standard_normal(20000) * 4,
+        rng.standard_normal(2000) * 1e-5,
+    ]).astype(dtype)
+    return x
+
+
+def _call(act, suffix, x, g):
+    uf = cact.ufuncs[act.name + suffix]
+    params = [p.default for p in act.params]
+    with np.errstate(all="ignore"):
+        if suffix.startswith("_backward"):
+            y = getattr(cact, act.name)(x) if suffix == "_backward_y" else x
+            return uf(g, y, *params)
+        return uf(x, *params)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("suffix", VARIANTS)
+@pytest.mark.parametrize("act", cact.ACTIVATIONS, ids=lambda a: a.name)
+def test_level_matches_baseline(isa, act, suffix, dtype):
+    x = _sample(dtype)
+    g = np.linspace(-2, 2, x.size).astype(dtype)
+    got = _call(act, suffix, x, g)
+    _core._set_isa("baseline")
+    try:
+        want = _call(act, suffix, x, g)
+    finally:
+        _core._set_isa(isa)
+    # Same special-value classes everywhere ...
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+    zeros = want == 0
+    np.testing.assert_array_equal(np.signbit(got[zeros]), np.signbit(want[zeros]))
+    # ... and at most 1 ULP apart elsewhere (FMA contraction at the higher
+    # levels may change the last bit of a float64 result; float32 results
+    # have measured identical here).
+    fin = np.isfinite(want)
+    diff = np.abs(got[fin].astype(np.float64) - want[fin].astype(np.float64))
+    with np.errstate(over="ignore"):  # spacing(max) is inf
+        ulp = np.spacing(np.abs(want[fin])).astype(np.float64)
+    assert np.all(diff <= ulp), (isa, act.name + suffix, np.max(diff / ulp))
+
+
+@pytest.mark.parametrize("act", cact.ACTIVATIONS, ids=lambda a: a.name)
+def test_level_contiguous_equals_strided(isa, act):
+    # Each level's contiguous and strided loops agree bit for bit.
+    x = _sample(np.float32)
+    fn = getattr(cact, act.name)
+    np.testing.assert_array_equal(fn(x)[::3], fn(x[::3]))
+
+
+def test_levels_listed_and_best_chosen():
+    names = [n for n, _ in LEVELS]
+    assert names[0] == "baseline" and dict(LEVELS)["baseline"]
+    best = [n for n, ok in LEVELS if ok][-1]
+    env = {k: v for k, v in os.environ.items() if k != "CACT_ISA"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import cact._core as c; print(c.isa())"],
+        env=env, capture_output=True, text=True, check=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(cact.__file__))),
+    )
+    assert out.stdout.strip() == best
+
+
+def _import_with(level):
+    return subprocess.run(
+        [sys.executable, "-c", "import cact; print(cact.show_config('dicts')['instruction set'])"],
+        env=dict(os.environ, CACT_ISA=level), capture_output=True, text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(cact.__file__))),
+    )
+
+
+def test_cact_isa_environment_variable():
+    out = _import_with("baseline")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "baseline"
+
+
+def test_cact_isa_unknown_level_fails_import_clearly():
+    out = _import_with("sse9")
+    assert out.returncode != 0
+    assert "CACT_ISA='sse9'" in out.stderr and "baseline" in out.stderr
+
+
+def test_set_isa_errors():
+    with pytest.raises(ValueError, match="unknown instruction-set level"):
+        _core._set_isa("nope")
+    unsupported = [n for n, ok in LEVELS if not ok]
+    if not unsupported:
+        pytest.skip("this CPU supports every compiled level")
+    with pytest.raises(RuntimeError, match="does not support"):
+        _core._set_isa(unsupported[0])
