@@ -66,17 +66,23 @@ def _unsupported_dtype(fname: str, argname: str, dt: np.dtype) -> TypeError:
 
 
 def _operand(fname: str, argname: str, obj):
-    """Return ``(operand, dtype)``; dtype is None for foreign array types.
+    """Return ``(operand, dtype)`` with the operand ready for the ufunc.
 
     ndarrays (subclasses included) and NumPy scalars are passed on as they are,
-    Python numbers too; other array-likes (lists, memoryviews, ...) are
-    converted with ``np.asarray``.  Objects with their own ``__array_ufunc__``
-    are left for the ufunc to dispatch.
+    other array-likes (lists, memoryviews, ...) are converted with
+    ``np.asarray``.  Python floats and ints are NumPy's weak scalars: their
+    "dtype" is the type ``float`` or ``int``, which takes the dtype of the
+    arrays beside them (NEP 50).  Objects with their own ``__array_ufunc__``
+    are left for the ufunc to dispatch: their dtype is None.
     """
     if isinstance(obj, (np.ndarray, np.generic)):
         dt = obj.dtype
-    elif isinstance(obj, (float, int)):  # bool is an int
-        return obj, (_F64 if isinstance(obj, float) else np.dtype(np.int64))
+    elif type(obj) is float or type(obj) is int:
+        return obj, type(obj)
+    elif isinstance(obj, bool):
+        return obj, np.dtype(bool)
+    elif isinstance(obj, (float, int)):  # subclasses of float and int
+        return (float(obj), float) if isinstance(obj, float) else (int(obj), int)
     elif getattr(type(obj), "__array_ufunc__", None) is not None:
         return obj, None
     else:
@@ -94,14 +100,19 @@ _RESOLVED: dict = {}
 
 
 def _result_dtype(uf: np.ufunc, dtypes: tuple) -> np.dtype:
-    """The output dtype the ufunc picks for these input dtypes (cached)."""
+    """The output dtype the ufunc picks for these operand dtypes (cached).
+
+    ``float`` and ``int`` in ``dtypes`` stand for Python scalars (weak).
+    """
     key = (uf.__name__,) + dtypes
     try:
         return _RESOLVED[key]
     except KeyError:
         pass
-    if all(d in _NATIVE for d in dtypes if d is not float) and len(set(dtypes) - {float}) == 1:
-        res = next(d for d in dtypes if d is not float)
+    # identity, not ==: np.dtype("float64") == float is True
+    strong = {d for d in dtypes if d is not float and d is not int}
+    if len(strong) == 1 and next(iter(strong)) in _NATIVE:
+        res = next(iter(strong))
     else:
         res = uf.resolve_dtypes(dtypes + (None,))[-1]
     _RESOLVED[key] = res
@@ -125,7 +136,9 @@ def _check_out(fname: str, out, shape: tuple, dtype: np.dtype | None):
         )
     if not out.flags.writeable:
         raise ValueError(f"cact.{fname}: out is read-only; pass a writable array or out=None")
-    if 0 in out.strides and any(st == 0 and n > 1 for st, n in zip(out.strides, out.shape)):
+    if 0 in out.strides and out.size > 1 and any(
+        st == 0 and n > 1 for st, n in zip(out.strides, out.shape)
+    ):
         raise ValueError(
             f"cact.{fname}: out has a zero stride (e.g. from np.broadcast_to), so its "
             "elements overlap; pass an array with one element per result"
@@ -148,6 +161,13 @@ def _param(fname: str, name: str, value, dtype: np.dtype | None) -> float:
             f"cact.{fname}: {name}={v} is outside the float32 range of the computation"
         )
     return v
+
+
+# Parameter-free ufuncs of each arity: every compiled ufunc has the same two
+# loops (float32, float64), so these give the result dtype of any function.
+_FREE = next(a for a in ACTIVATIONS if not a.params)
+_UNARY_BASE = ufuncs[ufunc_name(_FREE, "f")]
+_BINARY_BASE = ufuncs[ufunc_name(_FREE, "backward_x")]
 
 
 def _shape(obj) -> tuple:
@@ -191,6 +211,7 @@ def _make_unary(act, variant: str):
     """``f(x, [alpha], *, out=None)`` for variant "f" or "grad" of a table row."""
     name = ufunc_name(act, variant)
     uf = ufuncs[name]
+    base_uf = _UNARY_BASE
     P = inspect.Parameter
     plist = [("x", P.POSITIONAL_OR_KEYWORD, P.empty)]
 
@@ -209,11 +230,15 @@ def _make_unary(act, variant: str):
             ):
                 return uf(x, alpha, out=out)
             x, dt = _operand(name, "x", x)
-            rdt = None if dt is None else _result_dtype(uf, (dt, float))
+            if dt is None:  # foreign array type: its __array_ufunc__ decides
+                return uf(x, _param(name, pname, alpha, None), out=out)
+            # The result dtype is the one of the parameter-free functions (bool
+            # and small integers -> float32); alpha is passed in that dtype.
+            rdt = _result_dtype(base_uf, (dt,))
             a = _param(name, pname, alpha, rdt)
-            if out is not None and dt is not None:
+            if out is not None:
                 _check_out(name, out, _shape(x), rdt)
-            return uf(x, a, out=out)
+            return uf(x, rdt.type(a), out=out)
 
         plist.append((pname, P.POSITIONAL_OR_KEYWORD, pdefault))
         call = f"cact.{name}(x, {pname}={pdefault})"
@@ -344,8 +369,11 @@ def _make_backward(act):
         v, vdt = _operand(name, "x" if y is None else "y", x if y is None else y)
         known = gdt is not None and vdt is not None
         args = (g, v)
+        # The result dtype is the one of the parameter-free backward functions;
+        # alpha is passed in that dtype (so integer inputs do not turn a
+        # float32 computation into float64).
+        rdt = _result_dtype(_BINARY_BASE, (gdt, vdt)) if known else None
         if nparams:
-            rdt = _result_dtype(uf, (gdt, vdt, float)) if known else None
             a = _param(name, pname, alpha, rdt)
             if y is not None and y_needs_nonneg and a < 0:
                 raise ValueError(
@@ -353,7 +381,7 @@ def _make_backward(act):
                     "with a negative alpha the sign of y does not give the sign of x: "
                     "pass x= instead"
                 )
-            args += (a,)
+            args += (rdt.type(a) if known else a,)
         if out is not None and known:
             try:
                 shape = np.broadcast_shapes(_shape(g), _shape(v))
@@ -362,8 +390,7 @@ def _make_backward(act):
                     f"cact.{name}: grad_output shape {_shape(g)} and "
                     f"{'x' if y is None else 'y'} shape {_shape(v)} do not broadcast"
                 ) from None
-            dts = (gdt, vdt, float) if nparams else (gdt, vdt)
-            _check_out(name, out, shape, _result_dtype(uf, dts))
+            _check_out(name, out, shape, rdt)
         return uf(*args, out=out)
 
     P = inspect.Parameter

@@ -85,7 +85,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "e/(1+e) for x < 0.  sigmoid(+inf) = 1, sigmoid(-inf) = 0, float32 results\n"
             "that are subnormal (x in about [-103.9, -87.3]) are computed, not flushed.\n"
             "The derivative from x stays accurate in the tails: sigmoid_grad(30.0) is\n"
-            "9.357622968839e-14, where y * (1 - y) would give 0 or rounding noise."
+            "9.357622968838e-14, where y * (1 - y) would give 0 or rounding noise."
         ),
     ),
     Activation(

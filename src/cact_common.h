@@ -32,10 +32,14 @@
 #define CACT_INLINE static inline __attribute__((always_inline))
 #endif
 
-/* Tell the compiler that a contiguous loop carries no dependence.  This is
- * safe for every kernel: element i reads inputs i and writes output i only,
- * and the only overlap a kernel ever sees is exact aliasing (out=x): NumPy's
- * ufunc machinery copies partially overlapping operands before calling us. */
+/* Tell the compiler that a contiguous loop carries no dependence.  Element i
+ * reads inputs i and writes output i only.  NumPy passes a kernel overlapping
+ * operands in two cases: exact aliasing (out=x), and an output that trails its
+ * input (out below x, e.g. x[1:] into x[:-1]), which it judges safe for a
+ * loop in increasing order and does not copy; every other partial overlap is
+ * copied first.  In both cases each vector of inputs is loaded before the
+ * stores that could reach it, in increasing order, so ignoring the assumed
+ * dependence is safe; cact_run keeps the second case on one thread. */
 #if defined(__clang__)
 #define CACT_IVDEP _Pragma("clang loop vectorize(assume_safety)")
 #elif defined(__GNUC__)
@@ -57,7 +61,14 @@ int cact_get_num_threads(void);
 int cact_set_num_threads(int n);
 int cact_openmp_enabled(void);
 
+/* Run fn over dims[0] outer items, split over threads when the work
+ * (items x work_per_item) reaches min_parallel and no operand partially
+ * overlaps the output; core_span is the byte extent of a gufunc's core
+ * dimensions (0 for elementwise loops).  See cact_parallel.c. */
 void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
-              const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t min_parallel);
+              const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t core_span,
+              ptrdiff_t min_parallel);
+
+CACT_INLINE ptrdiff_t cact_absp(ptrdiff_t v) { return v < 0 ? -v : v; }
 
 #endif /* CACT_COMMON_H */

@@ -128,7 +128,8 @@ CACT_INLINE double cact_exp_v(double x)
  * 2^n - 1 is exact for n >= -53 and 2^n p is exact scaling, so the only
  * roundings are p's and the final addition; for n = 0 the result is p itself,
  * with p's full relative accuracy for tiny x.  Below -50 the result is -1 in
- * double (expm1(-50) = -1 + 1.9e-22), so x is clamped there; -inf -> -1. */
+ * double (expm1(-50) = -1 + 1.9e-22), so x is clamped there; -inf -> -1;
+ * expm1(+-0) = +-0. */
 CACT_INLINE double cact_expm1_neg_v(double x)
 {
     double r;
@@ -136,7 +137,8 @@ CACT_INLINE double cact_expm1_neg_v(double x)
     const double n = cact_exp_reduce(xc, &r);
     const double p = cact_expm1_poly(r);
     const double s = cact_pow2i(n);
-    return s * p + (s - 1.0);
+    /* x = +-0 gives p = +-0 and 1 * p + 0 = +0: select x to keep -0.0 */
+    return x == 0.0 ? x : s * p + (s - 1.0);
 }
 
 /* tanh(x) = sign(x) (-t) / (2 + t) with t = expm1(-2|x|) in (-1, 0]: no

@@ -51,7 +51,7 @@ CACT_INLINE double cact_tanh_d(double x, const int vec) { return vec ? cact_tanh
  * float32 subnormals, computed from the double value by the final rounding.
  *
  * sigmoid'(x) = sigmoid(x) sigmoid(-x) = e / (1 + e)^2, symmetric in x and
- * accurate in the tails (sigmoid'(30) = 9.357622968839e-14; the textbook
+ * accurate in the tails (sigmoid'(30) = 9.357622968838e-14; the textbook
  * s (1 - s) gives 9.35918e-14 in double and 0 in float32).  +-inf -> 0.
  *
  * From y = sigmoid(x): f' = y (1 - y).  In the upper tail 1 - y is exact

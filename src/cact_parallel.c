@@ -72,8 +72,37 @@ static void cact_clear_fpe(void)
     }
 }
 
+/* Does the output partially overlap an input?  NumPy hands a loop operands
+ * that overlap in two ways only: exact aliasing (out=x), which every kernel
+ * handles (element i reads inputs i before writing output i), and a partial
+ * overlap that is safe for a loop running in increasing order (e.g. x[1:]
+ * into x[:-1]), which it does not copy.  The serial kernels run in that
+ * order; chunks on several threads do not, so such calls stay serial.
+ * Ranges are conservative: each operand's byte range over the n outer items,
+ * widened by 8 bytes (the largest item) and by the core span of a gufunc. */
+static int cact_partial_overlap(int nargs, char **args, ptrdiff_t n, const ptrdiff_t *steps,
+                                ptrdiff_t core_span)
+{
+    const int out = nargs - 1;
+    const char *a = args[out], *b = args[out] + (n - 1) * steps[out];
+    const char *olo = a < b ? a : b, *ohi = (a < b ? b : a) + 8 + core_span;
+    for (int k = 0; k < out; k++) {
+        if (core_span == 0 && args[k] == args[out] && steps[k] == steps[out]) {
+            continue; /* exact aliasing */
+        }
+        a = args[k];
+        b = args[k] + (n - 1) * steps[k];
+        const char *lo = a < b ? a : b, *hi = (a < b ? b : a) + 8 + core_span;
+        if (lo < ohi && olo < hi) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
-              const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t min_parallel)
+              const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t core_span,
+              ptrdiff_t min_parallel)
 {
     const ptrdiff_t n = dims[0];
 #ifdef _OPENMP
@@ -82,7 +111,8 @@ void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
     if (override > 0) {
         min_parallel = override;
     }
-    if (nthreads > 1 && n * work_per_item >= min_parallel) {
+    if (nthreads > 1 && n * work_per_item >= min_parallel &&
+        !cact_partial_overlap(nargs, args, n, steps, core_span)) {
         /* never more threads than 64-item chunks */
         const ptrdiff_t max_useful = (n + 63) / 64;
         if (max_useful < nthreads) {
@@ -111,6 +141,7 @@ void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
 #else
     (void)nargs;
     (void)work_per_item;
+    (void)core_span;
     (void)min_parallel;
 #endif
     fn(args, n, dims, steps);

@@ -96,14 +96,19 @@ def kernel_context(table: dict) -> dict:
     mp = table["MIN_PARALLEL"]
     chunks = [
         {"name": f"{k['ufunc']}_{t}", "nargs": k["nin"] + 1, "work_per_item": "1",
-         "min_parallel": mp[(k["cost"], t)]}
+         "core_span": "0", "min_parallel": mp[(k["cost"], t)]}
         for k in kernels
         for t, _T in DTYPES
     ]
+    # gufuncs: steps after the operands' outer steps are the core strides
+    spans = {
+        "maxout_reduce": "dims[1] * cact_absp(steps[2])",
+        "maxout_scatter": "dims[1] * (cact_absp(steps[3]) + cact_absp(steps[4]))",
+    }
     for name, nargs in (("maxout_reduce", 2), ("maxout_scatter", 3)):
         chunks += [
             {"name": f"{name}_{t}", "nargs": nargs, "work_per_item": "dims[1]",
-             "min_parallel": mp[("maxout", t)]}
+             "core_span": spans[name], "min_parallel": mp[("maxout", t)]}
             for t, _T in DTYPES
         ]
     return {"kernels": kernels, "chunks": chunks, "dtypes": DTYPES, "min_parallel": mp}

@@ -1,0 +1,101 @@
+"""Helpers shared by the test modules: calling every variant of a table row
+through the public API, building its inputs, and comparing bitwise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cact
+from reference import evaluate
+
+DTYPES = (np.float32, np.float64)
+
+#: cact was built with OpenMP (else get_num_threads() is always 1)
+OPENMP = cact.show_config(mode="dicts")["openmp"].startswith("yes")
+VARIANTS = ("f", "grad", "backward_x", "backward_y")
+SUFFIX = {"f": "", "grad": "_grad", "backward_x": "_backward_x", "backward_y": "_backward_y"}
+
+# Parameter sets tested for each row besides the defaults.
+EXTRA_PARAMS = {"leaky_relu": [{"alpha": 0.3}], "elu": [{"alpha": 0.5}]}
+
+
+def param_sets(act) -> list[dict]:
+    """The default parameters of a row (as a dict) and the extra sets."""
+    default = {p.name: p.default for p in act.params}
+    return [default] + [dict(default, **p) for p in EXTRA_PARAMS.get(act.name, [])]
+
+
+def rounded(params: dict, dtype) -> dict:
+    """Parameters as cact uses them for ``dtype`` (rounded to float32)."""
+    return {k: float(np.dtype(dtype).type(v)) for k, v in params.items()}
+
+
+def dtname(dtype) -> str:
+    return np.dtype(dtype).name
+
+
+def act_params():
+    """pytest params over (row, params) with readable ids."""
+    out = []
+    for act in cact.ACTIVATIONS:
+        for ps in param_sets(act):
+            pid = act.name + "".join(f"[{k}={v}]" for k, v in ps.items())
+            out.append(pytest.param(act, ps, id=pid))
+    return out
+
+
+def acts():
+    return [pytest.param(a, id=a.name) for a in cact.ACTIVATIONS]
+
+
+def call(act, variant: str, inputs: tuple, params: dict | None = None, out=None):
+    """Call one variant of a row through the public Python API."""
+    params = {p.name: p.default for p in act.params} if params is None else params
+    pos = [params[p.name] for p in act.params]
+    kw = {} if out is None else {"out": out}
+    if variant == "f":
+        return getattr(cact, act.name)(inputs[0], *pos, **kw)
+    if variant == "grad":
+        return getattr(cact, act.name + "_grad")(inputs[0], *pos, **kw)
+    fn = getattr(cact, act.name + "_backward")
+    if variant == "backward_x":
+        return fn(inputs[0], inputs[1], **params, **kw)
+    return fn(inputs[0], y=inputs[1], **params, **kw)
+
+
+def call_ufunc(act, variant: str, inputs: tuple, params: dict | None = None, **kw):
+    """Call the compiled ufunc of one variant directly."""
+    params = {p.name: p.default for p in act.params} if params is None else params
+    uf = cact.ufuncs[act.name + SUFFIX[variant]]
+    return uf(*inputs, *[params[p.name] for p in act.params], **kw)
+
+
+def make_inputs(act, variant: str, x: np.ndarray, params: dict, seed: int = 99) -> tuple:
+    """The inputs of a variant for forward inputs x: (x,), (g, x) or (g, y),
+    with g random in [-2, 2] and y = f(x) from the reference, in x's dtype."""
+    x = np.asarray(x)
+    if variant in ("f", "grad"):
+        return (x,)
+    rng = np.random.default_rng(seed)
+    g = rng.uniform(-2.0, 2.0, x.shape).astype(x.dtype)
+    if variant == "backward_x":
+        return (g, x)
+    with np.errstate(invalid="ignore", over="ignore"):  # signalling NaNs
+        y = evaluate(act.name, "f", x.dtype, x, **rounded(params, x.dtype)).astype(x.dtype)
+    return (g, y)
+
+
+def assert_bitwise(actual, expected, what: str = ""):
+    """Same dtype, shape and bytes (NaN payloads and signed zeros included)."""
+    a, e = np.asarray(actual), np.asarray(expected)
+    assert a.dtype == e.dtype, f"{what}: dtype {a.dtype} != {e.dtype}"
+    assert a.shape == e.shape, f"{what}: shape {a.shape} != {e.shape}"
+    if a.tobytes() != e.tobytes():  # tobytes() is in C order for any layout
+        av, ev = a.ravel(), e.ravel()
+        diff = [i for i in range(av.size) if av[i : i + 1].tobytes() != ev[i : i + 1].tobytes()]
+        i = diff[0]
+        raise AssertionError(
+            f"{what}: {len(diff)} of {av.size} elements differ bitwise; first at flat "
+            f"index {i}: {av[i]!r} != {ev[i]!r}"
+        )

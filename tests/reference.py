@@ -1,0 +1,344 @@
+"""Independent references for the activation table, and ULP helpers.
+
+Nothing here imports cact.  Every row of ``cact.ACTIVATIONS`` needs an entry in
+``REFERENCES`` (``test_reference.py`` checks that), with
+
+* ``f``, ``grad`` (from x) and ``grad_y`` (the derivative written through
+  y = f(x)) as NumPy functions that compute in the dtype of their argument:
+  float64 for float32 results, ``np.longdouble`` (80-bit extended on x86) for
+  float64 results.  The formulas are the textbook stable ones, chosen where
+  possible to differ from cact's (e.g. sigmoid' = s(x) s(-x), tanh' = sech^2);
+* ``mp_f``, ``mp_grad``, ``mp_grad_y``: the same in mpmath (scalar mpf in and
+  out, ``mp.dps = 40``), used for spot values and, where long double is no
+  wider than double, for the float64 references.
+
+Parameters (``alpha``) are passed as keyword arguments; for float32 results the
+caller passes alpha rounded to float32 (cact rounds alpha to the dtype).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import mpmath
+import numpy as np
+
+mp = mpmath.mp
+MP_DPS = 40
+
+#: True when np.longdouble carries at least 64 mantissa bits (x86 extended or
+#: IEEE quad): then it is the float64 reference precision.
+LONGDOUBLE_IS_WIDE = np.finfo(np.longdouble).nmant >= 63
+
+
+def high_dtype(dtype) -> np.dtype:
+    """The dtype the reference is evaluated in for results of ``dtype``."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        return np.dtype(np.float64)
+    if dtype == np.float64:
+        return np.dtype(np.longdouble) if LONGDOUBLE_IS_WIDE else np.dtype(object)
+    raise ValueError(f"no reference precision for {dtype}")
+
+
+# ------------------------------------------------------------------ numpy forms
+def _q(x):
+    return np.asarray(x)
+
+
+def _c(x, v):
+    """The constant v in the dtype of x."""
+    return x.dtype.type(v)
+
+
+def _sigmoid(x):
+    x = _q(x)
+    one = _c(x, 1)
+    with np.errstate(all="ignore"):
+        pos = one / (one + np.exp(-x))
+        ex = np.exp(x)
+        neg = ex / (one + ex)
+        return np.where(x >= 0, pos, neg)
+
+
+def _sigmoid_grad(x):
+    x = _q(x)
+    return _sigmoid(x) * _sigmoid(-x)
+
+
+def _sigmoid_grad_y(y):
+    y = _q(y)
+    return y * (_c(y, 1) - y)
+
+
+def _tanh(x):
+    return np.tanh(_q(x))
+
+
+def _tanh_grad(x):
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        c = np.cosh(x)
+        return _c(x, 1) / (c * c)
+
+
+def _tanh_grad_y(y):
+    # (1 - y)(1 + y): no cancellation in the reference precision near |y| = 1
+    y = _q(y)
+    one = _c(y, 1)
+    return (one - y) * (one + y)
+
+
+def _relu(x):
+    x = _q(x)
+    return np.where(np.isnan(x), x, np.where(x > 0, x, _c(x, 0)))
+
+
+def _relu_grad(x):
+    x = _q(x)
+    return np.where(np.isnan(x), x, np.where(x > 0, _c(x, 1), _c(x, 0)))
+
+
+def _leaky(x, alpha):
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        return np.where(x > 0, x, _c(x, alpha) * x)
+
+
+def _leaky_grad(x, alpha):
+    x = _q(x)
+    return np.where(np.isnan(x), x, np.where(x > 0, _c(x, 1), _c(x, alpha)))
+
+
+def _elu(x, alpha):
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        return np.where(x > 0, x, _c(x, alpha) * np.expm1(np.minimum(x, _c(x, 0))))
+
+
+def _elu_grad(x, alpha):
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        return np.where(x > 0, _c(x, 1), _c(x, alpha) * np.exp(np.minimum(x, _c(x, 0))))
+
+
+def _elu_grad_y(y, alpha):
+    y = _q(y)
+    return np.where(y > 0, _c(y, 1), y + _c(y, alpha))
+
+
+# ----------------------------------------------------------------- mpmath forms
+def _mp_sigmoid(x):
+    return 1 / (1 + mp.exp(-x))
+
+
+def _mp_sigmoid_grad(x):
+    return _mp_sigmoid(x) * _mp_sigmoid(-x)
+
+
+def _mp_tanh_grad(x):
+    return 1 / mp.cosh(x) ** 2
+
+
+def _mp_relu(x):
+    return x if x > 0 else mp.mpf(0)
+
+
+def _mp_relu_grad(x):
+    return mp.mpf(1) if x > 0 else mp.mpf(0)
+
+
+def _mp_leaky(x, alpha):
+    return x if x > 0 else alpha * x
+
+
+def _mp_leaky_grad(x, alpha):
+    return mp.mpf(1) if x > 0 else mp.mpf(alpha)
+
+
+def _mp_elu(x, alpha):
+    return x if x > 0 else alpha * mp.expm1(x)
+
+
+def _mp_elu_grad(x, alpha):
+    return mp.mpf(1) if x > 0 else alpha * mp.exp(x)
+
+
+def _mp_elu_grad_y(y, alpha):
+    return mp.mpf(1) if y > 0 else y + alpha
+
+
+@dataclass(frozen=True)
+class Reference:
+    f: Callable
+    grad: Callable
+    grad_y: Callable
+    mp_f: Callable
+    mp_grad: Callable
+    mp_grad_y: Callable
+    params: tuple[str, ...] = ()
+    # Points where f is not differentiable (skipped by finite differences).
+    kinks: tuple[float, ...] = ()
+
+
+REFERENCES: dict[str, Reference] = {
+    "sigmoid": Reference(
+        _sigmoid, _sigmoid_grad, _sigmoid_grad_y,
+        _mp_sigmoid, _mp_sigmoid_grad, lambda y: y * (1 - y),
+    ),
+    "tanh": Reference(
+        _tanh, _tanh_grad, _tanh_grad_y,
+        mp.tanh, _mp_tanh_grad, lambda y: (1 - y) * (1 + y),
+    ),
+    "relu": Reference(
+        _relu, _relu_grad, _relu_grad,
+        _mp_relu, _mp_relu_grad, _mp_relu_grad,
+        kinks=(0.0,),
+    ),
+    "leaky_relu": Reference(
+        _leaky, _leaky_grad, _leaky_grad,
+        _mp_leaky, _mp_leaky_grad, _mp_leaky_grad,
+        params=("alpha",), kinks=(0.0,),
+    ),
+    "elu": Reference(
+        _elu, _elu_grad, _elu_grad_y,
+        _mp_elu, _mp_elu_grad, _mp_elu_grad_y,
+        params=("alpha",), kinks=(0.0,),
+    ),
+}
+
+
+# ------------------------------------------------------------------- evaluation
+def mp_eval(fn, *arrays, **params):
+    """Apply the scalar mpmath function elementwise; returns an object array of mpf."""
+    with mp.workdps(MP_DPS):
+        ps = {k: mp.mpf(v) for k, v in params.items()}
+
+        def one(*xs):
+            return fn(*[mp.mpf(float(v)) for v in xs], **ps)
+
+        return np.frompyfunc(one, len(arrays), 1)(*arrays)
+
+
+def evaluate(name: str, variant: str, dtype, *args, **params):
+    """The reference for one variant, in the high precision of ``dtype``.
+
+    variant: "f" (args: x), "grad" (x), "backward_x" (g, x), "backward_y" (g, y).
+    The inputs are the exact float32/float64 values given to cact.
+    Returns an array of ``high_dtype(dtype)``.
+    """
+    ref = REFERENCES[name]
+    hd = high_dtype(dtype)
+    if hd == object:
+        with mp.workdps(MP_DPS):
+            if variant == "f":
+                return mp_eval(ref.mp_f, *args, **params)
+            if variant == "grad":
+                return mp_eval(ref.mp_grad, *args, **params)
+            fn = ref.mp_grad if variant == "backward_x" else ref.mp_grad_y
+            return mp_eval(lambda g, v, **p: g * fn(v, **p), *args, **params)
+    with np.errstate(invalid="ignore"):  # signalling NaNs
+        hi = [np.asarray(a).astype(hd) for a in args]
+    if variant == "f":
+        return np.asarray(ref.f(hi[0], **params))
+    if variant == "grad":
+        return np.asarray(ref.grad(hi[0], **params))
+    fn = ref.grad if variant == "backward_x" else ref.grad_y
+    with np.errstate(all="ignore"):
+        return np.asarray(hi[0] * fn(hi[1], **params))
+
+
+# ---------------------------------------------------------------------- ULPs
+def ulp_of(ref, dtype):
+    """One ULP of ``dtype`` at the magnitude of ``ref`` (a high-precision array).
+
+    ``2**(floor(log2 |ref|) - nmant)`` for normal magnitudes; the smallest
+    subnormal spacing for zeros and subnormal magnitudes.  Returned in the
+    dtype of ``ref`` (float for object arrays).
+    """
+    fi = np.finfo(dtype)
+    ref = np.asarray(ref)
+    if ref.dtype == object:
+        out = np.empty(ref.shape, dtype=object)
+        with mp.workdps(MP_DPS):
+            for i, r in np.ndenumerate(ref):
+                a = abs(mp.mpf(r))
+                if a < fi.smallest_normal:
+                    out[i] = mp.mpf(float(fi.smallest_subnormal))
+                else:
+                    # floor(log2 a) exactly: the exponent of a's binary form
+                    out[i] = mp.ldexp(1, int(mp.frexp(a)[1]) - 1 - fi.nmant)
+        return out
+    a = np.abs(ref)
+    with np.errstate(all="ignore"):
+        _, e = np.frexp(a)
+        u = np.ldexp(np.ones_like(a), e - 1 - fi.nmant)
+    tiny = a.dtype.type(fi.smallest_subnormal)
+    return np.where(a < a.dtype.type(fi.smallest_normal), tiny, u)
+
+
+def _to_mpf(v):
+    """An mpf holding exactly the float32/float64/long double value v."""
+    hi = float(v)
+    if not np.isfinite(hi) or np.asarray(v).dtype.itemsize <= 8:
+        return mp.mpf(hi)
+    with mp.workdps(MP_DPS):
+        return mp.mpf(hi) + mp.mpf(float(v - type(v)(hi)))
+
+
+def ulp_error(result, ref, dtype=None):
+    """|result - ref| in ULPs of the result's dtype at the reference value.
+
+    NaN/NaN and equal infinities count as 0; any other mismatch of
+    non-finite values is inf.  ``ref`` is the high-precision reference.
+    """
+    result = np.asarray(result)
+    dtype = np.dtype(dtype or result.dtype)
+    ref = np.asarray(ref)
+    if ref.dtype == object:
+        with mp.workdps(MP_DPS):
+            u = ulp_of(ref, dtype)
+            err = np.empty(ref.shape, dtype=np.float64)
+            for i, r in np.ndenumerate(ref):
+                v = result[i]
+                r = mp.mpf(r)
+                if mp.isnan(r) or np.isnan(v):
+                    err[i] = 0.0 if (mp.isnan(r) and np.isnan(v)) else np.inf
+                elif mp.isinf(r) or np.isinf(v):
+                    err[i] = 0.0 if _to_mpf(v) == r else np.inf
+                else:
+                    err[i] = float(abs(_to_mpf(v) - r) / u[i])
+        return err
+    with np.errstate(invalid="ignore"):  # signalling NaNs
+        res = result.astype(ref.dtype)
+    u = ulp_of(ref, dtype)
+    with np.errstate(all="ignore"):
+        err = np.abs(res - ref) / u
+    rn, fn = np.isnan(ref), np.isnan(res)
+    nonfinite = ~np.isfinite(ref) | ~np.isfinite(res)
+    err = np.where(nonfinite, np.where(res == ref, 0.0, np.inf), err)
+    err = np.where(rn | fn, np.where(rn & fn, 0.0, np.inf), err)
+    return err.astype(np.float64)
+
+
+# ------------------------------------------------------------------ test data
+def dense_sample(dtype, n_core: int = 200_000, seed: int = 12345) -> np.ndarray:
+    """Deterministic inputs of ``dtype``: a dense core over [-30, 30], both
+    tails (to +-800 for float64, +-110 for float32, beyond which everything
+    saturates), tiny and subnormal magnitudes of both signs, and +-0."""
+    dtype = np.dtype(dtype)
+    rng = np.random.default_rng(seed)
+    tail = 800.0 if dtype == np.float64 else 110.0
+    fi = np.finfo(dtype)
+    tiny = np.logspace(np.log10(float(fi.smallest_subnormal)), -3, 4000)
+    parts = [
+        rng.uniform(-30.0, 30.0, n_core),
+        np.linspace(-30.0, 30.0, 6001),  # includes the integers and 0
+        rng.uniform(30.0, tail, 20_000),
+        -rng.uniform(30.0, tail, 20_000),
+        tiny,
+        -tiny,
+        [0.0, -0.0],
+    ]
+    return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts]).astype(dtype)
