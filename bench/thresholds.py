@@ -65,8 +65,16 @@ maxout f64, 2 pieces  2**16  (1.37)        2**16 = 65536
 in-place relu stream runs at 5-6 Gelem/s on one core from cache; a second
 thread only adds the cost of moving half the lines to the other core.
 
+Second run, the same day, after the kernels gained per-instruction-set
+builds (the AVX-512 level in use, ``--classes transcendental --repeat 7``):
+float32 sigmoid now wins with 2 threads only from 2**16 (t1/t2 1.14; at most
+1.5x up to 2**20: the kernel is 4x faster, the fork/join and the transfer of
+cached lines are not); float64 sigmoid (C library exp, unchanged) from 2**13
+(1.07) in that run.  ``MIN_PARALLEL`` now holds 65536 and 8192 for them.
+
 These values belong to the kernels measured: re-run the script when the
-kernels change (the SIMD kernels of the speed issue need their own run).
+kernels change.  Thresholds per instruction-set level would fit the baseline
+level better (2048 for float32 sigmoid there); not done yet.
 
 Examples::
 
