@@ -488,7 +488,7 @@ def _groups(a: np.ndarray, ax: int, m: int, pieces: int) -> np.ndarray:
 
     Splitting one axis is always possible without a copy, whatever the strides.
     """
-    t = np.moveaxis(a, ax, -1)
+    t = a if ax == a.ndim - 1 else np.moveaxis(a, ax, -1)
     return t.reshape(t.shape[:-1] + (m, pieces))
 
 
@@ -502,7 +502,7 @@ def maxout(z, pieces, axis=-1, *, out=None):
         out = np.empty(shape, dtype=rdt)
     else:
         _check_out(fname, out, shape, rdt)
-    uf(_groups(z, ax, m, pieces), out=np.moveaxis(out, ax, -1))
+    uf(_groups(z, ax, m, pieces), out=out if ax == z.ndim - 1 else np.moveaxis(out, ax, -1))
     return out
 
 
@@ -525,7 +525,8 @@ def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
     else:
         _check_out(fname, out, z.shape, rdt)
     out_groups = _groups(out, ax, m, pieces)
-    uf(np.moveaxis(g, ax, -1), _groups(z, ax, m, pieces), out=out_groups)
+    g_last = g if ax == z.ndim - 1 else np.moveaxis(g, ax, -1)
+    uf(g_last, _groups(z, ax, m, pieces), out=out_groups)
     return out
 
 

@@ -38,7 +38,7 @@
         return ((m == m) && !(v <= m)) ? v : m;                                      \
     }                                                                                \
     /* Is v (position j > 0) the new maximum over m? as an int 0/1 */                 \
-    CACT_INLINE int cact_maxout_takes_##sfx(T m, T v) { return (m == m) && !(v <= m); }
+    CACT_INLINE int cact_maxout_takes_##sfx(T m, T v) { return (m == m) & !(v <= m); }
 
 CACT_MAXOUT_FAMILY(float, f32)
 CACT_MAXOUT_FAMILY(double, f64)
