@@ -4,7 +4,8 @@ Every elementwise activation is one ``Activation`` row below plus its C element
 functions in ``src/`` (``cact_<name>_{f,grad,backward_x,backward_y}_{f32,f64}``).
 The rows drive
 
-* the build: ``setup.py`` renders ``src/cact_kernels.c.tp`` from ``ACTIVATIONS``
+* the build: ``setup.py`` renders ``src/cact_kernels.inc.tp`` and
+  ``src/cact_ufuncs.c.tp`` from ``ACTIVATIONS``
   (loops, OpenMP thresholds, ufunc registration),
 * the Python API: ``cact/_api.py`` makes ``f``, ``f_grad`` and ``f_backward`` for
   each row, with docstrings assembled from the formulas here,

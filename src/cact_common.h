@@ -5,7 +5,7 @@
  *
  *   element functions   static inline, scalar-looking, one element in and out
  *                       (cact_exp_family.h, cact_linear.h, cact_maxout.h);
- *   loop kernels        generated from src/cact_kernels.c.tp: a contiguous and a
+ *   loop kernels        generated from src/cact_kernels.inc.tp: a contiguous and a
  *                       strided loop over one chunk, both calling the same element
  *                       function, so results never depend on layout, offset or
  *                       the number of threads;
@@ -56,7 +56,7 @@ typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
 /* Largest number of operands of any loop (inputs + outputs). */
 #define CACT_MAX_ARGS 8
 
-/* Threads (cact_kernels.c.tp). */
+/* Threads (cact_parallel.c). */
 int cact_get_num_threads(void);
 int cact_set_num_threads(int n);
 int cact_openmp_enabled(void);
