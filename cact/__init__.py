@@ -13,9 +13,34 @@ information: ``show_config()``.  The compiled NumPy ufuncs behind the
 functions are in ``cact.ufuncs``.
 """
 
-from ._version import __version__
-from . import _core
-from ._api import *  # noqa: F401,F403  (the functions of the activation table)
+
+def _defer_to_installed_build() -> None:
+    """Run from a source checkout that has no compiled extension (for example
+    ``pip install . && python -m cact`` in the checkout, where the current
+    directory comes first on ``sys.path``): use the installed copy of the
+    package instead of failing.  A checkout built in place
+    (``python setup.py build_ext --inplace``) is used as it is."""
+    import importlib.machinery
+    import importlib.util
+    import os
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    if importlib.machinery.PathFinder.find_spec("_core", [here]) is not None:
+        return
+    checkout = os.path.dirname(here)
+    search = [p for p in sys.path if os.path.abspath(p or os.curdir) != checkout]
+    spec = importlib.machinery.PathFinder.find_spec(__name__, search)
+    if spec is not None and spec.submodule_search_locations:
+        __path__[:] = list(spec.submodule_search_locations)
+
+
+_defer_to_installed_build()
+del _defer_to_installed_build
+
+from ._version import __version__  # noqa: E402
+from . import _core  # noqa: E402
+from ._api import *  # noqa: F401,F403,E402  (the functions of the activation table)
 from ._api import __all__ as _api_all
 from ._api import ufuncs
 from ._config import get_num_threads, set_num_threads, show_config
