@@ -450,6 +450,18 @@ for _act in ACTIVATIONS:
     _FUNCS[_act.name] = _make_unary(_act, "f")
     _FUNCS[_act.name + "_grad"] = _make_unary(_act, "grad")
     _FUNCS[_act.name + "_backward"] = _make_backward(_act)
+# The public functions are the compiled wrappers of _core (generated from the
+# table into src/_fast.pxi): they take the fast path for exact, contiguous,
+# native float32/float64 arrays with out None or an input itself, and call the
+# validating implementations above for everything else.
+for _name, _slow in list(_FUNCS.items()):
+    _fast = getattr(_core, _name)
+    _core._SLOW[_name] = _slow
+    _fast.__doc__ = _slow.__doc__
+    _fast.__signature__ = _slow.__signature__
+    _fast.__module__ = "cact"
+    _fast.__qualname__ = _name
+    _FUNCS[_name] = _fast
 globals().update(_FUNCS)
 
 

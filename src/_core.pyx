@@ -78,6 +78,120 @@ cdef dict _build():
 #: name -> numpy.ufunc for every compiled loop (float32 and float64 each).
 ufuncs = _build()
 
+
+# ------------------------------------------------------------- fast path
+# The public elementwise functions (generated into _fast.pxi from the
+# activation table) first try this path: exact ndarrays, C-contiguous, native
+# float32/float64, out None or an input itself, alpha a float in range.  It
+# calls the ufunc's inner loop directly (same kernels, same thresholds, same
+# flag clearing), without NumPy's ufunc dispatch or Python-level checks.
+# Anything else returns _NOFAST and the wrapper calls the full Python
+# implementation in cact._api (registered in _SLOW), which validates every
+# argument and goes through the ufunc.
+
+cdef object _NOFAST = object()
+#: name -> the validating Python implementation (filled by cact._api).
+_SLOW = {}
+
+# Below this many elements the GIL is kept: releasing and re-acquiring it
+# costs about as much as computing a few thousand cheap elements.
+cdef Py_ssize_t _NOGIL_MIN = 4096
+cdef double _FLT_MAX = 3.4028234663852886e38
+
+
+cdef inline int _dtype_index(cnp.ndarray a) noexcept:
+    """0 for native float32, 1 for native float64, -1 otherwise."""
+    cdef int t = cnp.PyArray_TYPE(a)
+    if not cnp.PyArray_ISNOTSWAPPED(a):
+        return -1
+    if t == cnp.NPY_FLOAT:
+        return 0
+    if t == cnp.NPY_DOUBLE:
+        return 1
+    return -1
+
+
+cdef inline bint _partial_overlap(char *a, char *b, ptrdiff_t nbytes) noexcept:
+    """Do [a, a+nbytes) and [b, b+nbytes) overlap without being identical?"""
+    return a != b and a < b + nbytes and b < a + nbytes
+
+
+cdef inline void _call_loop(int spec, int dt, char **args, ptrdiff_t n,
+                            ptrdiff_t *steps) noexcept:
+    cdef cact_loop_fn loop = cact_ufunc_specs[spec].loops[dt]
+    if n >= _NOGIL_MIN:
+        with nogil:
+            loop(args, &n, steps, NULL)
+    else:
+        loop(args, &n, steps, NULL)
+
+
+cdef object _fast_call(int spec, object a0, object a1, object out, object alpha,
+                       bint has_alpha):
+    """Elementwise fast path for 1 or 2 data operands (a1 None for 1)."""
+    cdef cnp.ndarray x, v, o
+    cdef int dt, nin, k
+    cdef char *args[4]
+    cdef ptrdiff_t steps[4]
+    cdef ptrdiff_t n, w
+    cdef float alpha32
+    cdef double alpha64
+    if type(a0) is not cnp.ndarray:
+        return _NOFAST
+    x = <cnp.ndarray>a0
+    if cnp.PyArray_NDIM(x) == 0 or not cnp.PyArray_IS_C_CONTIGUOUS(x):
+        return _NOFAST
+    dt = _dtype_index(x)
+    if dt < 0:
+        return _NOFAST
+    if a1 is not None:
+        if type(a1) is not cnp.ndarray:
+            return _NOFAST
+        v = <cnp.ndarray>a1
+        if (not cnp.PyArray_IS_C_CONTIGUOUS(v) or cnp.PyArray_TYPE(v) != cnp.PyArray_TYPE(x)
+                or not cnp.PyArray_ISNOTSWAPPED(v) or not cnp.PyArray_SAMESHAPE(x, v)):
+            return _NOFAST
+    if out is None:
+        o = <cnp.ndarray>cnp.PyArray_EMPTY(cnp.PyArray_NDIM(x), cnp.PyArray_DIMS(x),
+                                          cnp.PyArray_TYPE(x), 0)
+    elif out is a0 or (a1 is not None and out is a1):
+        o = <cnp.ndarray>out
+        if not cnp.PyArray_ISWRITEABLE(o):
+            return _NOFAST
+    else:
+        return _NOFAST
+    w = 4 if dt == 0 else 8
+    n = cnp.PyArray_SIZE(x)
+    if a1 is not None and out is not None:
+        # out is one input exactly; the other input must not partially overlap
+        # it (the ufunc path copies such an input first)
+        if _partial_overlap(cnp.PyArray_BYTES(x), cnp.PyArray_BYTES(v), n * w):
+            return _NOFAST
+    nin = 1 if a1 is None else 2
+    args[0] = cnp.PyArray_BYTES(x)
+    steps[0] = w
+    if a1 is not None:
+        args[1] = cnp.PyArray_BYTES(v)
+        steps[1] = w
+    k = nin
+    if has_alpha:
+        if type(alpha) is not float:
+            return _NOFAST
+        alpha64 = alpha
+        if not (-_FLT_MAX <= alpha64 <= _FLT_MAX):  # also rejects NaN
+            return _NOFAST
+        alpha32 = <float>alpha64
+        args[k] = <char *>&alpha32 if dt == 0 else <char *>&alpha64
+        steps[k] = 0
+        k += 1
+    args[k] = cnp.PyArray_BYTES(o)
+    steps[k] = w
+    _call_loop(spec, dt, args, n, steps)
+    return o
+
+
+include "_fast.pxi"
+
 cact_isa_set(cact_isa_best())
 
 

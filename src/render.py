@@ -3,6 +3,8 @@
     src/cact_kernels.inc.tp -> src/cact_kernels.inc  (kernels, included once
                                                       per instruction-set level)
     src/cact_ufuncs.c.tp    -> src/cact_ufuncs.c     (NumPy loops, ufunc specs)
+    src/_fast.pxi.tp        -> src/_fast.pxi         (public wrappers with the
+                                                      fast path, in _core.pyx)
 
 Used by setup.py at build time; also runnable by hand:
     python src/render.py
@@ -111,10 +113,37 @@ def kernel_context(table: dict) -> dict:
              "core_span": spans[name], "min_parallel": mp[("maxout", t)]}
             for t, _T in DTYPES
         ]
-    return {"kernels": kernels, "chunks": chunks, "dtypes": DTYPES, "min_parallel": mp}
+    # The public wrappers (_fast.pxi): spec indices are positions in
+    # cact_ufunc_specs, which lists the kernels in this order.
+    spec = {k["ufunc"]: i for i, k in enumerate(kernels)}
+    rows = []
+    for act in table["ACTIVATIONS"]:
+        assert len(act.params) <= 1, "the wrappers support one parameter"
+        uname = lambda v, a=act: table["ufunc_name"](a, v)  # noqa: E731
+        p = act.params[0] if act.params else None
+        rows.append({
+            "name": act.name,
+            "spec_f": spec[uname("f")],
+            "spec_grad": spec[uname("grad")],
+            "spec_bx": spec[uname("backward_x")],
+            "spec_by": spec[uname("backward_y")],
+            "alpha_pos": f", {p.name}={p.default!r}" if p else "",
+            "alpha_kw": f", {p.name}={p.default!r}" if p else "",
+            "alpha_arg": f"{p.name}, True" if p else "None, False",
+            "alpha_fwd": f", {p.name}" if p else "",
+            "alpha_bwd": f", {p.name}={p.name}" if p else "",
+            "y_cond": (f" and type({p.name}) is float and {p.name} >= 0.0"
+                       if p and act.y_needs_nonneg else ""),
+        })
+    return {"kernels": kernels, "chunks": chunks, "rows": rows, "dtypes": DTYPES,
+            "min_parallel": mp}
 
 
-TEMPLATES = (("cact_kernels.inc.tp", "cact_kernels.inc"), ("cact_ufuncs.c.tp", "cact_ufuncs.c"))
+TEMPLATES = (
+    ("cact_kernels.inc.tp", "cact_kernels.inc"),
+    ("cact_ufuncs.c.tp", "cact_ufuncs.c"),
+    ("_fast.pxi.tp", "_fast.pxi"),
+)
 
 
 def render(table_path: str | None = None) -> list[str]:

@@ -1,0 +1,79 @@
+"""The compiled fast path (exact C-contiguous native float32/float64 arrays,
+out None or an input itself) gives exactly what the validating path through
+the ufunc gives, and hands everything else to it."""
+
+import numpy as np
+import pytest
+
+import cact
+
+DTYPES = [np.float32, np.float64]
+
+
+def _x(dtype, n=1000):
+    return np.linspace(-12, 12, n).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", cact.ACTIVATIONS, ids=lambda a: a.name)
+def test_fast_path_equals_ufunc(act, dtype):
+    x = _x(dtype)
+    g = np.cos(x).astype(dtype)
+    params = [dtype(p.default) for p in act.params]
+    u = cact.ufuncs
+    np.testing.assert_array_equal(getattr(cact, act.name)(x), u[act.name](x, *params))
+    np.testing.assert_array_equal(
+        getattr(cact, act.name + "_grad")(x), u[act.name + "_grad"](x, *params))
+    bwd = getattr(cact, act.name + "_backward")
+    np.testing.assert_array_equal(bwd(g, x), u[act.name + "_backward_x"](g, x, *params))
+    y = getattr(cact, act.name)(x)
+    np.testing.assert_array_equal(bwd(g, y=y), u[act.name + "_backward_y"](g, y, *params))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", cact.ACTIVATIONS, ids=lambda a: a.name)
+def test_fast_path_in_place_returns_the_buffer(act, dtype):
+    x = _x(dtype)
+    want = getattr(cact, act.name)(x.copy())
+    assert getattr(cact, act.name)(x, out=x) is x
+    np.testing.assert_array_equal(x, want)
+    g = np.ones_like(x)
+    x = _x(dtype)
+    assert getattr(cact, act.name + "_backward")(g, x, out=g) is g
+    assert getattr(cact, act.name + "_backward")(g, x, out=x) is x
+
+
+@pytest.mark.parametrize("act", cact.ACTIVATIONS, ids=lambda a: a.name)
+def test_backward_output_overlapping_the_other_input(act):
+    # out is grad_output exactly, but x is a shifted view of the same buffer:
+    # the result must be that of separate buffers.
+    buf = np.linspace(-3, 3, 2001)
+    g, x = buf[1:], buf[:-1]
+    want = getattr(cact, act.name + "_backward")(g.copy(), x.copy())
+    got = getattr(cact, act.name + "_backward")(g, x, out=g)
+    assert got is g
+    np.testing.assert_array_equal(got, want)
+
+
+def test_fast_path_declines_what_it_does_not_handle():
+    x = _x(np.float32)
+    ro = x.copy()
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        cact.tanh(ro, out=ro)
+    assert cact.tanh(ro).dtype == np.float32  # read-only input, new output: fine
+    # 0-d arrays give NumPy scalars, as np.tanh
+    assert isinstance(cact.tanh(np.array(0.5, np.float32)), np.float32)
+    # non-native byte order, subclasses, bad alpha: the validating path
+    np.testing.assert_array_equal(cact.tanh(x.astype(">f4")), cact.tanh(x))
+    masked = np.ma.masked_array(x, mask=x < 0)
+    res = cact.relu(masked)
+    assert isinstance(res, np.ma.MaskedArray)
+    np.testing.assert_array_equal(res.mask, masked.mask)
+    with pytest.raises(ValueError, match="finite"):
+        cact.elu(x, float("nan"))
+    with pytest.raises(ValueError, match="alpha >= 0"):
+        cact.elu_backward(x, y=x, alpha=-1.0)
+    # a float32 alpha out of range of float32 is refused, not turned into inf
+    with pytest.raises(ValueError, match="float32"):
+        cact.leaky_relu(x, 1e300)
