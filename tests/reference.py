@@ -114,7 +114,8 @@ def _leaky_grad(x, alpha):
 def _elu(x, alpha):
     x = _q(x)
     with np.errstate(all="ignore"):
-        return np.where(x > 0, x, _c(x, alpha) * np.expm1(np.minimum(x, _c(x, 0))))
+        # x < 0 ? x : 0 * x keeps the sign of -0.0 (elu(-0.0) = -0.0)
+        return np.where(x > 0, x, _c(x, alpha) * np.expm1(np.where(x < 0, x, x * _c(x, 0))))
 
 
 def _elu_grad(x, alpha):
