@@ -1,0 +1,46 @@
+"""The accuracy ratchet: at every instruction-set level this CPU supports, the
+max error over a dense sample (2^20 float32 bit patterns, ~160k float64 points)
+stays within the maxima that tools/accuracy.py recorded in
+tests/accuracy_maxima.json (float32 from a sweep over bit patterns that
+covers this sample, float64 from a dense sample that contains it).  A change
+that makes any function less accurate fails here; re-run the tool to record a
+deliberate change."""
+
+import json
+
+import numpy as np
+import pytest
+
+import cact
+from accuracy_sweep import MAXIMA_PATH, VARIANTS, measure, ratchet_sample
+
+LEVELS = [name for name, ok in cact._core.isa_levels() if ok]
+
+
+@pytest.fixture(scope="module")
+def maxima():
+    with open(MAXIMA_PATH) as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope="module", params=["float32", "float64"])
+def measured(request):
+    dtype = np.dtype(request.param)
+    return request.param, measure(ratchet_sample(dtype), dtype.type, LEVELS)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_accuracy_within_recorded_maxima(maxima, measured, level):
+    dtname, got = measured
+    recorded = maxima[dtname].get(level)
+    if recorded is None:
+        pytest.skip(f"no recorded maxima for level {level}; run tools/accuracy.py --json")
+    worse = []
+    for act in cact.ACTIVATIONS:
+        assert act.name in recorded, f"{act.name}: no recorded maxima; run tools/accuracy.py"
+        for variant in VARIANTS:
+            limit = recorded[act.name][variant]
+            err = got[(act.name, variant, level)]
+            if err > limit + 1e-9:
+                worse.append(f"{act.name} {variant}: {err:.4f} ULP > recorded {limit:.4f}")
+    assert not worse, f"{dtname} at {level}: " + "; ".join(worse)
