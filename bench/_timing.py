@@ -9,6 +9,14 @@ the cost of the two clock reads (measured at start-up, ``timer_overhead_ns``)
 is subtracted.  Samples of the implementations being compared are taken
 interleaved (A, B, A, B, ...), so that a change of machine load hits them
 alike.  Results report the best (minimum) and the median sample.
+
+Thread pools keep spinning after a call (libgomp for a few ms, ONNX Runtime
+for tens of ms on this machine), which would take a core from the next
+implementation's sample.  With ``settle_ns`` > 0, ``measure_interleaved``
+therefore waits before each sample until no other thread of the process has
+run for two 1-ms windows (``settle``, Linux; capped at ``settle_ns``).  The
+first call of each sample then wakes its own pool (a few us, amortised over
+the sample).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import os
 import platform
 import statistics
 import sys
+import threading
 import time
 from typing import Callable, Sequence
 
@@ -28,6 +37,7 @@ _now = time.perf_counter_ns
 
 __all__ = [
     "timer_overhead_ns",
+    "settle",
     "Timed",
     "measure_interleaved",
     "fmt_time",
@@ -52,7 +62,7 @@ def timer_overhead_ns(samples: int = 2000) -> int:
 class Timed:
     """One implementation to time: ``call()`` after ``refill()`` (untimed)."""
 
-    __slots__ = ("label", "call", "refill", "inner", "samples")
+    __slots__ = ("label", "call", "refill", "inner", "samples", "warm")
 
     def __init__(self, label: str, call: Callable[[], object], refill: Callable[[], object] | None):
         self.label = label
@@ -60,6 +70,7 @@ class Timed:
         self.refill = refill
         self.inner = 1
         self.samples: list[float] = []  # mean ns per call, one per repeat
+        self.warm = False  # True: called before (e.g. to check its result), skip the warm-up
 
     def sample(self, k: int, overhead: int) -> float:
         call, refill = self.call, self.refill
@@ -79,8 +90,20 @@ class Timed:
 
     def calibrate(self, min_sample_ns: float, overhead: int, max_inner: int = 1_000_000) -> None:
         """Warm up, then pick the inner loop count for ``min_sample_ns``."""
-        self.sample(1, overhead)  # first call: page faults, lazy scratch buffers
-        one = min(self.sample(1, overhead) for _ in range(3))
+        if not self.warm:
+            self.sample(1, overhead)  # first call: page faults, lazy scratch buffers
+            self.warm = True
+        # the fastest of a few single calls (up to 7, within a time budget, so
+        # that a call of a second is not repeated and a short call delayed by a
+        # busy machine does not set the inner loop to 1)
+        budget = max(4 * min_sample_ns, 50e6)
+        one = spent = self.sample(1, overhead)
+        for _ in range(6):
+            if spent >= budget:
+                break
+            t = self.sample(1, overhead)
+            spent += t
+            one = min(one, t)
         if one >= min_sample_ns:
             self.inner = 1
             return
@@ -104,15 +127,62 @@ class Timed:
         return statistics.median(self.samples)
 
 
+def _other_threads_cpu_ns() -> int | None:
+    """CPU time so far of this process's threads other than the calling one (Linux)."""
+    me = str(threading.get_native_id())
+    total = 0
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    for tid in tids:
+        if tid == me:
+            continue
+        try:
+            with open(f"/proc/self/task/{tid}/schedstat", "rb") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass  # a thread that just ended
+    return total
+
+
+def settle(max_ns: float, window_s: float = 0.001, idle_ns: int = 100_000) -> float:
+    """Wait until the other threads of this process stop running; return the ns waited.
+
+    Idle means: less than ``idle_ns`` of their CPU time in each of two
+    consecutive windows of ``window_s``.  Gives up after ``max_ns``.  Where
+    /proc is missing, sleeps ``min(max_ns, 20 ms)``.
+    """
+    if max_ns <= 0:
+        return 0.0
+    t0 = _now()
+    prev = _other_threads_cpu_ns()
+    if prev is None:
+        time.sleep(min(max_ns, 20e6) / 1e9)
+        return float(_now() - t0)
+    quiet = 0
+    while quiet < 2 and _now() - t0 < max_ns:
+        time.sleep(window_s)
+        cur = _other_threads_cpu_ns()
+        quiet = quiet + 1 if cur - prev < idle_ns else 0
+        prev = cur
+    return float(_now() - t0)
+
+
 def measure_interleaved(
-    items: Sequence[Timed], repeat: int, min_sample_ns: float, overhead: int
+    items: Sequence[Timed], repeat: int, min_sample_ns: float, overhead: int, settle_ns: float = 0
 ) -> None:
-    """Calibrate every item, then take ``repeat`` samples of each, interleaved."""
+    """Calibrate every item, then take ``repeat`` samples of each, interleaved.
+
+    ``settle_ns`` > 0: before each calibration and sample, wait (at most that
+    long) for the thread pools of the previous implementation to go idle."""
     for it in items:
         it.samples = []
+        settle(settle_ns)
         it.calibrate(min_sample_ns, overhead)
     for _ in range(repeat):
         for it in items:
+            settle(settle_ns)
             it.samples.append(it.sample(it.inner, overhead))
 
 
