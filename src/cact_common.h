@@ -53,6 +53,10 @@
 typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
                               const ptrdiff_t *steps);
 
+/* Elements per tail block of a contiguous loop (a multiple of every vector
+ * width in elements: 16 floats fill one AVX-512 register). */
+#define CACT_TAIL 16
+
 /* Largest number of operands of any loop (inputs + outputs). */
 #define CACT_MAX_ARGS 8
 

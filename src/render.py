@@ -92,6 +92,9 @@ def kernel_context(table: dict) -> dict:
                         [f"in{i}[i]" for i in range(ndata)] + [f"p{j}" for j in range(nparams)]
                     ),
                     "strided_args": strided,
+                    "tail_args": ", ".join(
+                        [f"t{i}[i]" for i in range(ndata)] + [f"p{j}" for j in range(nparams)]
+                    ),
                     "doc_c": _c_string(doc),
                 }
             )
