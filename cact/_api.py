@@ -153,7 +153,12 @@ def _param(fname: str, name: str, value, dtype: np.dtype | None) -> float:
         raise TypeError(
             f"cact.{fname}: {name} must be a real number, got {type(value).__name__}"
         )
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an integer or fraction beyond the float64 range
+        raise ValueError(
+            f"cact.{fname}: {name} must be finite, got a number beyond the float64 range"
+        ) from None
     if not math.isfinite(v):
         raise ValueError(f"cact.{fname}: {name} must be finite, got {v}")
     if dtype == _F32 and abs(v) > _FLT_MAX:
