@@ -168,6 +168,21 @@ def _param(fname: str, name: str, value, dtype: np.dtype | None) -> float:
     return v
 
 
+def _widens_float(rdt, *dtypes) -> bool:
+    """Will the ufunc convert a float operand to the wider result dtype?
+
+    NumPy converts float32 to float64 in hardware, which raises the invalid
+    flag for a signalling NaN and makes NumPy warn "invalid value encountered
+    in cast" (or raise under ``np.errstate(invalid="raise")``).  A NaN input
+    gives a NaN output without any warning in cact, so such calls run under
+    ``np.errstate(invalid="ignore")``: no other flag can come from these casts,
+    and cact's own loops clear theirs.
+    """
+    return any(
+        isinstance(d, np.dtype) and d.kind == "f" and d.itemsize != rdt.itemsize for d in dtypes
+    )
+
+
 # Parameter-free ufuncs of each arity: every compiled ufunc has the same two
 # loops (float32, float64), so these give the result dtype of any function.
 _FREE = next(a for a in ACTIVATIONS if not a.params)
@@ -396,6 +411,9 @@ def _make_backward(act):
                     f"{'x' if y is None else 'y'} shape {_shape(v)} do not broadcast"
                 ) from None
             _check_out(name, out, shape, rdt)
+        if known and _widens_float(rdt, gdt, vdt):
+            with np.errstate(invalid="ignore"):
+                return uf(*args, out=out)
         return uf(*args, out=out)
 
     P = inspect.Parameter
@@ -531,7 +549,11 @@ def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
         _check_out(fname, out, z.shape, rdt)
     out_groups = _groups(out, ax, m, pieces)
     g_last = g if ax == z.ndim - 1 else np.moveaxis(g, ax, -1)
-    uf(g_last, _groups(z, ax, m, pieces), out=out_groups)
+    if _widens_float(rdt, gdt, zdt):
+        with np.errstate(invalid="ignore"):
+            uf(g_last, _groups(z, ax, m, pieces), out=out_groups)
+    else:
+        uf(g_last, _groups(z, ax, m, pieces), out=out_groups)
     return out
 
 
