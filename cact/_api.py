@@ -477,7 +477,17 @@ globals().update(_FUNCS)
 
 
 # ------------------------------------------------------------------ maxout
+def _no_mask(fname: str, argname: str, obj, fill: str, why: str) -> None:
+    # maxout works on the data of its input: a mask would be ignored silently.
+    if isinstance(obj, np.ma.MaskedArray):
+        raise TypeError(
+            f"cact.{fname}: {argname} is a masked array, whose mask maxout would ignore; "
+            f"pass {argname}.filled({fill}) {why}, or np.ma.getdata({argname})"
+        )
+
+
 def _maxout_args(fname: str, z, pieces, axis):
+    _no_mask(fname, "z", z, "-np.inf", "to leave masked entries out of the maxima")
     z, dt = _operand(fname, "z", z)
     if dt is None:  # foreign array type: compute on its NumPy view
         z = np.asarray(z)
@@ -532,6 +542,7 @@ def maxout(z, pieces, axis=-1, *, out=None):
 def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
     fname = "maxout_backward"
     z, zdt, pieces, ax, m = _maxout_args(fname, z, pieces, axis)
+    _no_mask(fname, "grad_output", grad_output, "0", "to give masked entries no gradient")
     g, gdt = _operand(fname, "grad_output", grad_output)
     g = np.asarray(g)
     gdt = g.dtype
@@ -588,7 +599,13 @@ ValueError
     ``pieces < 1`` or a length that is not a multiple of ``pieces``;
     ``numpy.exceptions.AxisError`` (a ValueError) for a bad axis.
 TypeError
-    Non-integer ``pieces`` or ``axis``, unsupported dtypes.
+    Non-integer ``pieces`` or ``axis``, unsupported dtypes, a masked array
+    (its mask would be ignored: pass ``z.filled(-np.inf)``).
+
+Notes
+-----
+Array-likes are converted with ``np.asarray``; ndarray subclasses
+(``np.matrix``) give a plain ndarray.
 
 Examples
 --------
@@ -622,6 +639,11 @@ Returns
 -------
 ndarray
     Shaped like ``z``: each gradient at its group's arg-max, zeros elsewhere.
+
+Raises
+------
+As :func:`maxout`, and ``ValueError`` for a ``grad_output`` not shaped like
+``maxout(z, pieces, axis)``; masked arrays are a ``TypeError``.
 
 Examples
 --------
