@@ -31,6 +31,8 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_get_num_threads()
     int cact_set_num_threads(int n)
     int cact_openmp_enabled()
+    int cact_install_fork_handler()
+    int cact_is_forked_serial()
     const char *cact_compiler()
     const char *cact_build_flags()
     void cact_set_min_parallel_override(ptrdiff_t n)
@@ -80,6 +82,11 @@ ufuncs = _build()
 
 cact_isa_set(cact_isa_best())
 
+# fork() safety: a child forked after cact has run threads runs serially
+# (see src/cact_parallel.c).
+if cact_install_fork_handler() != 0:
+    raise ImportError("cact: pthread_atfork failed; cannot make fork() safe")
+
 
 def isa_levels():
     """The instruction-set levels compiled in, lowest first, as
@@ -120,6 +127,11 @@ def get_num_threads():
     cact was built without OpenMP.
     """
     return cact_get_num_threads()
+
+
+def _forked_serial():
+    """True in a child forked after cact had run threads: it runs serially."""
+    return bool(cact_is_forked_serial())
 
 
 def _set_num_threads(int n):
