@@ -13,7 +13,10 @@ Conventions (NumPy's, as ``np.tanh``):
   wider integers and Python ints to float64 (``np.tanh`` gives float16 where
   cact gives float32, as cact has no float16 loop).  float16 is computed and
   returned as float32.  Other dtypes (complex, long double, object, strings,
-  datetimes, structured) raise ``TypeError`` naming the dtype.
+  datetimes, structured) raise ``TypeError`` naming the dtype.  Python numbers
+  are weak (NEP 50); one that does not fit the computation dtype (an int
+  beyond float64, a finite number beyond float32 beside float32 arrays) is a
+  ``ValueError``, as for ``alpha``.
 * ``out=None`` allocates; ``out=x`` works in place and returns ``x``.
   ``out`` must be a writable ``numpy.ndarray`` of exactly the result's shape and
   dtype (``TypeError`` for a wrong type or dtype, ``ValueError`` for a wrong
@@ -77,12 +80,14 @@ def _operand(fname: str, argname: str, obj):
     """
     if isinstance(obj, (np.ndarray, np.generic)):
         dt = obj.dtype
-    elif type(obj) is float or type(obj) is int:
-        return obj, type(obj)
+    elif type(obj) is float:
+        return obj, float
+    elif type(obj) is int:
+        return _python_int(fname, argname, obj)
     elif isinstance(obj, bool):
         return obj, np.dtype(bool)
     elif isinstance(obj, (float, int)):  # subclasses of float and int
-        return (float(obj), float) if isinstance(obj, float) else (int(obj), int)
+        return (float(obj), float) if isinstance(obj, float) else _python_int(fname, argname, int(obj))
     elif getattr(type(obj), "__array_ufunc__", None) is not None:
         return obj, None
     else:
@@ -94,6 +99,33 @@ def _operand(fname: str, argname: str, obj):
     if dt.kind in "biu" or (dt.kind == "f" and dt.itemsize <= 8):
         return obj, dt
     raise _unsupported_dtype(fname, argname, dt)
+
+
+def _python_int(fname: str, argname: str, obj: int):
+    """A Python int operand: weak, as a float (the value it is computed with).
+
+    NumPy has no integer type for ints outside [-2**63, 2**64) and rejects
+    them; cact computes in floating point, so such an int is used as the
+    float it rounds to, and one beyond the float64 range is a ValueError."""
+    if -(2**63) <= obj < 2**64:
+        return obj, int
+    try:
+        return float(obj), float
+    except OverflowError:
+        raise ValueError(
+            f"cact.{fname}: {argname} is an integer beyond the float64 range"
+        ) from None
+
+
+def _check_weak_in_float32(fname: str, argname: str, obj, dt) -> None:
+    """A Python number beside float32 arrays is computed in float32 (NEP 50):
+    a finite one beyond the float32 range would silently become inf (NumPy
+    warns "overflow encountered in cast"), so it is a ValueError, as for alpha."""
+    if (dt is float or dt is int) and abs(obj) > _FLT_MAX and not math.isinf(obj):
+        raise ValueError(
+            f"cact.{fname}: {argname}={obj!r} is outside the float32 range of the "
+            "computation (the array operands are float32); pass a float64 array instead"
+        )
 
 
 _RESOLVED: dict = {}
@@ -393,6 +425,9 @@ def _make_backward(act):
         # alpha is passed in that dtype (so integer inputs do not turn a
         # float32 computation into float64).
         rdt = _result_dtype(_BINARY_BASE, (gdt, vdt)) if known else None
+        if rdt is _F32 or rdt == _F32:
+            _check_weak_in_float32(name, "grad_output", g, gdt)
+            _check_weak_in_float32(name, "x" if y is None else "y", v, vdt)
         if nparams:
             a = _param(name, pname, alpha, rdt)
             if y is not None and y_needs_nonneg and a < 0:
