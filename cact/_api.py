@@ -527,7 +527,7 @@ def _maxout_args(fname: str, z, pieces, axis):
     if dt is None:  # foreign array type: compute on its NumPy view
         z = np.asarray(z)
         z, dt = _operand(fname, "z", z)
-    z = np.asarray(z) if not isinstance(z, np.ndarray) else z
+    z = np.asarray(z)  # subclasses too: np.matrix cannot be reshaped into groups
     if isinstance(pieces, (bool, np.bool_)):
         raise TypeError(f"cact.{fname}: pieces must be an integer, got bool")
     try:
