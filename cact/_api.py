@@ -13,7 +13,10 @@ Conventions (NumPy's, as ``np.tanh``):
   wider integers and Python ints to float64 (``np.tanh`` gives float16 where
   cact gives float32, as cact has no float16 loop).  float16 is computed and
   returned as float32.  Other dtypes (complex, long double, object, strings,
-  datetimes, structured) raise ``TypeError`` naming the dtype.
+  datetimes, structured) raise ``TypeError`` naming the dtype.  Python numbers
+  are weak (NEP 50); one that does not fit the computation dtype (an int
+  beyond float64, a finite number beyond float32 beside float32 arrays) is a
+  ``ValueError``, as for ``alpha``.
 * ``out=None`` allocates; ``out=x`` works in place and returns ``x``.
   ``out`` must be a writable ``numpy.ndarray`` of exactly the result's shape and
   dtype (``TypeError`` for a wrong type or dtype, ``ValueError`` for a wrong
@@ -77,12 +80,14 @@ def _operand(fname: str, argname: str, obj):
     """
     if isinstance(obj, (np.ndarray, np.generic)):
         dt = obj.dtype
-    elif type(obj) is float or type(obj) is int:
-        return obj, type(obj)
+    elif type(obj) is float:
+        return obj, float
+    elif type(obj) is int:
+        return _python_int(fname, argname, obj)
     elif isinstance(obj, bool):
         return obj, np.dtype(bool)
     elif isinstance(obj, (float, int)):  # subclasses of float and int
-        return (float(obj), float) if isinstance(obj, float) else (int(obj), int)
+        return (float(obj), float) if isinstance(obj, float) else _python_int(fname, argname, int(obj))
     elif getattr(type(obj), "__array_ufunc__", None) is not None:
         return obj, None
     else:
@@ -94,6 +99,33 @@ def _operand(fname: str, argname: str, obj):
     if dt.kind in "biu" or (dt.kind == "f" and dt.itemsize <= 8):
         return obj, dt
     raise _unsupported_dtype(fname, argname, dt)
+
+
+def _python_int(fname: str, argname: str, obj: int):
+    """A Python int operand: weak, as a float (the value it is computed with).
+
+    NumPy has no integer type for ints outside [-2**63, 2**64) and rejects
+    them; cact computes in floating point, so such an int is used as the
+    float it rounds to, and one beyond the float64 range is a ValueError."""
+    if -(2**63) <= obj < 2**64:
+        return obj, int
+    try:
+        return float(obj), float
+    except OverflowError:
+        raise ValueError(
+            f"cact.{fname}: {argname} is an integer beyond the float64 range"
+        ) from None
+
+
+def _check_weak_in_float32(fname: str, argname: str, obj, dt) -> None:
+    """A Python number beside float32 arrays is computed in float32 (NEP 50):
+    a finite one beyond the float32 range would silently become inf (NumPy
+    warns "overflow encountered in cast"), so it is a ValueError, as for alpha."""
+    if (dt is float or dt is int) and abs(obj) > _FLT_MAX and not math.isinf(obj):
+        raise ValueError(
+            f"cact.{fname}: {argname}={obj!r} is outside the float32 range of the "
+            "computation (the array operands are float32); pass a float64 array instead"
+        )
 
 
 _RESOLVED: dict = {}
@@ -153,7 +185,12 @@ def _param(fname: str, name: str, value, dtype: np.dtype | None) -> float:
         raise TypeError(
             f"cact.{fname}: {name} must be a real number, got {type(value).__name__}"
         )
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an integer or fraction beyond the float64 range
+        raise ValueError(
+            f"cact.{fname}: {name} must be finite, got a number beyond the float64 range"
+        ) from None
     if not math.isfinite(v):
         raise ValueError(f"cact.{fname}: {name} must be finite, got {v}")
     if dtype == _F32 and abs(v) > _FLT_MAX:
@@ -161,6 +198,21 @@ def _param(fname: str, name: str, value, dtype: np.dtype | None) -> float:
             f"cact.{fname}: {name}={v} is outside the float32 range of the computation"
         )
     return v
+
+
+def _widens_float(rdt, *dtypes) -> bool:
+    """Will the ufunc convert a float operand to the wider result dtype?
+
+    NumPy converts float32 to float64 in hardware, which raises the invalid
+    flag for a signalling NaN and makes NumPy warn "invalid value encountered
+    in cast" (or raise under ``np.errstate(invalid="raise")``).  A NaN input
+    gives a NaN output without any warning in cact, so such calls run under
+    ``np.errstate(invalid="ignore")``: no other flag can come from these casts,
+    and cact's own loops clear theirs.
+    """
+    return any(
+        isinstance(d, np.dtype) and d.kind == "f" and d.itemsize != rdt.itemsize for d in dtypes
+    )
 
 
 # Parameter-free ufuncs of each arity: every compiled ufunc has the same two
@@ -373,6 +425,9 @@ def _make_backward(act):
         # alpha is passed in that dtype (so integer inputs do not turn a
         # float32 computation into float64).
         rdt = _result_dtype(_BINARY_BASE, (gdt, vdt)) if known else None
+        if rdt is _F32 or rdt == _F32:
+            _check_weak_in_float32(name, "grad_output", g, gdt)
+            _check_weak_in_float32(name, "x" if y is None else "y", v, vdt)
         if nparams:
             a = _param(name, pname, alpha, rdt)
             if y is not None and y_needs_nonneg and a < 0:
@@ -391,6 +446,9 @@ def _make_backward(act):
                     f"{'x' if y is None else 'y'} shape {_shape(v)} do not broadcast"
                 ) from None
             _check_out(name, out, shape, rdt)
+        if known and _widens_float(rdt, gdt, vdt):
+            with np.errstate(invalid="ignore"):
+                return uf(*args, out=out)
         return uf(*args, out=out)
 
     P = inspect.Parameter
@@ -466,12 +524,22 @@ globals().update(_FUNCS)
 
 
 # ------------------------------------------------------------------ maxout
+def _no_mask(fname: str, argname: str, obj, fill: str, why: str) -> None:
+    # maxout works on the data of its input: a mask would be ignored silently.
+    if isinstance(obj, np.ma.MaskedArray):
+        raise TypeError(
+            f"cact.{fname}: {argname} is a masked array, whose mask maxout would ignore; "
+            f"pass {argname}.filled({fill}) {why}, or np.ma.getdata({argname})"
+        )
+
+
 def _maxout_args(fname: str, z, pieces, axis):
+    _no_mask(fname, "z", z, "-np.inf", "to leave masked entries out of the maxima")
     z, dt = _operand(fname, "z", z)
     if dt is None:  # foreign array type: compute on its NumPy view
         z = np.asarray(z)
         z, dt = _operand(fname, "z", z)
-    z = np.asarray(z) if not isinstance(z, np.ndarray) else z
+    z = np.asarray(z)  # subclasses too: np.matrix cannot be reshaped into groups
     if isinstance(pieces, (bool, np.bool_)):
         raise TypeError(f"cact.{fname}: pieces must be an integer, got bool")
     try:
@@ -521,6 +589,7 @@ def maxout(z, pieces, axis=-1, *, out=None):
 def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
     fname = "maxout_backward"
     z, zdt, pieces, ax, m = _maxout_args(fname, z, pieces, axis)
+    _no_mask(fname, "grad_output", grad_output, "0", "to give masked entries no gradient")
     g, gdt = _operand(fname, "grad_output", grad_output)
     g = np.asarray(g)
     gdt = g.dtype
@@ -538,7 +607,11 @@ def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
         _check_out(fname, out, z.shape, rdt)
     out_groups = _groups(out, ax, m, pieces)
     g_last = g if ax == z.ndim - 1 else np.moveaxis(g, ax, -1)
-    uf(g_last, _groups(z, ax, m, pieces), out=out_groups)
+    if _widens_float(rdt, gdt, zdt):
+        with np.errstate(invalid="ignore"):
+            uf(g_last, _groups(z, ax, m, pieces), out=out_groups)
+    else:
+        uf(g_last, _groups(z, ax, m, pieces), out=out_groups)
     return out
 
 
@@ -573,7 +646,13 @@ ValueError
     ``pieces < 1`` or a length that is not a multiple of ``pieces``;
     ``numpy.exceptions.AxisError`` (a ValueError) for a bad axis.
 TypeError
-    Non-integer ``pieces`` or ``axis``, unsupported dtypes.
+    Non-integer ``pieces`` or ``axis``, unsupported dtypes, a masked array
+    (its mask would be ignored: pass ``z.filled(-np.inf)``).
+
+Notes
+-----
+Array-likes are converted with ``np.asarray``; ndarray subclasses
+(``np.matrix``) give a plain ndarray.
 
 Examples
 --------
@@ -607,6 +686,11 @@ Returns
 -------
 ndarray
     Shaped like ``z``: each gradient at its group's arg-max, zeros elsewhere.
+
+Raises
+------
+As :func:`maxout`, and ``ValueError`` for a ``grad_output`` not shaped like
+``maxout(z, pieces, axis)``; masked arrays are a ``TypeError``.
 
 Examples
 --------

@@ -19,7 +19,11 @@ def get_num_threads() -> int:
     The value given to :func:`set_num_threads`, or, if none was given, the
     OpenMP runtime's default for the calling thread: ``OMP_NUM_THREADS`` if
     set, else the number of CPUs, reduced inside ``threadpoolctl``'s
-    ``threadpool_limits``.  1 if cact was built without OpenMP.
+    ``threadpool_limits``.  1 if cact was built without OpenMP, and 1 in a
+    child process made by ``fork()`` (``os.fork``, multiprocessing's "fork"
+    start method) after cact had run threads in the parent: the GNU OpenMP
+    runtime cannot start threads there (it would hang), so cact runs serially
+    in that child.
     """
     return _core.get_num_threads()
 
@@ -29,7 +33,8 @@ def set_num_threads(n: int) -> int:
 
     Returns the previous value of :func:`get_num_threads`, so that
     ``old = set_num_threads(1); ...; set_num_threads(old)`` restores it.
-    Results are bitwise identical for every thread count.  Without OpenMP
+    Results are bitwise identical for every thread count.  Without OpenMP,
+    and in a forked child that runs serially (see :func:`get_num_threads`),
     the value is accepted and ignored.
 
     Raises ``TypeError`` for a non-integer and ``ValueError`` for ``n < 1``.

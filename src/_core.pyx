@@ -11,7 +11,6 @@ loops NumPy calls with the GIL released -> the Python API (validation).
 """
 
 cimport numpy as cnp
-from libc.stdlib cimport malloc
 from libc.stddef cimport ptrdiff_t
 
 cnp.import_array()
@@ -31,6 +30,8 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_get_num_threads()
     int cact_set_num_threads(int n)
     int cact_openmp_enabled()
+    int cact_install_fork_handler()
+    int cact_is_forked_serial()
     const char *cact_compiler()
     const char *cact_build_flags()
     void cact_set_min_parallel_override(ptrdiff_t n)
@@ -42,17 +43,27 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_isa_get()
 
 
-cdef object _make_ufunc(const cact_ufunc_spec *spec):
-    # The ufunc keeps pointers to these arrays for its lifetime (the process's,
-    # as the module is never unloaded), so they are allocated once and kept.
+# The arrays a ufunc points to (loops, data, type signatures).  NumPy keeps
+# the pointers for the ufunc's lifetime and never frees them, so they are
+# static arrays of this module: memory obtained with malloc would be lost
+# when the ufuncs are deallocated at interpreter exit (valgrind reports it).
+cdef enum:
+    _MAX_UFUNCS = 64
+    _MAX_ARGS = 8  # CACT_MAX_ARGS in src/cact_common.h
+
+cdef cnp.PyUFuncGenericFunction _funcs[_MAX_UFUNCS][2]
+cdef void *_data[_MAX_UFUNCS][2]
+cdef char _types[_MAX_UFUNCS][2 * _MAX_ARGS]
+
+
+cdef object _make_ufunc(int i, const cact_ufunc_spec *spec):
     cdef int nargs = spec.nin + spec.nout
     cdef int j, k
-    cdef cnp.PyUFuncGenericFunction *funcs = <cnp.PyUFuncGenericFunction *>malloc(
-        2 * sizeof(cnp.PyUFuncGenericFunction))
-    cdef char *types = <char *>malloc(2 * nargs)
-    cdef void **data = <void **>malloc(2 * sizeof(void *))
-    if funcs == NULL or types == NULL or data == NULL:
-        raise MemoryError()
+    if i >= _MAX_UFUNCS or nargs > _MAX_ARGS:
+        raise ImportError("cact._core: more ufuncs or operands than _MAX_UFUNCS / _MAX_ARGS")
+    cdef cnp.PyUFuncGenericFunction *funcs = &_funcs[i][0]
+    cdef void **data = &_data[i][0]
+    cdef char *types = &_types[i][0]
     for j in range(2):
         funcs[j] = <cnp.PyUFuncGenericFunction>spec.loops[j]
         data[j] = NULL
@@ -71,7 +82,7 @@ cdef dict _build():
     cdef int i
     out = {}
     for i in range(cact_n_ufunc_specs):
-        out[cact_ufunc_specs[i].name.decode("ascii")] = _make_ufunc(&cact_ufunc_specs[i])
+        out[cact_ufunc_specs[i].name.decode("ascii")] = _make_ufunc(i, &cact_ufunc_specs[i])
     return out
 
 
@@ -194,6 +205,11 @@ include "_fast.pxi"
 
 cact_isa_set(cact_isa_best())
 
+# fork() safety: a child forked after cact has run threads runs serially
+# (see src/cact_parallel.c).
+if cact_install_fork_handler() != 0:
+    raise ImportError("cact: pthread_atfork failed; cannot make fork() safe")
+
 
 def isa_levels():
     """The instruction-set levels compiled in, lowest first, as
@@ -234,6 +250,11 @@ def get_num_threads():
     cact was built without OpenMP.
     """
     return cact_get_num_threads()
+
+
+def _forked_serial():
+    """True in a child forked after cact had run threads: it runs serially."""
+    return bool(cact_is_forked_serial())
 
 
 def _set_num_threads(int n):

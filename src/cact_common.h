@@ -64,6 +64,8 @@ typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
 int cact_get_num_threads(void);
 int cact_set_num_threads(int n);
 int cact_openmp_enabled(void);
+int cact_install_fork_handler(void);
+int cact_is_forked_serial(void);
 
 /* Run fn over dims[0] outer items, split over threads when the work
  * (items x work_per_item) reaches min_parallel and no operand partially

@@ -27,6 +27,8 @@ extern const int cact_n_ufunc_specs;
 int cact_get_num_threads(void);
 int cact_set_num_threads(int n);
 int cact_openmp_enabled(void);
+int cact_install_fork_handler(void);
+int cact_is_forked_serial(void);
 const char *cact_compiler(void);
 const char *cact_build_flags(void);
 void cact_set_min_parallel_override(ptrdiff_t n);

@@ -15,6 +15,14 @@
  * honours OMP_NUM_THREADS and threadpoolctl's limits.  Without OpenMP
  * everything is serial and the count is 1.
  *
+ * fork(): GNU OpenMP (libgomp) is not fork-safe.  A child forked from a
+ * process that has run a parallel region inherits the runtime's thread pool
+ * without its threads, and its next parallel region waits for them forever.
+ * cact_install_fork_handler() (called once at import) registers a
+ * pthread_atfork child handler: in a child forked after cact has started a
+ * team, every loop runs on the calling thread and the thread count is 1.
+ * (Platforms without fork, or builds without OpenMP, need no handler.)
+ *
  * Floating-point flags: NumPy clears the calling thread's FP status before a
  * ufunc loop and warns about whatever is set afterwards.  cact's kernels raise
  * flags in unused branches and for legitimate subnormal results (underflow),
@@ -26,7 +34,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(_OPENMP) && !defined(_WIN32) && (defined(__unix__) || defined(__APPLE__))
+#include <pthread.h>
+#define CACT_HAVE_ATFORK 1
+#endif
+
 static volatile int cact_requested_threads = 0; /* 0: follow the OpenMP runtime */
+
+/* A team of threads has been started by cact in this process (or in the
+ * process it was forked from). */
+static volatile int cact_teams_started = 0;
+/* Forked after teams were started: OpenMP must not be used, run serially. */
+static volatile int cact_forked_serial = 0;
+
+#ifdef CACT_HAVE_ATFORK
+static void cact_atfork_child(void)
+{
+    if (cact_teams_started) {
+        cact_forked_serial = 1;
+    }
+}
+#endif
+
+/* Register the fork handler; 0 on success (or where none is needed). */
+int cact_install_fork_handler(void)
+{
+#ifdef CACT_HAVE_ATFORK
+    static int installed = 0;
+    if (!installed) {
+        if (pthread_atfork(NULL, NULL, cact_atfork_child) != 0) {
+            return -1;
+        }
+        installed = 1;
+    }
+#endif
+    return 0;
+}
+
+/* 1 in a child forked after cact had started threads (cact runs serially). */
+int cact_is_forked_serial(void) { return cact_forked_serial; }
 
 /* For measuring the thresholds (bench/thresholds.py): when > 0, replaces
  * every compiled min_parallel.  Not part of the public API. */
@@ -49,6 +95,9 @@ int cact_openmp_enabled(void)
 int cact_get_num_threads(void)
 {
 #ifdef _OPENMP
+    if (cact_forked_serial) {
+        return 1; /* see fork() above */
+    }
     const int requested = cact_requested_threads;
     return requested > 0 ? requested : omp_get_max_threads();
 #else
@@ -122,6 +171,9 @@ void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
         const ptrdiff_t max_useful = (n + 63) / 64;
         if (max_useful < nthreads) {
             nthreads = (int)max_useful;
+        }
+        if (!cact_teams_started) {
+            cact_teams_started = 1;
         }
 #pragma omp parallel num_threads(nthreads)
         {
