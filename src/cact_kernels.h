@@ -29,6 +29,7 @@ int cact_set_num_threads(int n);
 int cact_openmp_enabled(void);
 const char *cact_compiler(void);
 const char *cact_build_flags(void);
+const char *cact_openmp_library(void);
 void cact_set_min_parallel_override(ptrdiff_t n);
 
 /* Instruction-set levels (cact_dispatch.c). */
