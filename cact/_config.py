@@ -73,7 +73,7 @@ def _openmp_runtime() -> str:
     libraries mapped into this process (Linux: from /proc)."""
     path = _core.openmp_library()
     if path:
-        return path
+        return os.path.realpath(path)
     try:
         with open("/proc/self/maps") as f:
             libs = {line.split()[-1] for line in f if "omp" in line.rsplit("/", 1)[-1]}
