@@ -73,6 +73,7 @@ unset CACT_DISABLE_OPENMP CACT_FAIL_NO_OPENMP CACT_OPENMP_PREFIX CACT_ISA OMP_NU
     CACT_EXPECT_INSTALLED CACT_EXPECT_OPENMP PYTHONPATH || true
 
 SUMMARY=()
+FLAKY=()
 T_ALL=$(date +%s)
 step_start() { T0=$(date +%s); echo; echo "=== check_wheels: $1"; }
 step_end() {
@@ -112,8 +113,17 @@ assert where.startswith(site + os.sep) and site.startswith(venv + os.sep), (wher
 print(f"check_wheels: import cact -> {cact.__file__}")
 EOF
     ) || fail "cact is not imported from the environment's site-packages"
-    (cd "$run" && env "$@" "$venv_dir/bin/python" -m pytest -q -p no:cacheprovider tests) \
-        > "$run.log" 2>&1 || { tail -40 "$run.log"; fail "tests in $run"; }
+    if ! (cd "$run" && env "$@" "$venv_dir/bin/python" -m pytest -q tests) > "$run.log" 2>&1; then
+        # A test that failed is run once more, alone, and reported either way:
+        # a few tests measure timing (tests/test_gil.py) and can fail on a
+        # machine that other jobs keep busy; a real fault fails again.
+        tail -40 "$run.log"
+        echo "check_wheels: running the failed tests once more"
+        (cd "$run" && env "$@" "$venv_dir/bin/python" -m pytest -q --lf tests) > "$run.rerun.log" 2>&1 \
+            || { tail -40 "$run.rerun.log"; fail "tests in $run (failed twice)"; }
+        FLAKY+=("$(grep '^FAILED' "$run.log" | cut -d' ' -f2 | tr '\n' ' ')(passed when run again, $*)")
+        tail -1 "$run.rerun.log"
+    fi
     tail -1 "$run.log"
 }
 
@@ -315,4 +325,8 @@ fi
 echo
 echo "=== check_wheels: summary (manylinux tag here: $TAG)"
 printf '%s\n' "${SUMMARY[@]}"
+if [ ${#FLAKY[@]} -gt 0 ]; then
+    echo "check_wheels: tests that failed once and passed when run again:"
+    printf '  %s\n' "${FLAKY[@]}"
+fi
 echo "check_wheels: all passed in $(( $(date +%s) - T_ALL )) s"
