@@ -7,7 +7,11 @@ Steps (all in ``build_ext``):
 2. Detect OpenMP by compiling, linking and running a small test program with
    the compiler's OpenMP flag.  Environment switches:
      CACT_DISABLE_OPENMP=1   build without OpenMP (serial, e.g. for tests);
-     CACT_FAIL_NO_OPENMP=1   make a missing OpenMP a build error (wheels, CI).
+     CACT_FAIL_NO_OPENMP=1   make a missing OpenMP a build error (wheels, CI);
+     CACT_OPENMP_PREFIX=DIR  an OpenMP runtime outside the compiler's search
+                             path: DIR/include (omp.h) and DIR/lib (the
+                             library, also put on the run-time path).  The
+                             macOS wheels use it for a pinned libomp.
 3. Cythonize ``src/_core.pyx`` and compile everything with portable flags:
    no ``-march=native`` and no ``-ffast-math``, so a wheel runs on any CPU of
    its platform.  The kernels are compiled once more per instruction-set level
@@ -49,12 +53,25 @@ def _env_flag(name: str) -> bool:
 def _openmp_flags(compiler) -> tuple[list[str], list[str]]:
     """(compile flags, link flags) for the compiler's OpenMP."""
     if compiler.compiler_type == "msvc":
-        return ["/openmp"], []
-    if sys.platform == "darwin":
-        # Apple clang: the runtime (libomp) must be provided; see pyproject's
-        # cibuildwheel section.
-        return ["-Xpreprocessor", "-fopenmp"], ["-lomp"]
-    return ["-fopenmp"], ["-fopenmp"]
+        # OpenMP 2.0, runtime vcomp140.dll (vendored by delvewheel).
+        cflags, ldflags = ["/openmp"], []
+    elif sys.platform == "darwin":
+        # Apple clang has no OpenMP of its own: the runtime (libomp) must be
+        # provided, e.g. with CACT_OPENMP_PREFIX (see pyproject's cibuildwheel
+        # section).
+        cflags, ldflags = ["-Xpreprocessor", "-fopenmp"], ["-lomp"]
+    else:
+        cflags, ldflags = ["-fopenmp"], ["-fopenmp"]
+    prefix = os.environ.get("CACT_OPENMP_PREFIX", "").strip()
+    if prefix and compiler.compiler_type != "msvc":
+        prefix = os.path.abspath(prefix)
+        lib = os.path.join(prefix, "lib")
+        cflags = [f"-I{os.path.join(prefix, 'include')}"] + cflags
+        ldflags = [f"-L{lib}", f"-Wl,-rpath,{lib}"] + ldflags
+    elif prefix:
+        cflags = [f"/I{os.path.join(os.path.abspath(prefix), 'include')}"] + cflags
+        ldflags = [f"/LIBPATH:{os.path.join(os.path.abspath(prefix), 'lib')}"] + ldflags
+    return cflags, ldflags
 
 
 def _detect_openmp(compiler) -> tuple[list[str], list[str]] | None:
@@ -92,6 +109,18 @@ def _base_flags(compiler) -> list[str]:
     return ["-O3", "-fno-trapping-math"]
 
 
+def _compiler_flags(compiler) -> list[str]:
+    """The flags the compiler object puts on every compile command."""
+    if compiler.compiler_type == "msvc":
+        if not getattr(compiler, "initialized", True):
+            try:
+                compiler.initialize()
+            except Exception:  # recorded as far as known; the build goes on
+                return []
+        return [f for f in getattr(compiler, "compile_options", []) if f != "/nologo"]
+    return list(getattr(compiler, "compiler_so", [])[1:])
+
+
 class BuildExt(build_ext):
     def build_extensions(self):
         sys.path.insert(0, os.path.join(HERE, "src"))
@@ -113,13 +142,22 @@ class BuildExt(build_ext):
                 )
         cflags = _base_flags(self.compiler)
         ldflags: list[str] = []
+        libraries: list[str] = []
         if openmp is not None:
             cflags += openmp[0]
             ldflags += openmp[1]
-        flags_text = " ".join(cflags)
+            if sys.platform.startswith("linux"):
+                # dladdr() (cact_openmp_library) is in libdl before glibc 2.34
+                libraries.append("dl")
+        # Recorded for show_config: every flag of the compile command line,
+        # the interpreter's (CFLAGS of sysconfig and the environment) and
+        # ours, for every source file.  The per-level kernel files add their
+        # instruction sets with target pragmas, not flags.
+        flags_text = " ".join(_compiler_flags(self.compiler) + cflags)
         for ext in self.extensions:
             ext.extra_compile_args = list(ext.extra_compile_args or []) + cflags
             ext.extra_link_args = list(ext.extra_link_args or []) + ldflags
+            ext.libraries = list(ext.libraries or []) + libraries
             ext.define_macros = list(ext.define_macros or []) + [
                 ("CACT_BUILD_FLAGS", '"' + flags_text.replace('"', "") + '"'),
             ]

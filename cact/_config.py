@@ -73,7 +73,12 @@ def _apply_isa_from_environment() -> None:
 
 
 def _openmp_runtime() -> str:
-    """The OpenMP runtime library loaded in this process (Linux: from /proc)."""
+    """The OpenMP runtime library cact calls: its file as the compiled module
+    resolved it (in a repaired wheel, the vendored copy), else the OpenMP
+    libraries mapped into this process (Linux: from /proc)."""
+    path = _core.openmp_library()
+    if path:
+        return os.path.realpath(path)
     try:
         with open("/proc/self/maps") as f:
             libs = {line.split()[-1] for line in f if "omp" in line.rsplit("/", 1)[-1]}
@@ -81,6 +86,13 @@ def _openmp_runtime() -> str:
         return "unknown"
     names = sorted(os.path.basename(p) for p in libs if ".so" in p)
     return ", ".join(names) or "unknown"
+
+
+# _OPENMP (the specification's date, yyyymm) -> the OpenMP version
+_OPENMP_VERSIONS = {
+    199810: "1.0", 200203: "2.0", 200505: "2.5", 200805: "3.0", 201107: "3.1", 201307: "4.0",
+    201511: "4.5", 201811: "5.0", 202011: "5.1", 202111: "5.2", 202411: "6.0",
+}
 
 
 def _config() -> dict:
@@ -92,7 +104,7 @@ def _config() -> dict:
         "platform": f"{platform.system()} {platform.machine()}",
         "compiler": _core.compiler(),
         "compile flags": _core.build_flags(),
-        "openmp": f"yes (OpenMP {omp // 100}.{omp % 100:02d} spec date {omp})" if omp else "no (serial build)",
+        "openmp": f"yes (OpenMP {_OPENMP_VERSIONS.get(omp, '?')}, _OPENMP={omp})" if omp else "no (serial build)",
         "openmp runtime": _openmp_runtime() if omp else "none",
         "threads": get_num_threads(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "(unset)"),

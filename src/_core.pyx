@@ -34,6 +34,7 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_is_forked_serial()
     const char *cact_compiler()
     const char *cact_build_flags()
+    const char *cact_openmp_library()
     void cact_set_min_parallel_override(ptrdiff_t n)
     int cact_isa_count()
     const char *cact_isa_name(int level)
@@ -274,6 +275,12 @@ def compiler():
 def build_flags():
     """The compile flags the kernels were built with."""
     return cact_build_flags().decode("utf-8", "replace")
+
+
+def openmp_library():
+    """The path of the OpenMP runtime library this module calls (the vendored
+    copy in a repaired wheel), or "" without OpenMP or if unknown."""
+    return cact_openmp_library().decode("utf-8", "replace")
 
 
 def _set_min_parallel_override(Py_ssize_t n):

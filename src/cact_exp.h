@@ -60,10 +60,13 @@ CACT_INLINE double cact_tanh(double x) { return tanh(x); }
  *   the bits of 2^n.  exp(-inf) -> clamped -760 -> 0; exp(+inf) -> clamped
  *   720 -> +inf.
  */
-#define CACT_LOG2E 0x1.71547652b82fep0
-#define CACT_LN2_HI 0x1.62e42fee00000p-1
-#define CACT_LN2_LO 0x1.a39ef35793c76p-33
-#define CACT_SHIFT 0x1.8p52
+/* Constants are written as the shortest decimals that convert to exactly the
+ * intended doubles, their hexadecimal form beside them: some C compilers
+ * (MSVC's C mode) do not take hexadecimal floating literals. */
+#define CACT_LOG2E 1.4426950408889634  /* 0x1.71547652b82fep0 */
+#define CACT_LN2_HI 0.6931471803691238  /* 0x1.62e42fee00000p-1 */
+#define CACT_LN2_LO 1.9082149292705877e-10  /* 0x1.a39ef35793c76p-33 */
+#define CACT_SHIFT 6755399441055744.0  /* 0x1.8p52 */
 
 CACT_INLINE uint64_t cact_bits(double x)
 {
@@ -88,17 +91,17 @@ CACT_INLINE double cact_pow2i(double n)
 /* exp(r) - 1 for |r| <= ln2/2: Taylor series to degree 13 (see above). */
 CACT_INLINE double cact_expm1_poly(double r)
 {
-    double q = 0x1.6124613a86d09p-33;           /* 1/13! */
-    q = q * r + 0x1.1eed8eff8d898p-29;          /* 1/12! */
-    q = q * r + 0x1.ae64567f544e4p-26;          /* 1/11! */
-    q = q * r + 0x1.27e4fb7789f5cp-22;          /* 1/10! */
-    q = q * r + 0x1.71de3a556c734p-19;          /* 1/9!  */
-    q = q * r + 0x1.a01a01a01a01ap-16;          /* 1/8!  */
-    q = q * r + 0x1.a01a01a01a01ap-13;          /* 1/7!  */
-    q = q * r + 0x1.6c16c16c16c17p-10;          /* 1/6!  */
-    q = q * r + 0x1.1111111111111p-7;           /* 1/5!  */
-    q = q * r + 0x1.5555555555555p-5;           /* 1/4!  */
-    q = q * r + 0x1.5555555555555p-3;           /* 1/3!  */
+    double q = 1.6059043836821613e-10;           /* 0x1.6124613a86d09p-33, 1/13! */
+    q = q * r + 2.08767569878681e-09;          /* 0x1.1eed8eff8d898p-29, 1/12! */
+    q = q * r + 2.505210838544172e-08;          /* 0x1.ae64567f544e4p-26, 1/11! */
+    q = q * r + 2.755731922398589e-07;          /* 0x1.27e4fb7789f5cp-22, 1/10! */
+    q = q * r + 2.7557319223985893e-06;          /* 0x1.71de3a556c734p-19, 1/9!  */
+    q = q * r + 2.48015873015873e-05;          /* 0x1.a01a01a01a01ap-16, 1/8!  */
+    q = q * r + 0.0001984126984126984;          /* 0x1.a01a01a01a01ap-13, 1/7!  */
+    q = q * r + 0.001388888888888889;          /* 0x1.6c16c16c16c17p-10, 1/6!  */
+    q = q * r + 0.008333333333333333;           /* 0x1.1111111111111p-7, 1/5!  */
+    q = q * r + 0.041666666666666664;           /* 0x1.5555555555555p-5, 1/4!  */
+    q = q * r + 0.16666666666666666;           /* 0x1.5555555555555p-3, 1/3!  */
     q = q * r + 0.5;                            /* 1/2!  */
     return r + (r * r) * q;
 }

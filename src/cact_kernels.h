@@ -31,6 +31,7 @@ int cact_install_fork_handler(void);
 int cact_is_forked_serial(void);
 const char *cact_compiler(void);
 const char *cact_build_flags(void);
+const char *cact_openmp_library(void);
 void cact_set_min_parallel_override(ptrdiff_t n);
 
 /* Instruction-set levels (cact_dispatch.c). */

@@ -29,6 +29,12 @@
  * none of which is an error of the caller, so the driver clears them.  Flags
  * of worker threads are thread-local and never reach NumPy.
  */
+/* dladdr() and Dl_info are GNU extensions in glibc's and musl's <dlfcn.h>;
+ * this must come before the first system header. */
+#if !defined(_WIN32) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE
+#endif
+
 #include "cact_common.h"
 
 #include <stdlib.h>
@@ -37,6 +43,20 @@
 #if defined(_OPENMP) && !defined(_WIN32) && (defined(__unix__) || defined(__APPLE__))
 #include <pthread.h>
 #define CACT_HAVE_ATFORK 1
+#endif
+
+#ifdef _OPENMP
+#ifdef _WIN32
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
 #endif
 
 static volatile int cact_requested_threads = 0; /* 0: follow the OpenMP runtime */
@@ -226,6 +246,33 @@ const char *cact_build_flags(void)
 {
 #ifdef CACT_BUILD_FLAGS
     return CACT_BUILD_FLAGS;
+#else
+    return "";
+#endif
+}
+
+/* The file of the OpenMP runtime library this module calls (libgomp, libomp,
+ * vcomp140.dll; in a repaired wheel the vendored copy), found from the address
+ * of omp_get_max_threads as this module resolved it.  "" without OpenMP or if
+ * the platform cannot tell. */
+const char *cact_openmp_library(void)
+{
+#if defined(_OPENMP) && defined(_WIN32)
+    static char path[4 * MAX_PATH];
+    HMODULE module = NULL;
+    if (GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                               GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                           (LPCSTR)(void *)&omp_get_max_threads, &module) &&
+        GetModuleFileNameA(module, path, (DWORD)sizeof path) > 0) {
+        return path;
+    }
+    return "";
+#elif defined(_OPENMP)
+    Dl_info info;
+    if (dladdr((void *)&omp_get_max_threads, &info) != 0 && info.dli_fname != NULL) {
+        return info.dli_fname;
+    }
+    return "";
 #else
     return "";
 #endif
