@@ -19,7 +19,6 @@
 # Set KEEP=1 to keep the build directory, PYTHON to choose the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
 PY=${PYTHON:-python}
 CC=${CC:-gcc}
 
