@@ -151,7 +151,10 @@ cdef object _fast_call(int spec, object a0, object a1, object out, object alpha,
     if type(a0) is not cnp.ndarray:
         return _NOFAST
     x = <cnp.ndarray>a0
-    if cnp.PyArray_NDIM(x) == 0 or not cnp.PyArray_IS_C_CONTIGUOUS(x):
+    # Misaligned data (np.frombuffer at an odd offset) goes through the ufunc,
+    # which hands the kernels aligned copies: C may not load a misaligned float.
+    if (cnp.PyArray_NDIM(x) == 0 or not cnp.PyArray_IS_C_CONTIGUOUS(x)
+            or not cnp.PyArray_ISALIGNED(x)):
         return _NOFAST
     dt = _dtype_index(x)
     if dt < 0:
@@ -160,7 +163,8 @@ cdef object _fast_call(int spec, object a0, object a1, object out, object alpha,
         if type(a1) is not cnp.ndarray:
             return _NOFAST
         v = <cnp.ndarray>a1
-        if (not cnp.PyArray_IS_C_CONTIGUOUS(v) or cnp.PyArray_TYPE(v) != cnp.PyArray_TYPE(x)
+        if (not cnp.PyArray_IS_C_CONTIGUOUS(v) or not cnp.PyArray_ISALIGNED(v)
+                or cnp.PyArray_TYPE(v) != cnp.PyArray_TYPE(x)
                 or not cnp.PyArray_ISNOTSWAPPED(v) or not cnp.PyArray_SAMESHAPE(x, v)):
             return _NOFAST
     if out is None:
