@@ -1,10 +1,11 @@
 """Build script for cact's compiled extension, ``cact._core``.
 
-Steps (all in ``build_ext``):
+Steps:
 
-1. Render ``src/cact_kernels.inc`` and ``src/cact_ufuncs.c`` from their
-   templates and the activation table ``cact/_table.py`` (``src/render.py``).
-2. Detect OpenMP by compiling, linking and running a small test program with
+1. Render ``src/cact_kernels.inc``, ``src/cact_ufuncs.c`` and ``src/_fast.pxi``
+   from their templates and the activation table ``cact/_table.py``
+   (``src/render.py``), once, before cythonize needs them.
+2. In ``build_ext``, detect OpenMP by compiling, linking and running a small test program with
    the compiler's OpenMP flag.  Environment switches:
      CACT_DISABLE_OPENMP=1   build without OpenMP (serial, e.g. for tests);
      CACT_FAIL_NO_OPENMP=1   make a missing OpenMP a build error (wheels, CI);
@@ -12,7 +13,7 @@ Steps (all in ``build_ext``):
                              path: DIR/include (omp.h) and DIR/lib (the
                              library, also put on the run-time path).  The
                              macOS wheels use it for a pinned libomp.
-3. Cythonize ``src/_core.pyx`` and compile everything with portable flags:
+3. In ``build_ext``, compile everything with portable flags:
    no ``-march=native`` and no ``-ffast-math``, so a wheel runs on any CPU of
    its platform.  The kernels are compiled once more per instruction-set level
    (``src/cact_isa_*.c`` set their target with a pragma) and the best level the
@@ -123,13 +124,7 @@ def _compiler_flags(compiler) -> list[str]:
 
 class BuildExt(build_ext):
     def build_extensions(self):
-        sys.path.insert(0, os.path.join(HERE, "src"))
-        try:
-            render = runpy.run_path(os.path.join(HERE, "src", "render.py"))
-            render["render"]()
-        finally:
-            sys.path.pop(0)
-
+        # (the generated sources were rendered by extensions(), before cythonize)
         openmp = None
         if _env_flag("CACT_DISABLE_OPENMP"):
             print("cact: OpenMP disabled by CACT_DISABLE_OPENMP")

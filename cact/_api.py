@@ -48,7 +48,6 @@ __all__ = [a.name + sfx for a in ACTIVATIONS for sfx in ("", "_grad", "_backward
 ufuncs = _core.ufuncs
 
 _FLT_MAX = float(np.finfo(np.float32).max)
-_ndarray = np.ndarray
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _NATIVE = {_F32, _F64}
@@ -271,16 +270,6 @@ def _make_unary(act, variant: str):
         pname, pdefault = act.params[0].name, act.params[0].default
 
         def fn(x, alpha=pdefault, *, out=None):
-            # Fast path: an exact float32/float64 ndarray, out None or x itself
-            # (writable, no zero stride), a float alpha in float32 range.
-            if (
-                type(x) is _ndarray
-                and ((d := x.dtype) is _F32 or d is _F64)
-                and type(alpha) is float
-                and -_FLT_MAX <= alpha <= _FLT_MAX
-                and (out is None or (out is x and x.flags.writeable and 0 not in x.strides))
-            ):
-                return uf(x, alpha, out=out)
             x, dt = _operand(name, "x", x)
             if dt is None:  # foreign array type: its __array_ufunc__ decides
                 return uf(x, _param(name, pname, alpha, None), out=out)
@@ -297,14 +286,6 @@ def _make_unary(act, variant: str):
     else:
 
         def fn(x, *, out=None):
-            # Fast path: an exact float32/float64 ndarray, out None or x itself
-            # (writable, no zero stride).  Everything else is checked in full.
-            if (
-                type(x) is _ndarray
-                and ((d := x.dtype) is _F32 or d is _F64)
-                and (out is None or (out is x and x.flags.writeable and 0 not in x.strides))
-            ):
-                return uf(x, out=out)
             x, dt = _operand(name, "x", x)
             if out is not None and dt is not None:
                 _check_out(name, out, _shape(x), _result_dtype(uf, (dt,)))
@@ -378,32 +359,6 @@ def _make_backward(act):
     y_needs_nonneg = act.y_needs_nonneg
 
     def fn(grad_output, x=None, *, y=None, out=None, **kw):
-        # Fast path: exact float32/float64 ndarrays of one dtype and shape,
-        # out None or grad_output itself, default or float-range alpha.
-        v = x if y is None else y
-        if (
-            type(grad_output) is _ndarray
-            and type(v) is _ndarray
-            and (x is None or y is None)
-            and ((d := grad_output.dtype) is _F32 or d is _F64)
-            and v.dtype is d
-            and grad_output.shape == v.shape
-            and (
-                out is None
-                or (out is grad_output and out.flags.writeable and 0 not in out.strides)
-            )
-        ):
-            if not nparams:
-                if not kw:
-                    return (uf_x if y is None else uf_y)(grad_output, v, out=out)
-            elif not kw or (len(kw) == 1 and pname in kw):
-                alpha = kw.get(pname, pdefault)
-                if (
-                    type(alpha) is float
-                    and -_FLT_MAX <= alpha <= _FLT_MAX
-                    and (y is None or not y_needs_nonneg or alpha >= 0.0)
-                ):
-                    return (uf_x if y is None else uf_y)(grad_output, v, alpha, out=out)
         if (x is None) == (y is None):
             raise TypeError(
                 f"cact.{name}: pass exactly one of x= (the forward input) or y= "
