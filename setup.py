@@ -181,6 +181,8 @@ def extensions():
         depends=[
             "src/cact_common.h",
             "src/cact_exp.h",
+            "src/cact_exp_t.h",
+            "src/cact_exp_family_t.h",
             "src/cact_exp_family.h",
             "src/cact_linear.h",
             "src/cact_maxout.h",

@@ -1,15 +1,29 @@
 /*
  * cact_exp.h -- the exp core shared by sigmoid, tanh, ELU and their derivatives.
  *
- * Every exponential that cact evaluates goes through these three functions, so
- * the accuracy and speed of the whole exp family is decided here, in one place.
+ * Every exponential that cact evaluates goes through this core, so the
+ * accuracy and speed of the whole exp family is decided here, in one place.
+ * It is written once for a generic type T in cact_exp_t.h and included twice:
+ * float32 computes in float arithmetic, float64 in double arithmetic.  Plain
+ * arithmetic, bit operations and selects only (no libm call, no data-dependent
+ * branch), so the compiler vectorises every loop that uses it at every level.
  *
- * Two implementations with the same contracts:
- *   cact_exp, cact_expm1, cact_tanh           the C library, for float64;
- *   cact_exp_v, cact_expm1_neg_v, cact_tanh_v  our own branch-free double
- *                                             core, for float32 computed in
- *                                             double and rounded once.
- * The family headers pick one with the CACT_EXP(x, vec) style helpers below.
+ * The results are kept as unevaluated sums of two numbers ("double-word", hi +
+ * lo with |lo| <= ulp(hi)), so that the callers can do the final addition or
+ * division with one rounding: that is what keeps sigmoid, tanh and ELU within
+ * 1 ULP without computing float32 in double (which costs about 2.5x).  The
+ * error-free steps need a fused multiply-add; cact_fma_<t> is the hardware
+ * instruction where the level has one (AVX2 and AVX-512 on x86-64, every
+ * aarch64), and an exact emulation elsewhere (below).
+ *
+ * This header provides, for t = f32 and f64:
+ *   cact_fma_t(a, b, c)     a * b + c with one rounding (see the emulations);
+ *   cact_madd_t(a, b, c)    a * b + c, fused where the hardware has it: for
+ *                           polynomials, where either rounding is fine;
+ *   cact_exp_dw_t(a, ..)    exp(a) = 2^n (Eh + El) for a <= 0;
+ *   cact_expm1_dw_t(a, ..)  exp(a) - 1 = th + tl for a <= 0;
+ *   cact_pow2_3_t(n, ..)    2^n as three normal factors, applied one after the
+ *                           other so that a subnormal result is rounded once.
  */
 #ifndef CACT_EXP_H
 #define CACT_EXP_H
@@ -19,139 +33,199 @@
 #include <stdint.h>
 #include <string.h>
 
-/* ------------------------------------------------------ scalar (libm) core
- * Used by the float64 functions: glibc's exp/expm1/tanh are within 1 ULP
- * (exp correctly rounded in practice) and handle every special value:
- * exp(-inf) = 0, exp(+inf) = +inf, expm1(-inf) = -1, tanh(+-inf) = +-1,
- * tanh(-0.0) = -0.0, NaN in -> NaN out, subnormal results rounded correctly.
- */
-CACT_INLINE double cact_exp(double x) { return exp(x); }
-CACT_INLINE double cact_expm1(double x) { return expm1(x); }
-CACT_INLINE double cact_tanh(double x) { return tanh(x); }
+/* Whether this translation unit's target has a fused multiply-add: the FMA
+ * levels define CACT_KERNEL_FMA before including the kernels (cact_isa_*.c);
+ * compilers also say so for the platform baseline (aarch64 always has it). */
+#if defined(CACT_KERNEL_FMA) || defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+#define CACT_HW_FMA 1
+#endif
 
-/* ------------------------------------------------ vectorisable double core
- * Used by the float32 functions, which compute in double and round once.
- * Plain arithmetic and bit operations only (no libm call, no branch), so the
- * compiler vectorises every loop that uses it, at the SSE2 baseline too.
- *
- * Range reduction: x = n ln2 + r with n = round(x / ln2), |r| <= ln2/2.
- *   n is rounded with the 1.5 * 2^52 shift (adding it leaves round-to-
- *   nearest(x log2e) in the low mantissa bits, subtracting recovers it as a
- *   double).  r = (x - n LN2_HI) - n LN2_LO (Cody-Waite): LN2_HI has 32
- *   trailing zero bits, so n LN2_HI is exact for |n| < 2^20 and the first
- *   subtraction is exact (Sterbenz); LN2_LO carries the next 53 bits of ln2.
- * Polynomial: p(r) = exp(r) - 1 as the Taylor series to degree 13 on
- *   |r| <= 0.3466: the first omitted term, r^14/14!, is below 4.3e-18, i.e.
- *   0.02 ULP of the result; Horner's rule keeps the rounding of the small
- *   high-order terms far below one ULP.  p keeps full relative accuracy for
- *   tiny r (p = r (1 + r/2 + ...)), which expm1 needs.
- * Reconstruction: exp(x) = 2^n (1 + p).  2^n is built from bits: adding
- *   1.5*2^52 + 1023 to n puts the biased exponent n + 1023 in the low bits,
- *   a left shift by 52 moves it into the exponent field.  exp scales in two
- *   steps, 2^n1 * 2^n2 with n1 = round(n/2) and n2 = n - n1, so both factors
- *   are normal numbers for every clamped n: results that are subnormal
- *   (x < -708.4) are rounded once, by the last multiplication, and results
- *   beyond the range overflow to +inf.
- * Accuracy: |error| <= about 1 ULP of double, i.e. ~2^-52 relative, which
- *   disappears in the final rounding to float32 (0.5 ULP of float32 plus
- *   ~2^-28 ULP).
- * Special values: the clamps x < LO ? LO : x keep NaN (comparisons with NaN
- *   are false), and a NaN propagates through r and p into the result, whatever
- *   the bits of 2^n.  exp(-inf) -> clamped -760 -> 0; exp(+inf) -> clamped
- *   720 -> +inf.
- */
-/* Constants are written as the shortest decimals that convert to exactly the
- * intended doubles, their hexadecimal form beside them: some C compilers
- * (MSVC's C mode) do not take hexadecimal floating literals. */
-#define CACT_LOG2E 1.4426950408889634  /* 0x1.71547652b82fep0 */
-#define CACT_LN2_HI 0.6931471803691238  /* 0x1.62e42fee00000p-1 */
-#define CACT_LN2_LO 1.9082149292705877e-10  /* 0x1.a39ef35793c76p-33 */
-#define CACT_SHIFT 6755399441055744.0  /* 0x1.8p52 */
+CACT_INLINE uint32_t cact_bits_f32(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
 
-CACT_INLINE uint64_t cact_bits(double x)
+CACT_INLINE float cact_from_bits_f32(uint32_t u)
+{
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+CACT_INLINE uint64_t cact_bits_f64(double x)
 {
     uint64_t u;
     memcpy(&u, &x, sizeof u);
     return u;
 }
 
-CACT_INLINE double cact_from_bits(uint64_t u)
+CACT_INLINE double cact_from_bits_f64(uint64_t u)
 {
     double x;
     memcpy(&x, &u, sizeof x);
     return x;
 }
 
-/* 2^n for an integer-valued double n in [-1022, 1023]. */
-CACT_INLINE double cact_pow2i(double n)
+CACT_INLINE float cact_fabs_f32(float x) { return fabsf(x); }
+CACT_INLINE double cact_fabs_f64(double x) { return fabs(x); }
+CACT_INLINE float cact_copysign_f32(float x, float s) { return copysignf(x, s); }
+CACT_INLINE double cact_copysign_f64(double x, double s) { return copysign(x, s); }
+
+/* --------------------------------------------------- fused multiply-add
+ * Without the instruction:
+ *   float:  a * b is exact in double (24 + 24 bits <= 53), so the only
+ *           rounding is that of the sum, done in double and then to float.
+ *           That double rounding can differ from a true fma in the last bit in
+ *           rare ties; where the exact result fits in a float (the residuals
+ *           below) it is exact.  Vectorises at SSE2 through cvtps2pd.
+ *   double: Dekker's exact product a * b = ph + pl, the operands split into
+ *           26-bit halves by clearing low mantissa bits (not Veltkamp's
+ *           2^27 + 1 multiplication, which overflows for |a| > 2^996), then
+ *           ph + c as Knuth's two-sum and the two error terms added last.
+ *           Exact when the result fits in a double (the residuals), within
+ *           about 2^-104 relative otherwise.  About 20 operations.
+ */
+CACT_INLINE float cact_fma_f32(float a, float b, float c)
 {
-    return cact_from_bits(cact_bits(n + (CACT_SHIFT + 1023.0)) << 52);
+#ifdef CACT_HW_FMA
+    return fmaf(a, b, c);
+#else
+    return (float)((double)a * (double)b + (double)c);
+#endif
 }
 
-/* exp(r) - 1 for |r| <= ln2/2: Taylor series to degree 13 (see above). */
-CACT_INLINE double cact_expm1_poly(double r)
+CACT_INLINE double cact_fma_f64(double a, double b, double c)
 {
-    double q = 1.6059043836821613e-10;           /* 0x1.6124613a86d09p-33, 1/13! */
-    q = q * r + 2.08767569878681e-09;          /* 0x1.1eed8eff8d898p-29, 1/12! */
-    q = q * r + 2.505210838544172e-08;          /* 0x1.ae64567f544e4p-26, 1/11! */
-    q = q * r + 2.755731922398589e-07;          /* 0x1.27e4fb7789f5cp-22, 1/10! */
-    q = q * r + 2.7557319223985893e-06;          /* 0x1.71de3a556c734p-19, 1/9!  */
-    q = q * r + 2.48015873015873e-05;          /* 0x1.a01a01a01a01ap-16, 1/8!  */
-    q = q * r + 0.0001984126984126984;          /* 0x1.a01a01a01a01ap-13, 1/7!  */
-    q = q * r + 0.001388888888888889;          /* 0x1.6c16c16c16c17p-10, 1/6!  */
-    q = q * r + 0.008333333333333333;           /* 0x1.1111111111111p-7, 1/5!  */
-    q = q * r + 0.041666666666666664;           /* 0x1.5555555555555p-5, 1/4!  */
-    q = q * r + 0.16666666666666666;           /* 0x1.5555555555555p-3, 1/3!  */
-    q = q * r + 0.5;                            /* 1/2!  */
-    return r + (r * r) * q;
+#ifdef CACT_HW_FMA
+    return fma(a, b, c);
+#else
+    const uint64_t mask = ~(uint64_t)0 << 27;
+    const double ah = cact_from_bits_f64(cact_bits_f64(a) & mask), al = a - ah;
+    const double bh = cact_from_bits_f64(cact_bits_f64(b) & mask), bl = b - bh;
+    const double ph = a * b;
+    const double pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl;
+    const double s = ph + c, v = s - ph;
+    const double e = (ph - (s - v)) + (c - v);
+    return s + (e + pl);
+#endif
 }
 
-/* Reduce x (already clamped) to n and r. */
-CACT_INLINE double cact_exp_reduce(double x, double *r)
+CACT_INLINE float cact_madd_f32(float a, float b, float c)
 {
-    const double n = (x * CACT_LOG2E + CACT_SHIFT) - CACT_SHIFT;
-    *r = (x - n * CACT_LN2_HI) - n * CACT_LN2_LO;
-    return n;
+#ifdef CACT_HW_FMA
+    return fmaf(a, b, c);
+#else
+    return a * b + c;
+#endif
 }
 
-/* exp(x) for any double x. */
-CACT_INLINE double cact_exp_v(double x)
+CACT_INLINE double cact_madd_f64(double a, double b, double c)
 {
-    double r;
-    const double xc = x < -760.0 ? -760.0 : (x > 720.0 ? 720.0 : x);
-    const double n = cact_exp_reduce(xc, &r);
-    const double p = cact_expm1_poly(r);
-    const double n1 = (n * 0.5 + CACT_SHIFT) - CACT_SHIFT; /* round(n/2) */
-    const double s1 = cact_pow2i(n1), s2 = cact_pow2i(n - n1);
-    return (s1 + s1 * p) * s2;
+#ifdef CACT_HW_FMA
+    return fma(a, b, c);
+#else
+    return a * b + c;
+#endif
 }
 
-/* exp(x) - 1 for x <= 0 (what ELU and tanh need), without cancellation:
- *   expm1(x) = 2^n p + (2^n - 1),
- * 2^n - 1 is exact for n >= -53 and 2^n p is exact scaling, so the only
- * roundings are p's and the final addition; for n = 0 the result is p itself,
- * with p's full relative accuracy for tiny x.  Below -50 the result is -1 in
- * double (expm1(-50) = -1 + 1.9e-22), so x is clamped there; -inf -> -1;
- * expm1(+-0) = +-0. */
-CACT_INLINE double cact_expm1_neg_v(double x)
+/* ------------------------------------------------------------ constants
+ * Written as the shortest decimals that convert to exactly the intended
+ * values, their hexadecimal form beside them (MSVC's C mode takes no
+ * hexadecimal floating literals).
+ *
+ * LN2_HI is ln 2 rounded to the type; LN2_LO = ln 2 - LN2_HI rounded, so
+ * ln 2 = LN2_HI + LN2_LO to 2^-48 (float) / 2^-108 (double) relative.
+ * SHIFT = 1.5 * 2^(p-1) for p mantissa bits: adding it to |v| < 2^(p-2) leaves
+ * round-to-nearest(v) in the low bits, subtracting recovers it.
+ *
+ * EXP_LO clamps the argument of exp below: exp(-200) = 1.4e-87 and
+ * exp(-1500) = 10^-651.4, so any finite g times f'(x) below the clamp is 0 in
+ * float (3.4e38 * 1.4e-87) and in double (1.8e308 * 10^-651); the clamp keeps
+ * n >= -289 (float) / -2165 (double), which the three factors of 2^n cover
+ * with normal numbers.  EXPM1_LO clamps expm1's argument: exp(-40) = 4.2e-18
+ * and exp(-50) = 1.9e-22 are below half an ULP of 1 in float and double, so
+ * expm1 is -1 below the clamp, and 2^n stays a normal number.
+ * The forward sigmoid needs no g: EXP_LO_F = -170 / -1400 is already far
+ * beyond the last nonzero result (about -103.97 / -745.13) and keeps n >= -246
+ * / -2020, so that 2^n = 2^NE_MIN 2^(n - NE_MIN) takes two normal factors.
+ * NE_MIN = -124 / -1020 leaves room for a mantissa down to 1/4 to stay normal.
+ */
+#define CACT_LOG2E_f32 1.442695f  /* 0x1.715476p0 */
+#define CACT_LN2_HI_f32 0.6931472f  /* 0x1.62e430p-1 */
+#define CACT_LN2_LO_f32 -1.9046542e-09f  /* -0x1.05c610p-29 */
+#define CACT_SHIFT_f32 12582912.0f  /* 0x1.8p23 */
+#define CACT_EXP_LO_f32 -200.0f
+#define CACT_EXP_LO_F_f32 -170.0f
+#define CACT_NE_MIN_f32 -124.0f
+#define CACT_EXPM1_LO_f32 -40.0f
+
+#define CACT_LOG2E_f64 1.4426950408889634  /* 0x1.71547652b82fep0 */
+#define CACT_LN2_HI_f64 0.6931471805599453  /* 0x1.62e42fefa39efp-1 */
+#define CACT_LN2_LO_f64 2.31904681384628e-17  /* 0x1.abc9e3b398000p-56 */
+#define CACT_SHIFT_f64 6755399441055744.0  /* 0x1.8p52 */
+#define CACT_EXP_LO_f64 -1500.0
+#define CACT_EXP_LO_F_f64 -1400.0
+#define CACT_NE_MIN_f64 -1020.0
+#define CACT_EXPM1_LO_f64 -50.0
+
+/* 2^n for an integer-valued n in the normal exponent range, from bits: adding
+ * SHIFT + bias leaves n + bias in the low mantissa bits, the left shift moves
+ * them into the exponent field (the high bits fall off the integer). */
+CACT_INLINE float cact_pow2i_f32(float n)
 {
-    double r;
-    const double xc = x < -50.0 ? -50.0 : x;
-    const double n = cact_exp_reduce(xc, &r);
-    const double p = cact_expm1_poly(r);
-    const double s = cact_pow2i(n);
-    /* x = +-0 gives p = +-0 and 1 * p + 0 = +0: select x to keep -0.0 */
-    return x == 0.0 ? x : s * p + (s - 1.0);
+    return cact_from_bits_f32(cact_bits_f32(n + (CACT_SHIFT_f32 + 127.0f)) << 23);
 }
 
-/* tanh(x) = sign(x) (-t) / (2 + t) with t = expm1(-2|x|) in (-1, 0]: no
- * cancellation anywhere; about 3 ULP of double before the rounding to float.
- * |x| > 25 gives t = -1 exactly and the result +-1; tanh(-0.0) = -0.0 by the
- * copysign; NaN propagates through t. */
-CACT_INLINE double cact_tanh_v(double x)
+CACT_INLINE double cact_pow2i_f64(double n)
 {
-    const double t = cact_expm1_neg_v(-2.0 * fabs(x));
-    return copysign(-t / (2.0 + t), x);
+    return cact_from_bits_f64(cact_bits_f64(n + (CACT_SHIFT_f64 + 1023.0)) << 52);
 }
+
+/* g(r) = (exp(r) - 1 - r) / r^2 on |r| <= ln2/2 (interval widened by 5e-4 for
+ * the rounding of n), so that exp(r) - 1 = r + r^2 g(r) with r exact.
+ *
+ * float: degree 5, near-minimax (Chebyshev interpolation with mpmath at 200
+ *   bits, coefficients rounded to float): |r^2 (p(r) - g(r))| <= 0.009 *
+ *   2^-24 over the interval, rounded coefficients included.
+ * double: degree 10, same method: <= 0.0025 * 2^-53.
+ * The constant term is exactly 1/2 in both. */
+CACT_INLINE float cact_exp_g_f32(float r)
+{
+    float q = 0.0001989103f;                 /* 0x1.a12528p-13 */
+    q = cact_madd_f32(q, r, 0.0013933686f);   /* 0x1.6d4362p-10 */
+    q = cact_madd_f32(q, r, 0.0083333105f);   /* 0x1.1110e0p-7 */
+    q = cact_madd_f32(q, r, 0.041666463f);    /* 0x1.5554e8p-5 */
+    q = cact_madd_f32(q, r, 0.16666667f);     /* 0x1.555556p-3 */
+    return cact_madd_f32(q, r, 0.5f);
+}
+
+CACT_INLINE double cact_exp_g_f64(double r)
+{
+    double q = 2.0914717341716378e-09;           /* 0x1.1f731ea5352cap-29 */
+    q = cact_madd_f64(q, r, 2.5105259538448494e-08); /* 0x1.af4e196027428p-26 */
+    q = cact_madd_f64(q, r, 2.755727357010214e-07);  /* 0x1.27e4db57442fbp-22 */
+    q = cact_madd_f64(q, r, 2.7557255297969643e-06); /* 0x1.71de021a90822p-19 */
+    q = cact_madd_f64(q, r, 2.4801587325605324e-05); /* 0x1.a01a01a6dcaffp-16 */
+    q = cact_madd_f64(q, r, 0.0001984126987490126);  /* 0x1.a01a01abef415p-13 */
+    q = cact_madd_f64(q, r, 0.001388888888888373);   /* 0x1.6c16c16c162ccp-10 */
+    q = cact_madd_f64(q, r, 0.008333333333326112);   /* 0x1.11111111100cep-7 */
+    q = cact_madd_f64(q, r, 0.04166666666666667);    /* 0x1.5555555555556p-5 */
+    q = cact_madd_f64(q, r, 0.1666666666666667);     /* 0x1.5555555555557p-3 */
+    return cact_madd_f64(q, r, 0.5);
+}
+
+#define CACT_T float
+#define CACT_SFX f32
+#include "cact_exp_t.h"
+#undef CACT_T
+#undef CACT_SFX
+
+#define CACT_T double
+#define CACT_SFX f64
+#include "cact_exp_t.h"
+#undef CACT_T
+#undef CACT_SFX
 
 #endif /* CACT_EXP_H */

@@ -4,6 +4,7 @@
 #include "cact_dispatch.h"
 #ifdef CACT_X86_DISPATCH
 #pragma GCC target("avx2,fma")
+#define CACT_KERNEL_FMA 1 /* cact_exp.h: use the fma instruction */
 #define CACT_CHUNK_TABLE cact_chunks_avx2
 #include "cact_kernels.inc"
 #else

@@ -27,33 +27,38 @@ from reference import (
 
 # Correct rounding of a value computed in double: 0.5 ULP of float32 plus the
 # double-precision error of the formula (about 2**-50 relative, that is
-# 2**-26 ULP of float32).  This is what cact_exp_family.h promises.
+# 2**-26 ULP of float32).  The float32 backward from y is computed that way.
 F32_CR = 0.5 + 2.0**-20
 
+# What cact_exp_family.h promises for the exp family from x, both dtypes: the
+# double-word core and one final rounding keep every forward function and
+# derivative within 1 ULP (the issue asks <= 1 forward, <= 2 for derivatives).
+EXP_FAMILY = dict(f=1.0, grad=1.0, backward_x=1.0)
+
 # Largest allowed error, in ULPs of the result dtype, for each function,
-# variant and dtype (all parameter sets of the row).  Set from the measured
-# maximum over the dense sample, rounded up.  Measured (x86-64, glibc 2.36,
-# gcc 12.2, -O3; float64 through the C library's exp/expm1/tanh, float32
-# through cact's double core at the AVX-512 level (the same maxima at baseline); leaky_relu with alpha 0.01
-# and 0.3, elu with alpha 1.0 and 0.5):
+# variant and dtype (all parameter sets of the row).  Measured maxima over the
+# dense sample (x86-64, glibc 2.36, gcc 12.2, -O3, AVX-512 level; leaky_relu
+# with alpha 0.01 and 0.3, elu with alpha 1.0 and 0.5):
 #
 #                  float32 (f / grad / bwd_x / bwd_y)    float64 (f / grad / bwd_x / bwd_y)
-#   sigmoid        0.4999 / 0.4999 / 0.4999 / 0.4999     1.948 / 3.668 / 4.375 / 1.918
-#   tanh           0.4999 / 0.4999 / 0.4999 / 0.4999     1.903 / 3.890 / 4.726 / 1.857
+#   sigmoid        0.745  / 0.745  / 0.725  / 0.4999     0.745 / 0.730 / 0.724 / 1.918
+#   tanh           0.628  / 0.741  / 0.716  / 0.4999     0.696 / 0.733 / 0.757 / 1.857
 #   relu           0      / 0      / 0      / 0          0     / 0     / 0     / 0
 #   leaky_relu     0.5    / 0      / 0.4999 / 0.4999     0.5   / 0     / 0.5   / 0.5
-#   elu            0.5    / 0.5    / 0.4999 / 0.5        0.748 / 0.748 / 1.643 / 1.427
+#   elu            0.697  / 0.745  / 0.730  / 0.5        0.749 / 0.745 / 0.724 / 1.427
+# The forward values near 0.75 are subnormal results rounded twice (the last
+# scaling); normal results stay below about 0.72.
 ULP_TOL = {
-    ("sigmoid", "float32"): dict(f=F32_CR, grad=F32_CR, backward_x=F32_CR, backward_y=F32_CR),
-    ("sigmoid", "float64"): dict(f=2.0, grad=4.0, backward_x=5.0, backward_y=2.0),
-    ("tanh", "float32"): dict(f=F32_CR, grad=F32_CR, backward_x=F32_CR, backward_y=F32_CR),
-    ("tanh", "float64"): dict(f=2.0, grad=4.0, backward_x=5.0, backward_y=2.0),
+    ("sigmoid", "float32"): dict(EXP_FAMILY, backward_y=F32_CR),
+    ("sigmoid", "float64"): dict(EXP_FAMILY, backward_y=2.0),
+    ("tanh", "float32"): dict(EXP_FAMILY, backward_y=F32_CR),
+    ("tanh", "float64"): dict(EXP_FAMILY, backward_y=2.0),
     ("relu", "float32"): dict(f=0.0, grad=0.0, backward_x=0.0, backward_y=0.0),
     ("relu", "float64"): dict(f=0.0, grad=0.0, backward_x=0.0, backward_y=0.0),
     ("leaky_relu", "float32"): dict(f=0.5, grad=0.0, backward_x=0.5, backward_y=0.5),
     ("leaky_relu", "float64"): dict(f=0.5, grad=0.0, backward_x=0.5, backward_y=0.5),
-    ("elu", "float32"): dict(f=F32_CR, grad=F32_CR, backward_x=F32_CR, backward_y=F32_CR),
-    ("elu", "float64"): dict(f=1.0, grad=1.0, backward_x=2.0, backward_y=1.5),
+    ("elu", "float32"): dict(EXP_FAMILY, backward_y=F32_CR),
+    ("elu", "float64"): dict(EXP_FAMILY, backward_y=1.5),
 }
 
 _SAMPLES = {}

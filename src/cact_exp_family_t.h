@@ -1,0 +1,211 @@
+/*
+ * cact_exp_family_t.h -- sigmoid, tanh and ELU from x for one type; included
+ * by cact_exp_family.h once per type with CACT_T and CACT_SFX defined.  No
+ * include guard on purpose.  The formulas and their error budgets are in
+ * cact_exp_family.h; U is the unit roundoff of T.
+ */
+#define CACT_CAT_(a, b) a##_##b
+#define CACT_CAT(a, b) CACT_CAT_(a, b)
+#define CACT_FN(name) CACT_CAT(name, CACT_SFX)
+#define CACT_K(name) CACT_CAT(name, CACT_SFX)
+#define CACT_ONE ((CACT_T)1)
+#define CACT_ZERO ((CACT_T)0)
+
+/* The clamps keep NaN: every comparison with NaN is false. */
+CACT_INLINE CACT_T CACT_FN(cact_clamp_exp)(CACT_T a)
+{
+    return a < CACT_K(CACT_EXP_LO) ? CACT_K(CACT_EXP_LO) : a;
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_clamp_expm1)(CACT_T a)
+{
+    return a < CACT_K(CACT_EXPM1_LO) ? CACT_K(CACT_EXPM1_LO) : a;
+}
+
+/* min(x, 0) for the negative branch of ELU, keeping NaN and -0.0. */
+CACT_INLINE CACT_T CACT_FN(cact_nonpos)(CACT_T x) { return x < CACT_ZERO ? x : CACT_ZERO * x; }
+
+/* y, or the input itself (quieted) when it is NaN.  A NaN x flows through the
+ * formulas as well, but which of several NaN operands an instruction returns
+ * can differ between the vectorised and the scalar code; selecting x + x makes
+ * the result's bits depend on x alone, so every layout gives the same bytes. */
+CACT_INLINE CACT_T CACT_FN(cact_nan_pass)(CACT_T x, CACT_T y) { return x != x ? x + x : y; }
+
+/* The logistic core, for a <= 0 (clamped) or NaN:
+ *   e = exp(a) = 2^n (Eh + El), returns n;
+ *   se = 2^max(n, NE_MIN), a normal number;
+ *   q = 1 / (1 + e) = qh + ql.
+ * 1 + e is formed from e' = (Eh + El) se, which is e itself for n >= NE_MIN
+ * and below 2^NE_MIN otherwise, where 1 + e' = 1 + e = 1 to far below U^2
+ * (so no subnormal e is ever formed).  d = 1 + e' as a double-word (Fast2Sum,
+ * 1 >= e'); qh = 1 / dh correctly rounded, the residual 1 - qh dh is exact in
+ * one fma (qh is within an ulp of 1 / dh), the second fma folds in dl, and
+ * ql = qh * residual: q to about 2^-2 U^2 plus e's own error damped by
+ * e / (1 + e) <= 1/2. */
+CACT_INLINE CACT_T CACT_FN(cact_logistic)(CACT_T a, CACT_T *Eh, CACT_T *El, CACT_T *se,
+                                          CACT_T *qh, CACT_T *ql)
+{
+    const CACT_T n = CACT_FN(cact_exp_dw)(a, Eh, El);
+    *se = CACT_FN(cact_pow2i)(n < CACT_K(CACT_NE_MIN) ? CACT_K(CACT_NE_MIN) : n);
+    const CACT_T eh = *Eh * *se, el = *El * *se;
+    const CACT_T dh = CACT_ONE + eh;
+    const CACT_T dl = ((CACT_ONE - dh) + eh) + el;
+    const CACT_T q = CACT_ONE / dh;
+    CACT_T res = CACT_FN(cact_fma)(-q, dh, CACT_ONE);
+    res = CACT_FN(cact_fma)(-q, dl, res);
+    *qh = q;
+    *ql = q * res;
+    return n;
+}
+
+/* 2^(n - max(n, NE_MIN)), the part of 2^n that se leaves, in [2^-126, 1] for
+ * float when n >= -250 (-2042 for double): what EXP_LO_F keeps. */
+CACT_INLINE CACT_T CACT_FN(cact_pow2_rest)(CACT_T n)
+{
+    return CACT_FN(cact_pow2i)(n < CACT_K(CACT_NE_MIN) ? n - CACT_K(CACT_NE_MIN) : CACT_ZERO);
+}
+
+/* (ah + al)(bh + bl) with one rounding: the product of two double-words less
+ * the negligible al bl, the cross terms summed inside the last fma. */
+CACT_INLINE CACT_T CACT_FN(cact_mul_dw)(CACT_T ah, CACT_T al, CACT_T bh, CACT_T bl)
+{
+    return CACT_FN(cact_fma)(ah, bh, CACT_FN(cact_fma)(ah, bl, al * bh));
+}
+
+/* The same product as a double-word ph + pl: ph = ah bh rounded, pl its exact
+ * error (one fma) plus the cross terms; relative error about 2 U^2. */
+CACT_INLINE CACT_T CACT_FN(cact_mul_dw2)(CACT_T ah, CACT_T al, CACT_T bh, CACT_T bl, CACT_T *pl)
+{
+    const CACT_T ph = ah * bh;
+    *pl = CACT_FN(cact_fma)(ah, bh, -ph) + CACT_FN(cact_fma)(ah, bl, al * bh);
+    return ph;
+}
+
+/* sigmoid(x) = N / (1 + e), e = exp(-|x|), N = 1 for x >= 0 and e for x < 0.
+ * The numerator is the double-word 1 or Eh + El; the product with q is
+ * rounded once and then scaled by 2^n = se rest, exactly (se >= 2^NE_MIN
+ * keeps the first product normal), so a subnormal result is rounded a second
+ * time only by the last factor.  Clamped at EXP_LO_F: sigmoid(-170) is 0 in
+ * float, sigmoid(-1400) in double. */
+CACT_INLINE CACT_T CACT_FN(cact_sigmoid_f)(CACT_T x)
+{
+    CACT_T Eh, El, se, qh, ql;
+    const CACT_T a = -CACT_FN(cact_fabs)(x);
+    const CACT_T n = CACT_FN(cact_logistic)(a < CACT_K(CACT_EXP_LO_F) ? CACT_K(CACT_EXP_LO_F) : a,
+                                            &Eh, &El, &se, &qh, &ql);
+    const int pos = x >= CACT_ZERO;
+    const CACT_T m = CACT_FN(cact_mul_dw)(pos ? CACT_ONE : Eh, pos ? CACT_ZERO : El, qh, ql);
+    return CACT_FN(cact_nan_pass)(x, pos ? m : (m * se) * CACT_FN(cact_pow2_rest)(n));
+}
+
+/* k g e / (1 + e)^2: k = 1 for sigmoid with a = -|x|, 4 for tanh with
+ * a = -2|x|; g = 1 for the derivative, the upstream gradient for backward_x.
+ * (E q) q is carried as double-words and g times it is rounded once, before
+ * the exact scaling by k 2^n: <= 0.5 ULP plus ~0.1 U (a subnormal result is
+ * rounded a second time by the last factor).  |g| above about max / 1.42 can
+ * overflow in g times the mantissa where the true result is finite.  x = +-inf
+ * gives f' = 0 exactly (not exp(EXP_LO)): g * 0, as IEEE would. */
+CACT_INLINE CACT_T CACT_FN(cact_logistic_grad)(CACT_T a, CACT_T k, CACT_T g)
+{
+    CACT_T Eh, El, se, s1, s2, s3, qh, ql, ml, pl;
+    const CACT_T n = CACT_FN(cact_logistic)(CACT_FN(cact_clamp_exp)(a), &Eh, &El, &se, &qh, &ql);
+    CACT_FN(cact_pow2_3)(n, &s1, &s2, &s3);
+    const CACT_T mh = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
+    const CACT_T ph = CACT_FN(cact_mul_dw2)(mh, ml, qh, ql, &pl);
+    /* an infinite g (or g ph overflowing) would meet g pl = inf * 0 or
+     * inf - inf in the fma: the plain product is the IEEE answer there */
+    const CACT_T m0 = g * ph;
+    const CACT_T m = CACT_FN(cact_fabs)(m0) == (CACT_T)INFINITY ? m0 : CACT_FN(cact_fma)(g, ph, g * pl);
+    const CACT_T y = ((m * (k * s1)) * s2) * s3;
+    return a == -(CACT_T)INFINITY ? g * CACT_ZERO : y;
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_sigmoid_grad)(CACT_T x)
+{
+    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_logistic_grad)(-CACT_FN(cact_fabs)(x), CACT_ONE, CACT_ONE));
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_sigmoid_backward_x)(CACT_T g, CACT_T x)
+{
+    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_logistic_grad)(-CACT_FN(cact_fabs)(x), CACT_ONE, g));
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_tanh_grad)(CACT_T x)
+{
+    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_logistic_grad)((CACT_T)-2 * CACT_FN(cact_fabs)(x), (CACT_T)4, CACT_ONE));
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_tanh_backward_x)(CACT_T g, CACT_T x)
+{
+    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_logistic_grad)((CACT_T)-2 * CACT_FN(cact_fabs)(x), (CACT_T)4, g));
+}
+
+/* tanh(|x|) = -t / (2 + t), t = expm1(-2|x|) = th + tl in (-1, 0].
+ * Numerator nh + nl = -(th + tl), denominator dh + dl = 2 + t (Fast2Sum,
+ * 2 >= |th|).  inv = 1/dh; qh = nh inv (within about an ulp); the residual
+ * nh - qh dh is exact in one fma, the second fma and + nl fold in the low
+ * parts; the correction residual * inv needs only a few bits.  The sign comes
+ * back with copysign: tanh(-0.0) = -0.0, NaN stays NaN. */
+CACT_INLINE CACT_T CACT_FN(cact_tanh_f)(CACT_T x)
+{
+    CACT_T th, tl;
+    CACT_FN(cact_expm1_dw)(CACT_FN(cact_clamp_expm1)((CACT_T)-2 * CACT_FN(cact_fabs)(x)), &th, &tl);
+    const CACT_T nh = -th, nl = -tl;
+    const CACT_T dh = (CACT_T)2 + th;
+    const CACT_T dl = (((CACT_T)2 - dh) + th) + tl;
+    const CACT_T inv = CACT_ONE / dh;
+    const CACT_T qh = nh * inv;
+    CACT_T res = CACT_FN(cact_fma)(-qh, dh, nh);
+    res = CACT_FN(cact_fma)(-qh, dl, res) + nl;
+    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_copysign)(CACT_FN(cact_fma)(res, inv, qh), x));
+}
+
+/* elu(x) = x for x > 0, alpha expm1(x) otherwise: alpha (th + tl) with one
+ * rounding.  x = +-0 gives alpha * x (elu(-0.0) = -0.0 for alpha > 0). */
+CACT_INLINE CACT_T CACT_FN(cact_elu_f)(CACT_T x, CACT_T alpha)
+{
+    CACT_T th, tl;
+    CACT_FN(cact_expm1_dw)(CACT_FN(cact_clamp_expm1)(CACT_FN(cact_nonpos)(x)), &th, &tl);
+    const CACT_T y = CACT_FN(cact_fma)(alpha, th, alpha * tl);
+    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? x : (x == CACT_ZERO ? alpha * x : y));
+}
+
+/* g alpha exp(x) for x <= 0, g = 1 for the derivative: (g (alpha s1)) as an
+ * exact double-word (one fma) times E = Eh + El with one rounding, then the
+ * exact scalings s2, s3: <= 0.5 ULP plus ~0.1 U.  s1 <= 1/2 whenever E > 1,
+ * so alpha s1 E cannot overflow (g times it can, for huge g).  x = -inf gives
+ * g (alpha 0), as IEEE would. */
+CACT_INLINE CACT_T CACT_FN(cact_elu_g_exp)(CACT_T x, CACT_T alpha, CACT_T g)
+{
+    CACT_T Eh, El, s1, s2, s3;
+    const CACT_T a = CACT_FN(cact_nonpos)(x);
+    const CACT_T n = CACT_FN(cact_exp_dw)(CACT_FN(cact_clamp_exp)(a), &Eh, &El);
+    CACT_FN(cact_pow2_3)(n, &s1, &s2, &s3);
+    const CACT_T as1 = alpha * s1;
+    const CACT_T ph = g * as1;
+    const CACT_T pl = CACT_FN(cact_fma)(g, as1, -ph);
+    /* as in cact_logistic_grad: an infinite ph takes the plain product */
+    const CACT_T m = CACT_FN(cact_fabs)(ph) == (CACT_T)INFINITY ? ph * Eh : CACT_FN(cact_mul_dw)(ph, pl, Eh, El);
+    const CACT_T y = (m * s2) * s3;
+    return a == -(CACT_T)INFINITY ? g * (alpha * CACT_ZERO) : y;
+}
+
+/* elu'(x) = 1 for x > 0, alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch).
+ * cact_elu_g_exp_use_<t> is cact_elu_g_exp_<t> for double; for float it is
+ * the double function rounded once (cact_exp_family.h says why). */
+CACT_INLINE CACT_T CACT_FN(cact_elu_grad)(CACT_T x, CACT_T alpha)
+{
+    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? CACT_ONE : CACT_FN(cact_elu_g_exp_use)(x, alpha, CACT_ONE));
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_elu_backward_x)(CACT_T g, CACT_T x, CACT_T alpha)
+{
+    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? g : CACT_FN(cact_elu_g_exp_use)(x, alpha, g));
+}
+
+#undef CACT_CAT_
+#undef CACT_CAT
+#undef CACT_FN
+#undef CACT_K
+#undef CACT_ONE
+#undef CACT_ZERO
