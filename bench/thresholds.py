@@ -72,6 +72,19 @@ float32 sigmoid now wins with 2 threads only from 2**16 (t1/t2 1.14; at most
 cached lines are not); float64 sigmoid (C library exp, unchanged) from 2**13
 (1.07) in that run.  ``MIN_PARALLEL`` now holds 65536 and 8192 for them.
 
+Third run, after the exp family moved to float32 / float64 arithmetic with
+the double-word core (AVX-512 level; ``--classes transcendental --repeat 7``,
+then ``--repeat 5 --min-exp 13 --max-exp 21``): one thread computes float32
+sigmoid at about 1.7 Gelem/s from L1 and float64 at 0.65, so the team's
+fork/join and the transfer of the refilled lines to the second core now weigh
+more.  float32: 2 threads lose up to 2**18 (t1/t2 0.5-0.9), are even at 2**19
+(5/7 and 0/5 wins) and win from 2**20 (1.15, 7/7 and 5/5); float64: win from
+2**16 in the first run (1.88) and from 2**18 in the second (1.59), with a dip
+at 2**19-2**20 in the first.  ``MIN_PARALLEL`` now holds 2**20 and 2**18.
+Without the refill (the same buffer again and again, so each thread keeps its
+half in its own cache) 2 threads already win 1.86x at 2**16 for float32: the
+thresholds are the conservative, cold-data choice.
+
 These values belong to the kernels measured: re-run the script when the
 kernels change.  Thresholds per instruction-set level would fit the baseline
 level better (2048 for float32 sigmoid there); not done yet.

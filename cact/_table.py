@@ -170,8 +170,8 @@ def ufunc_name(act: Activation, variant: str) -> str:
 # thread pool costs more than a warm one), as a power of two.  The recorded run
 # is in that script's docstring.
 MIN_PARALLEL: dict[tuple[str, str], int] = {
-    ("transcendental", "f32"): 65536,  # AVX-512 kernels (2048 at baseline SSE2)
-    ("transcendental", "f64"): 8192,
+    ("transcendental", "f32"): 1048576,  # AVX-512 float32-arithmetic kernels
+    ("transcendental", "f64"): 262144,  # AVX-512 double-word kernels
     ("cheap", "f32"): 4194304,
     ("cheap", "f64"): 2097152,
     # maxout: counted in input elements (groups x pieces)

@@ -101,7 +101,7 @@ CACT_INLINE CACT_T CACT_FN(cact_sigmoid_f)(CACT_T x)
 /* k g e / (1 + e)^2: k = 1 for sigmoid with a = -|x|, 4 for tanh with
  * a = -2|x|; g = 1 for the derivative, the upstream gradient for backward_x.
  * (E q) q is carried as double-words and g times it is rounded once, before
- * the exact scaling by k 2^n: <= 0.5 ULP plus ~0.1 U (a subnormal result is
+ * the exact scaling by k 2^n: 0.5 ULP plus a few tenths of U (a subnormal result is
  * rounded a second time by the last factor).  |g| above about max / 1.42 can
  * overflow in g times the mantissa where the true result is finite.  x = +-inf
  * gives f' = 0 exactly (not exp(EXP_LO)): g * 0, as IEEE would. */
@@ -172,7 +172,7 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_f)(CACT_T x, CACT_T alpha)
 
 /* g alpha exp(x) for x <= 0, g = 1 for the derivative: (g (alpha s1)) as an
  * exact double-word (one fma) times E = Eh + El with one rounding, then the
- * exact scalings s2, s3: <= 0.5 ULP plus ~0.1 U.  s1 <= 1/2 whenever E > 1,
+ * exact scalings s2, s3: 0.5 ULP plus a few tenths of U.  s1 <= 1/2 whenever E > 1,
  * so alpha s1 E cannot overflow (g times it can, for huge g).  x = -inf gives
  * g (alpha 0), as IEEE would. */
 CACT_INLINE CACT_T CACT_FN(cact_elu_g_exp)(CACT_T x, CACT_T alpha, CACT_T g)

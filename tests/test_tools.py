@@ -51,3 +51,17 @@ def test_valgrind_report_parser(tmp_path):
     r = subprocess.run([sys.executable, os.path.join(TOOLS, "valgrind_report.py"), str(xml)],
                        capture_output=True, text=True)
     assert r.returncode == 1 and "1 in cact's code" in r.stdout
+
+
+def test_exhaustive_f32_tool_runs():
+    """tools/exhaustive_f32.py builds its C driver from src/ and measures every
+    exp-family function within 1 ULP (a sparse stride here; the full sweep is
+    the opt-in run recorded in the README)."""
+    if shutil.which(os.environ.get("CC", "gcc")) is None:
+        pytest.skip("no C compiler")
+    level = cact._core.isa()
+    r = subprocess.run([sys.executable, os.path.join(TOOLS, "exhaustive_f32.py"), "--stride", "999983",
+                        "--levels", level], capture_output=True, text=True, timeout=600, env=_env())
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| ") and "ULP" not in line]
+    assert len(rows) == 1 + 9, r.stdout  # header + 3 functions x (f, grad, backward_x)
