@@ -83,7 +83,11 @@ more.  float32: 2 threads lose up to 2**18 (t1/t2 0.5-0.9), are even at 2**19
 at 2**19-2**20 in the first.  ``MIN_PARALLEL`` now holds 2**20 and 2**18.
 Without the refill (the same buffer again and again, so each thread keeps its
 half in its own cache) 2 threads already win 1.86x at 2**16 for float32: the
-thresholds are the conservative, cold-data choice.
+thresholds are the conservative, cold-data choice.  The same day
+``--classes cheap --repeat 5 --min-exp 17 --max-exp 23`` found relu's
+crossover at 2**19 (float32, t1/t2 1.20, 5/5) and 2**18 (float64, 1.12, 5/5),
+four and eight times below the first run's: ``MIN_PARALLEL`` now holds these
+crossovers themselves (no factor 2: the refilled inputs are the cold case).
 
 These values belong to the kernels measured: re-run the script when the
 kernels change.  Thresholds per instruction-set level would fit the baseline
