@@ -57,6 +57,25 @@ typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
  * width in elements: 16 floats fill one AVX-512 register). */
 #define CACT_TAIL 16
 
+/* Software prefetch in the contiguous loops.  The exp-family kernels spend
+ * ~60 instructions on 16 elements, so the out-of-order window holds only a few
+ * cache lines of loads, and on the project machine (a KVM guest) the hardware
+ * prefetchers did not make up for it: float32 sigmoid over 10^7 elements (40
+ * MB, beyond L3) ran at 2.0 ns an element against 0.6 from cache.  Prefetching
+ * the inputs and the output 1 KiB ahead, once per 64-byte line at the start of
+ * each block of CACT_BLOCK elements, brought it to 0.71 ns (256, 512, 1024,
+ * 2048 and 4096 floats ahead measured 0.71, 0.72, 0.76, 0.80, 0.79 ns), and
+ * costs one instruction per line where the data is in cache.  A hint only:
+ * results are unchanged. */
+#define CACT_LINE 64
+#define CACT_PREFETCH_AHEAD 1024
+#define CACT_BLOCK 1024
+#if defined(__GNUC__) || defined(__clang__)
+#define CACT_PREFETCH(p, rw) __builtin_prefetch((p), (rw))
+#else
+#define CACT_PREFETCH(p, rw) ((void)0)
+#endif
+
 /* Largest number of operands of any loop (inputs + outputs). */
 #define CACT_MAX_ARGS 8
 
