@@ -73,21 +73,25 @@ cached lines are not); float64 sigmoid (C library exp, unchanged) from 2**13
 (1.07) in that run.  ``MIN_PARALLEL`` now holds 65536 and 8192 for them.
 
 Third run, after the exp family moved to float32 / float64 arithmetic with
-the double-word core (AVX-512 level; ``--classes transcendental --repeat 7``,
-then ``--repeat 5 --min-exp 13 --max-exp 21``): one thread computes float32
-sigmoid at about 1.7 Gelem/s from L1 and float64 at 0.65, so the team's
-fork/join and the transfer of the refilled lines to the second core now weigh
-more.  float32: 2 threads lose up to 2**18 (t1/t2 0.5-0.9), are even at 2**19
-(5/7 and 0/5 wins) and win from 2**20 (1.15, 7/7 and 5/5); float64: win from
-2**16 in the first run (1.88) and from 2**18 in the second (1.59), with a dip
-at 2**19-2**20 in the first.  ``MIN_PARALLEL`` now holds 2**20 and 2**18.
-Without the refill (the same buffer again and again, so each thread keeps its
-half in its own cache) 2 threads already win 1.86x at 2**16 for float32: the
-thresholds are the conservative, cold-data choice.  The same day
-``--classes cheap --repeat 5 --min-exp 17 --max-exp 23`` found relu's
-crossover at 2**19 (float32, t1/t2 1.20, 5/5) and 2**18 (float64, 1.12, 5/5),
-four and eight times below the first run's: ``MIN_PARALLEL`` now holds these
-crossovers themselves (no factor 2: the refilled inputs are the cold case).
+the double-word core and the contiguous loops gained a software prefetch
+(AVX-512 level, ``--classes transcendental,cheap --repeat 5 --min-exp 11
+--max-exp 21``).  Without the prefetch, a second thread reading lines that the
+refill had left in the first core's cache ran 2-3x below its speed from its
+own cache, and 2 threads lost to one up to 2**19 for float32 sigmoid; with it:
+
+====================  ===================  =========================
+class, dtype          measured from        MIN_PARALLEL
+====================  ===================  =========================
+transcendental f32    2**16  (t1/t2 1.49)  2**16 = 65536
+transcendental f64    2**17  (1.55)        2**17 = 131072 (*)
+cheap f32 (relu)      2**19  (1.23)        2**19 = 524288
+cheap f64 (relu)      2**19  (1.43)        2**19 = 524288
+====================  ===================  =========================
+
+(*) The median ratio is above 1 from 2**13 (1.13), but one repetition in
+five lost at 2**15 and 2**16.  The values are the crossovers themselves (the
+first runs doubled them for a cold thread pool; the refilled inputs already
+make each call the cold case).
 
 These values belong to the kernels measured: re-run the script when the
 kernels change.  Thresholds per instruction-set level would fit the baseline

@@ -166,15 +166,15 @@ def ufunc_name(act: Activation, variant: str) -> str:
 # Measured on the project machine (2 cores) with ``python bench/thresholds.py``,
 # which times each class (sigmoid, relu, maxout with 2 pieces) at sizes 2**9 ..
 # 2**24 with 1 and 2 threads and reports the smallest size from which 2 threads
-# win in every repetition, as a power of two (the first runs added a factor of
-# about 2 for a cold thread pool; the re-measurement for the current kernels
-# uses the crossover itself: its refilled inputs are already the cold case).
+# win in every repetition, as a power of two (the first runs doubled it for a
+# cold thread pool; the re-measurement for the current kernels uses the
+# crossover itself: its refilled inputs are already the cold case).
 # The recorded runs are in that script's docstring.
 MIN_PARALLEL: dict[tuple[str, str], int] = {
-    ("transcendental", "f32"): 1048576,  # AVX-512 float32-arithmetic kernels
-    ("transcendental", "f64"): 262144,  # AVX-512 double-word kernels
+    ("transcendental", "f32"): 65536,  # AVX-512 float32-arithmetic kernels
+    ("transcendental", "f64"): 131072,  # AVX-512 double-word kernels
     ("cheap", "f32"): 524288,
-    ("cheap", "f64"): 262144,
+    ("cheap", "f64"): 524288,
     # maxout: counted in input elements (groups x pieces)
     ("maxout", "f32"): 65536,
     ("maxout", "f64"): 65536,
