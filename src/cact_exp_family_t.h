@@ -101,10 +101,15 @@ CACT_INLINE CACT_T CACT_FN(cact_sigmoid_f)(CACT_T x)
 /* k g e / (1 + e)^2: k = 1 for sigmoid with a = -|x|, 4 for tanh with
  * a = -2|x|; g = 1 for the derivative, the upstream gradient for backward_x.
  * (E q) q is carried as double-words and g times it is rounded once, before
- * the exact scaling by k 2^n: 0.5 ULP plus a few tenths of U (a subnormal result is
- * rounded a second time by the last factor).  |g| above about max / 1.42 can
- * overflow in g times the mantissa where the true result is finite.  x = +-inf
- * gives f' = 0 exactly (not exp(EXP_LO)): g * 0, as IEEE would. */
+ * the exact scaling by k 2^n: 0.5 ULP plus a few tenths of U (a subnormal
+ * result is rounded a second time by the last factor).
+ * Order of the products: for |g| >= 1, g takes the first scale factor s1
+ * before the product (exact: |g| s1 >= 2^-97 / 2^-734 is normal), so g near the
+ * maximum never overflows in g times the mantissa where the result is finite
+ * (g s1 P <= |g| when s1 = 1, which needs n = 0 and then P <= 1; the final
+ * k <= 4 meets P <= 1/4).  For |g| < 1 the product comes first, so a tiny g is
+ * not scaled into the subnormals before it is used.  x = +-inf gives f' = 0
+ * exactly (not exp(EXP_LO)): g * 0, as IEEE would. */
 CACT_INLINE CACT_T CACT_FN(cact_logistic_grad)(CACT_T a, CACT_T k, CACT_T g)
 {
     CACT_T Eh, El, se, s1, s2, s3, qh, ql, ml, pl;
@@ -112,11 +117,16 @@ CACT_INLINE CACT_T CACT_FN(cact_logistic_grad)(CACT_T a, CACT_T k, CACT_T g)
     CACT_FN(cact_pow2_3)(n, &s1, &s2, &s3);
     const CACT_T mh = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
     const CACT_T ph = CACT_FN(cact_mul_dw2)(mh, ml, qh, ql, &pl);
-    /* an infinite g (or g ph overflowing) would meet g pl = inf * 0 or
-     * inf - inf in the fma: the plain product is the IEEE answer there */
-    const CACT_T m0 = g * ph;
-    const CACT_T m = CACT_FN(cact_fabs)(m0) == (CACT_T)INFINITY ? m0 : CACT_FN(cact_fma)(g, ph, g * pl);
-    const CACT_T y = ((m * (k * s1)) * s2) * s3;
+    const int big = CACT_FN(cact_fabs)(g) >= CACT_ONE;
+    const CACT_T gs = big ? g * s1 : g;
+    /* an infinite g meets gs pl = inf * 0 or inf - inf in the fma, and a
+     * product that underflows to zero must keep its sign (the emulated fma
+     * of the baseline level adds zeros of both signs): the plain product is
+     * the IEEE answer in both cases */
+    const CACT_T m0 = gs * ph;
+    const int plain = m0 == CACT_ZERO || CACT_FN(cact_fabs)(m0) == (CACT_T)INFINITY;
+    const CACT_T m = plain ? m0 : CACT_FN(cact_fma)(gs, ph, gs * pl);
+    const CACT_T y = ((m * (k * (big ? CACT_ONE : s1))) * s2) * s3;
     return a == -(CACT_T)INFINITY ? g * CACT_ZERO : y;
 }
 
@@ -172,8 +182,9 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_f)(CACT_T x, CACT_T alpha)
 
 /* g alpha exp(x) for x <= 0, g = 1 for the derivative: (g (alpha s1)) as an
  * exact double-word (one fma) times E = Eh + El with one rounding, then the
- * exact scalings s2, s3: 0.5 ULP plus a few tenths of U.  s1 <= 1/2 whenever E > 1,
- * so alpha s1 E cannot overflow (g times it can, for huge g).  x = -inf gives
+ * exact scalings s2, s3: 0.5 ULP plus a few tenths of U.  s1 <= 1/2 whenever
+ * E > 1, so alpha s1 E cannot overflow; g and alpha both near the maximum
+ * (double) still can, where the true result is finite.  x = -inf gives
  * g (alpha 0), as IEEE would. */
 CACT_INLINE CACT_T CACT_FN(cact_elu_g_exp)(CACT_T x, CACT_T alpha, CACT_T g)
 {
@@ -182,11 +193,15 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_g_exp)(CACT_T x, CACT_T alpha, CACT_T g)
     const CACT_T n = CACT_FN(cact_exp_dw)(CACT_FN(cact_clamp_exp)(a), &Eh, &El);
     CACT_FN(cact_pow2_3)(n, &s1, &s2, &s3);
     const CACT_T as1 = alpha * s1;
-    const CACT_T ph = g * as1;
-    const CACT_T pl = CACT_FN(cact_fma)(g, as1, -ph);
-    /* as in cact_logistic_grad: an infinite ph takes the plain product */
-    const CACT_T m = CACT_FN(cact_fabs)(ph) == (CACT_T)INFINITY ? ph * Eh : CACT_FN(cact_mul_dw)(ph, pl, Eh, El);
-    const CACT_T y = (m * s2) * s3;
+    /* as in cact_logistic_grad: |g| >= 1 takes s2 first */
+    const int big = CACT_FN(cact_fabs)(g) >= CACT_ONE;
+    const CACT_T gs = big ? g * s2 : g;
+    const CACT_T ph = gs * as1;
+    const CACT_T pl = CACT_FN(cact_fma)(gs, as1, -ph);
+    /* a zero or infinite ph takes the plain product (as in cact_logistic_grad) */
+    const int plain = ph == CACT_ZERO || CACT_FN(cact_fabs)(ph) == (CACT_T)INFINITY;
+    const CACT_T m = plain ? ph * Eh : CACT_FN(cact_mul_dw)(ph, pl, Eh, El);
+    const CACT_T y = (m * (big ? CACT_ONE : s2)) * s3;
     return a == -(CACT_T)INFINITY ? g * (alpha * CACT_ZERO) : y;
 }
 
