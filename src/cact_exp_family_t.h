@@ -106,9 +106,11 @@ CACT_INLINE CACT_T CACT_FN(cact_sigmoid_f)(CACT_T x)
  * Order of the products: for |g| >= 1, g takes the first scale factor s1
  * before the product (exact: |g| s1 >= 2^-97 / 2^-734 is normal), so g near the
  * maximum never overflows in g times the mantissa where the result is finite
- * (g s1 P <= |g| when s1 = 1, which needs n = 0 and then P <= 1; the final
- * k <= 4 meets P <= 1/4).  For |g| < 1 the product comes first, so a tiny g is
- * not scaled into the subnormals before it is used.  x = +-inf gives f' = 0
+ * (s1 P <= 1: s1 = 1 needs n = 0, where P <= 1, and s1 <= 1/2 otherwise), and
+ * k rides on the last factor, whose product is the one rounding of a
+ * subnormal result and cannot overflow (the result is at most |g|).  For
+ * |g| < 1 the product comes first, so a tiny g is not scaled into the
+ * subnormals before it is used.  x = +-inf gives f' = 0
  * exactly (not exp(EXP_LO)): g * 0, as IEEE would. */
 CACT_INLINE CACT_T CACT_FN(cact_logistic_grad)(CACT_T a, CACT_T k, CACT_T g)
 {
@@ -126,7 +128,7 @@ CACT_INLINE CACT_T CACT_FN(cact_logistic_grad)(CACT_T a, CACT_T k, CACT_T g)
     const CACT_T m0 = gs * ph;
     const int plain = m0 == CACT_ZERO || CACT_FN(cact_fabs)(m0) == (CACT_T)INFINITY;
     const CACT_T m = plain ? m0 : CACT_FN(cact_fma)(gs, ph, gs * pl);
-    const CACT_T y = ((m * (k * (big ? CACT_ONE : s1))) * s2) * s3;
+    const CACT_T y = ((m * (big ? CACT_ONE : s1)) * s2) * (k * s3);
     return a == -(CACT_T)INFINITY ? g * CACT_ZERO : y;
 }
 
