@@ -40,33 +40,24 @@
 #define CACT_HW_FMA 1
 #endif
 
-CACT_INLINE uint32_t cact_bits_f32(float x)
-{
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
+/* The bits of a float or double and back (memcpy: no aliasing questions, and
+ * compilers turn it into a register move that vectorises). */
+#define CACT_BITCAST(T, U, sfx)                                                  \
+    CACT_INLINE U cact_bits_##sfx(T x)                                           \
+    {                                                                            \
+        U u;                                                                     \
+        memcpy(&u, &x, sizeof u);                                                \
+        return u;                                                                \
+    }                                                                            \
+    CACT_INLINE T cact_from_bits_##sfx(U u)                                      \
+    {                                                                            \
+        T x;                                                                     \
+        memcpy(&x, &u, sizeof x);                                                \
+        return x;                                                                \
+    }
 
-CACT_INLINE float cact_from_bits_f32(uint32_t u)
-{
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-CACT_INLINE uint64_t cact_bits_f64(double x)
-{
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-CACT_INLINE double cact_from_bits_f64(uint64_t u)
-{
-    double x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
+CACT_BITCAST(float, uint32_t, f32)
+CACT_BITCAST(double, uint64_t, f64)
 
 CACT_INLINE float cact_fabs_f32(float x) { return fabsf(x); }
 CACT_INLINE double cact_fabs_f64(double x) { return fabs(x); }
