@@ -3,6 +3,8 @@ through the public API, building its inputs, and comparing bitwise."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,28 @@ DTYPES = (np.float32, np.float64)
 OPENMP = cact.show_config(mode="dicts")["openmp"].startswith("yes")
 VARIANTS = ("f", "grad", "backward_x", "backward_y")
 SUFFIX = {"f": "", "grad": "_grad", "backward_x": "_backward_x", "backward_y": "_backward_y"}
+
+@contextlib.contextmanager
+def isa_level(name: str):
+    """Run the block with the kernels of instruction-set level ``name``, then
+    restore the level that was in use."""
+    previous = cact._core._set_isa(name)
+    try:
+        yield name
+    finally:
+        cact._core._set_isa(previous)
+
+
+@contextlib.contextmanager
+def min_parallel(n: int):
+    """Run the block with every loop of at least ``n`` items threaded (0: the
+    compiled thresholds), then restore the compiled thresholds."""
+    cact._core._set_min_parallel_override(n)
+    try:
+        yield
+    finally:
+        cact._core._set_min_parallel_override(0)
+
 
 # Parameter sets tested for each row besides the defaults.
 EXTRA_PARAMS = {"leaky_relu": [{"alpha": 0.3}], "elu": [{"alpha": 0.5}]}

@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 
 import cact
-from cact import _core
-from helpers import DTYPES, OPENMP, VARIANTS, acts, call, dtname, make_inputs, param_sets
+from helpers import DTYPES, OPENMP, VARIANTS, acts, call, dtname, make_inputs, min_parallel, param_sets
 
 COUNTS = (2, 3, 4, 7)  # compared with 1
 
@@ -51,8 +50,7 @@ def test_thread_counts_and_offsets(act, dtype, threads):
         base = make_inputs(act, variant, raw, params)
         threads(1)
         full = call(act, variant, base, params)
-        _core._set_min_parallel_override(128)
-        try:
+        with min_parallel(128):
             for t in COUNTS:
                 threads(t)
                 offsets = range(width) if t == 7 else (0, 1, 5, width - 1)
@@ -65,8 +63,6 @@ def test_thread_counts_and_offsets(act, dtype, threads):
                         got = call(act, variant, tuple(_misaligned(a[:n], boff) for a in base), params)
                         if not _same(got, full[:n]):
                             failures.append(f"{variant} threads={t} byte offset {boff}")
-        finally:
-            _core._set_min_parallel_override(0)
     assert not failures, f"{act.name} {dtname(dtype)}: {failures[:5]}"
 
 
@@ -79,8 +75,7 @@ def test_maxout_thread_counts_and_offsets(dtype, threads):
         g = np.random.default_rng(1).uniform(-1, 1, 600 + width).astype(dtype)
         threads(1)
         m_full, b_full = cact.maxout(z, pieces), cact.maxout_backward(g, z, pieces)
-        _core._set_min_parallel_override(128)
-        try:
+        with min_parallel(128):
             for t in COUNTS:
                 threads(t)
                 for off in range(width) if t == 7 else (0, 1, width - 1):
@@ -88,8 +83,6 @@ def test_maxout_thread_counts_and_offsets(dtype, threads):
                     assert _same(cact.maxout(zz, pieces), m_full[off:off + 600]), (pieces, t, off)
                     assert _same(cact.maxout_backward(g[off:off + 600], zz, pieces),
                                  b_full[off * pieces:(off + 600) * pieces]), (pieces, t, off)
-        finally:
-            _core._set_min_parallel_override(0)
 
 
 def _all_jobs(dtype, n):
@@ -146,16 +139,15 @@ def test_many_python_threads_while_thread_count_changes(threads):
                     failures.append(f"shared input, thread {i}")
         return failures
 
-    _core._set_min_parallel_override(256)
-    t = threading.Thread(target=toggle)
-    t.start()
-    try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
-            failures = [f for per in ex.map(work, range(8)) for f in per]
-    finally:
-        stop.set()
-        t.join()
-        _core._set_min_parallel_override(0)
+    with min_parallel(256):
+        t = threading.Thread(target=toggle)
+        t.start()
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=8) as ex:
+                failures = [f for per in ex.map(work, range(8)) for f in per]
+        finally:
+            stop.set()
+            t.join()
     assert not failures, f"{len(failures)} wrong results: {failures[:4]}"
     assert changes[0] > 10
     if OPENMP:

@@ -12,6 +12,7 @@ import pytest
 
 import cact
 import reference
+from helpers import isa_level
 
 LEVELS = [name for name, ok in cact._core.isa_levels() if ok]
 VARIANTS = ("f", "grad", "backward_x", "backward_y")
@@ -76,14 +77,11 @@ def test_golden_float32(act, variant, level):
         x = cact.ufuncs[act.name](x, *[np.float32(p.default) for p in act.params])
     fn = _compute(act, variant, x)
     want = _expected(act, variant, x)
-    previous = cact._core._set_isa(level)
-    try:
+    with isa_level(level):
         contiguous = fn(x)
         wide = np.empty(2 * x.size, np.float32)
         wide[::2] = x
         strided = fn(wide[::2])
-    finally:
-        cact._core._set_isa(previous)
     nan = np.isnan(want)
     np.testing.assert_array_equal(np.isnan(contiguous), nan)
     got_bits = contiguous[~nan].view(np.uint32)

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 import cact
-from cact import _core
-from helpers import DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, make_inputs, param_sets
+from helpers import DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, make_inputs, min_parallel, param_sets
 
 
 def raises_and_keeps(exc, fn, *args, **kw):
@@ -228,8 +227,7 @@ def test_misaligned_every_offset(act, dtype):
         ins = make_inputs(act, variant, x, params)
         expected = call(act, variant, ins, params)
         for override in (0, 128):  # 128: short loops take the threaded path
-            _core._set_min_parallel_override(override)
-            try:
+            with min_parallel(override):
                 for off in range(1, 16) if override == 0 else (3, 8, 13):
                     mis = tuple(_at_offset(a, off) for a in ins)
                     outs = (None, _at_offset(np.zeros(n, dtype), (off * 7) % 16))
@@ -238,8 +236,6 @@ def test_misaligned_every_offset(act, dtype):
                         if got.tobytes() != expected.tobytes():
                             failures.append(f"{variant} offset {off} out={out is not None} "
                                             f"override={override}")
-            finally:
-                _core._set_min_parallel_override(0)
     assert not failures, f"{act.name} {dtname(dtype)}: " + "; ".join(failures[:5])
 
 
@@ -274,8 +270,7 @@ def test_overlap_reversed_and_frombuffer_views(act, dtype, threads):
     isz = np.dtype(dtype).itemsize
     failures = []
     for n, override in ((50, 0), (5000, 0), (5000, 128)):  # 128: threaded
-        _core._set_min_parallel_override(override)
-        try:
+        with min_parallel(override):
             for variant in VARIANTS:
                 x = np.random.default_rng(n).uniform(-6, 6, n).astype(dtype)
                 ins = make_inputs(act, variant, x, params)
@@ -299,8 +294,6 @@ def test_overlap_reversed_and_frombuffer_views(act, dtype, threads):
                         if res.tobytes() != expected.tobytes():
                             failures.append(f"{variant} n={n} out at {dist:+d} bytes from input {k}"
                                             f" (override {override})")
-        finally:
-            _core._set_min_parallel_override(0)
     assert not failures, f"{act.name} {dtname(dtype)}: " + "; ".join(failures[:5])
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import cact
 from cact import _core
+from helpers import isa_level
 
 LEVELS = _core.isa_levels()
 VARIANTS = ("", "_grad", "_backward_x", "_backward_y")
@@ -20,11 +21,8 @@ def isa(request):
     name = request.param
     if not dict(LEVELS)[name]:
         pytest.skip(f"this CPU does not support the {name} level")
-    previous = _core._set_isa(name)
-    try:
+    with isa_level(name):
         yield name
-    finally:
-        _core._set_isa(previous)
 
 
 def _sample(dtype):
@@ -62,11 +60,8 @@ def test_level_matches_baseline(isa, act, suffix, dtype):
             x = getattr(cact, act.name)(x)
     g = np.linspace(-2, 2, x.size).astype(dtype)
     got = _call(act, suffix, x, g)
-    _core._set_isa("baseline")
-    try:
+    with isa_level("baseline"):
         want = _call(act, suffix, x, g)
-    finally:
-        _core._set_isa(isa)
     # Same special-value classes everywhere ...
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     np.testing.assert_array_equal(np.isinf(got), np.isinf(want))

@@ -5,7 +5,7 @@ import pytest
 
 import cact
 from cact._table import MIN_PARALLEL
-from helpers import DTYPES, assert_bitwise, dtname
+from helpers import DTYPES, assert_bitwise, dtname, isa_level
 
 
 def _groups(a, pieces, axis):
@@ -318,12 +318,9 @@ def test_contiguous_groups_across_blocks(dtype, pieces):
         for level, ok in cact._core.isa_levels():
             if not ok:
                 continue
-            prev = cact._core._set_isa(level)
-            try:
+            with isa_level(level):
                 fwd = cact.maxout(z, pieces)
                 back = cact.maxout_backward(g, z, pieces)
-            finally:
-                cact._core._set_isa(prev)
             assert_bitwise(fwd, ref_maxout(z, pieces), f"maxout {ngroups}x{pieces} at {level}")
             assert_bitwise(back, ref_maxout_backward(g, z, pieces),
                            f"maxout_backward {ngroups}x{pieces} at {level}")

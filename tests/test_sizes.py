@@ -13,7 +13,8 @@ import pytest
 import cact
 from cact import _core
 from cact._table import MIN_PARALLEL
-from helpers import DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, make_inputs, param_sets
+from helpers import (DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, isa_level, make_inputs, min_parallel,
+                     param_sets)
 
 LEVELS = [name for name, ok in _core.isa_levels() if ok]
 # Vector widths in elements: SSE2 / AVX2 / AVX-512 hold 4 / 8 / 16 floats and
@@ -44,17 +45,6 @@ def _values(dtype, n, seed):
         return v.astype(dtype)
 
 
-class _isa:
-    def __init__(self, name):
-        self.name = name
-
-    def __enter__(self):
-        self.previous = _core._set_isa(self.name)
-
-    def __exit__(self, *exc):
-        _core._set_isa(self.previous)
-
-
 @pytest.mark.parametrize("isa", LEVELS)
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 @pytest.mark.parametrize("act", acts())
@@ -64,7 +54,7 @@ def test_lengths_around_vector_widths(act, dtype, isa):
     computed alone."""
     params = param_sets(act)[-1]
     failures = []
-    with _isa(isa):
+    with isa_level(isa):
         for variant in VARIANTS:
             base = make_inputs(act, variant, _values(dtype, LMAX + 8, seed=LMAX), params)
             alone = np.concatenate([np.atleast_1d(call(act, variant, tuple(a[i:i + 1] for a in base), params))
@@ -92,7 +82,7 @@ def test_maxout_lengths_around_vector_widths(dtype, isa):
     """Group counts around the vector widths for the vectorised 2- and
     4-piece loops and the generic loop, forward and backward."""
     rng = np.random.default_rng(9)
-    with _isa(isa):
+    with isa_level(isa):
         for pieces in (2, 3, 4):
             zall = rng.integers(-3, 4, (LMAX + 4) * pieces).astype(dtype)
             zall[5::13] = np.nan
@@ -164,15 +154,12 @@ def test_threads_times_chunk_small(act, dtype, threads):
         base = make_inputs(act, variant, _values(dtype, 7 * 64 * 3 + 16, seed=7), params)
         threads(1)
         full = call(act, variant, base, params)
-        _core._set_min_parallel_override(128)
-        try:
+        with min_parallel(128):
             for t in THREADS:
                 threads(t)
                 for n in sizes(t):
                     if call(act, variant, tuple(a[:n] for a in base), params).tobytes() != full[:n].tobytes():
                         failures.append(f"{variant} n={n} threads={t}")
-        finally:
-            _core._set_min_parallel_override(0)
     assert not failures, f"{act.name} {dtname(dtype)}: {failures[:5]}"
 
 

@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 import cact
-from cact import _core
-from helpers import DTYPES, VARIANTS, acts, call, dtname, make_inputs, param_sets, rounded
+from helpers import DTYPES, VARIANTS, acts, call, dtname, make_inputs, min_parallel, param_sets, rounded
 from reference import evaluate, ulp_error
 from test_accuracy import ULP_TOL
 
@@ -65,9 +64,8 @@ def test_signalling_nans_and_payloads(act, dtype, layout, threads):
         x, g = np.repeat(x, 3)[::3], np.repeat(g, 3)[::-3][::-1]
     threads(2)
     if layout == "threaded":
-        _core._set_min_parallel_override(128)
         x, g = np.tile(x, 20), np.tile(g, 20)
-    try:
+    with min_parallel(128 if layout == "threaded" else 0):
         for params in param_sets(act) + ([{"alpha": 0.0}] if act.params else []):
             for variant in VARIANTS:
                 ins = (x,) if variant in ("f", "grad") else (g, x)
@@ -83,8 +81,6 @@ def test_signalling_nans_and_payloads(act, dtype, layout, threads):
                 for v in nans[:3].tolist() + [nans[5]]:
                     s = _quiet(lambda: call(act, variant, tuple(np.asarray(a).dtype.type(v) for a in ins), params))
                     assert np.isnan(s)
-    finally:
-        _core._set_min_parallel_override(0)
 
 
 def test_signalling_nans_through_conversions():
