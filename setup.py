@@ -142,8 +142,9 @@ class BuildExt(build_ext):
             cflags += openmp[0]
             ldflags += openmp[1]
             if sys.platform.startswith("linux"):
-                # dladdr() (cact_openmp_library) is in libdl before glibc 2.34
-                libraries.append("dl")
+                # dladdr() (cact_openmp_library) is in libdl, and the pool's
+                # pthread_create in libpthread, before glibc 2.34
+                libraries += ["dl", "pthread"]
         # Recorded for show_config: every flag of the compile command line,
         # the interpreter's (CFLAGS of sysconfig and the environment) and
         # ours, for every source file.  The per-level kernel files add their
@@ -169,6 +170,7 @@ def extensions():
             "src/_core.pyx",
             "src/cact_ufuncs.c",
             "src/cact_parallel.c",
+            "src/cact_pool.c",
             "src/cact_dispatch.c",
             # the kernels, once per instruction-set level (target pragmas
             # inside; the command-line flags stay the platform's baseline)
@@ -180,6 +182,7 @@ def extensions():
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
         depends=[
             "src/cact_common.h",
+            "src/cact_pool.h",
             "src/cact_exp.h",
             "src/cact_exp_t.h",
             "src/cact_exp_family_t.h",

@@ -8,7 +8,7 @@ Elementwise (float32 and float64, any shape and strides, ``out=`` in place):
 
 Maxout: ``maxout(z, pieces, axis=-1)`` and ``maxout_backward``.
 
-Threads: ``get_num_threads()``, ``set_num_threads(n)``; build and runtime
+Threads: ``get_num_threads()``, ``set_num_threads(n)``, ``thread_limit()``; build and runtime
 information: ``show_config()``.  The compiled NumPy ufuncs behind the
 functions are in ``cact.ufuncs``.
 """
@@ -43,12 +43,13 @@ from . import _core  # noqa: E402
 from ._api import *  # noqa: F401,F403,E402  (the functions of the activation table)
 from ._api import __all__ as _api_all
 from ._api import ufuncs
-from ._config import get_num_threads, set_num_threads, show_config
+from ._config import get_num_threads, set_num_threads, show_config, thread_limit
 from ._table import ACTIVATIONS
 
 __all__ = list(_api_all) + [
     "get_num_threads",
     "set_num_threads",
+    "thread_limit",
     "show_config",
     "ufuncs",
     "ACTIVATIONS",

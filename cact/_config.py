@@ -13,31 +13,48 @@ from . import _core
 from ._version import __version__
 
 
+class _DefaultCount(int):
+    """What :func:`set_num_threads` returns when cact was following the
+    runtime's default: the count as an ``int`` that, passed back to
+    :func:`set_num_threads`, returns to following the default."""
+
+    __slots__ = ()
+
+
 def get_num_threads() -> int:
     """Return the number of threads cact uses for large arrays.
 
-    The value given to :func:`set_num_threads`, or, if none was given, the
-    OpenMP runtime's default for the calling thread: ``OMP_NUM_THREADS`` if
-    set, else the number of CPUs, reduced inside ``threadpoolctl``'s
-    ``threadpool_limits``.  1 if cact was built without OpenMP, and 1 in a
-    child process made by ``fork()`` (``os.fork``, multiprocessing's "fork"
-    start method) after cact had run threads in the parent: the GNU OpenMP
-    runtime cannot start threads there (it would hang), so cact runs serially
-    in that child.
+    The value given to :func:`set_num_threads`, or, if none was given (or
+    ``set_num_threads(None)`` returned to the default), the OpenMP runtime's
+    default for the calling thread: ``OMP_NUM_THREADS`` if set, else the
+    number of CPUs, reduced inside ``threadpoolctl``'s ``threadpool_limits``.
+    At most :func:`thread_limit`.  1 if cact was built without OpenMP.
     """
     return _core.get_num_threads()
 
 
-def set_num_threads(n: int) -> int:
+def thread_limit() -> int:
+    """The most threads cact will use: ``max(64, 4 * the number of CPUs)``,
+    at most 1024.  :func:`set_num_threads` refuses more, and a larger
+    ``OMP_NUM_THREADS`` is capped to it."""
+    return _core.thread_limit()
+
+
+def set_num_threads(n: int | None) -> int:
     """Use ``n`` threads for large arrays from now on (process-wide).
 
-    Returns the previous value of :func:`get_num_threads`, so that
-    ``old = set_num_threads(1); ...; set_num_threads(old)`` restores it.
-    Results are bitwise identical for every thread count.  Without OpenMP,
-    and in a forked child that runs serially (see :func:`get_num_threads`),
-    the value is accepted and ignored.
+    ``n=None`` returns to the default: follow ``OMP_NUM_THREADS`` and
+    ``threadpoolctl``'s limits, as before any call.
 
-    Raises ``TypeError`` for a non-integer and ``ValueError`` for ``n < 1``.
+    Returns the previous value of :func:`get_num_threads`.  Passing that value
+    back restores the previous *setting*: if cact was following the default,
+    ``old = set_num_threads(1); ...; set_num_threads(old)`` makes it follow
+    the default again (later ``threadpool_limits`` apply), rather than pinning
+    today's count.  Results are bitwise identical for every thread count.
+    Without OpenMP the value is accepted and ignored.
+
+    Raises ``TypeError`` for a non-integer and ``ValueError`` for ``n < 1``
+    or ``n > thread_limit()``.
 
     >>> import cact
     >>> old = cact.set_num_threads(1)
@@ -45,19 +62,30 @@ def set_num_threads(n: int) -> int:
     1
     >>> _ = cact.set_num_threads(old)
     """
-    if isinstance(n, bool):
-        raise TypeError("cact.set_num_threads: n must be an integer, got bool")
-    try:
-        n = operator.index(n)
-    except TypeError:
-        raise TypeError(
-            f"cact.set_num_threads: n must be an integer, got {type(n).__name__}"
-        ) from None
-    if n < 1:
-        raise ValueError(f"cact.set_num_threads: n must be >= 1, got {n}")
-    if n > 2**31 - 1:
-        raise ValueError(f"cact.set_num_threads: n = {n} is too large")
-    return _core._set_num_threads(n)
+    if n is None or isinstance(n, _DefaultCount):
+        n = 0
+    else:
+        if isinstance(n, bool):
+            raise TypeError("cact.set_num_threads: n must be an integer or None, got bool")
+        try:
+            n = operator.index(n)
+        except TypeError:
+            raise TypeError(
+                f"cact.set_num_threads: n must be an integer or None, got {type(n).__name__}"
+            ) from None
+        if n < 1:
+            raise ValueError(
+                f"cact.set_num_threads: n must be >= 1 (or None for the default), got {n}")
+        limit = _core.thread_limit()
+        if n > limit:
+            raise ValueError(
+                f"cact.set_num_threads: n = {n} is more than cact's limit of {limit} threads "
+                f"(max(64, 4 x the {os.cpu_count()} CPUs)); more threads than cores only "
+                "add overhead")
+    previous = _core.get_num_threads()
+    was_default = _core._requested_threads() == 0
+    _core._set_num_threads(n)
+    return _DefaultCount(previous) if was_default else previous
 
 
 def _apply_isa_from_environment() -> None:
@@ -95,6 +123,16 @@ _OPENMP_VERSIONS = {
 }
 
 
+def _pool_description() -> str:
+    if not _core.openmp_version():
+        return "none (serial build)"
+    st = _core.pool_stats()
+    follows = ("pinned by set_num_threads" if _core._requested_threads()
+               else "follows the OpenMP runtime's default")
+    return (f"cact's own ({st['workers']} workers started, limit {_core.thread_limit()} "
+            f"threads; count {follows})")
+
+
 def _config() -> dict:
     omp = _core.openmp_version()
     return {
@@ -107,6 +145,7 @@ def _config() -> dict:
         "openmp": f"yes (OpenMP {_OPENMP_VERSIONS.get(omp, '?')}, _OPENMP={omp})" if omp else "no (serial build)",
         "openmp runtime": _openmp_runtime() if omp else "none",
         "threads": get_num_threads(),
+        "thread pool": _pool_description(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "(unset)"),
         "instruction set": _core.isa(),
         "levels compiled": ", ".join(

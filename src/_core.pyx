@@ -28,10 +28,10 @@ cdef extern from "cact_kernels.h" nogil:
     const cact_ufunc_spec cact_ufunc_specs[]
     const int cact_n_ufunc_specs
     int cact_get_num_threads()
-    int cact_set_num_threads(int n)
+    void cact_set_num_threads(int n)
+    int cact_get_requested_threads()
     int cact_openmp_enabled()
     int cact_install_fork_handler()
-    int cact_is_forked_serial()
     const char *cact_compiler()
     const char *cact_build_flags()
     const char *cact_openmp_library()
@@ -42,6 +42,13 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_isa_best()
     int cact_isa_set(int level)
     int cact_isa_get()
+
+cdef extern from "cact_pool.h" nogil:
+    int cact_thread_limit()
+    int cact_pool_workers()
+    long long cact_pool_busy_calls()
+    long long cact_pool_worker_chunks()
+    void cact_pool_set_spin(long long worker_ns, long long done_ns)
 
 
 # The arrays a ufunc points to (loops, data, type signatures).  NumPy keeps
@@ -210,8 +217,8 @@ include "_fast.pxi"
 
 cact_isa_set(cact_isa_best())
 
-# fork() safety: a child forked after cact has run threads runs serially
-# (see src/cact_parallel.c).
+# fork() safety: a forked child forgets the parent's worker threads and
+# starts its own (see src/cact_pool.c).
 if cact_install_fork_handler() != 0:
     raise ImportError("cact: pthread_atfork failed; cannot make fork() safe")
 
@@ -251,19 +258,38 @@ def get_num_threads():
 
     This is the value set by :func:`set_num_threads`, or, if none was set, the
     OpenMP runtime's ``omp_get_max_threads()`` for the calling thread (which
-    honours ``OMP_NUM_THREADS`` and ``threadpoolctl`` limits).  Always 1 when
-    cact was built without OpenMP.
+    honours ``OMP_NUM_THREADS`` and ``threadpoolctl`` limits), at most
+    :func:`thread_limit`.  Always 1 when cact was built without OpenMP.
     """
     return cact_get_num_threads()
 
 
-def _forked_serial():
-    """True in a child forked after cact had run threads: it runs serially."""
-    return bool(cact_is_forked_serial())
-
-
 def _set_num_threads(int n):
-    return cact_set_num_threads(n)
+    """n >= 1 pins the count, 0 follows the OpenMP runtime's default again."""
+    cact_set_num_threads(n)
+
+
+def _requested_threads():
+    """The count pinned by set_num_threads, or 0 when following the default."""
+    return cact_get_requested_threads()
+
+
+def thread_limit():
+    """The most threads cact uses: max(64, 4 x the CPUs online), at most 1024."""
+    return cact_thread_limit()
+
+
+def pool_stats():
+    """The thread pool's counters: workers started, calls that ran on their
+    own thread because another thread was using the pool, and chunks run by
+    the workers (not by the calling thread), in all."""
+    return {"workers": cact_pool_workers(), "busy_calls": cact_pool_busy_calls(),
+            "worker_chunks": cact_pool_worker_chunks()}
+
+
+def _set_pool_spin(long long worker_ns=-1, long long done_ns=-1):
+    """Change the pool's spin bounds in ns (for bench/ only; -1 keeps one)."""
+    cact_pool_set_spin(worker_ns, done_ns)
 
 
 def openmp_version():

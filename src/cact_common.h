@@ -9,8 +9,8 @@
  *                       strided loop over one chunk, both calling the same element
  *                       function, so results never depend on layout, offset or
  *                       the number of threads;
- *   the driver          cact_run() below: splits a long loop into per-thread
- *                       chunks with OpenMP, or runs it serially.
+ *   the driver          cact_run() below: hands a long loop to cact's thread
+ *                       pool (cact_pool.c), or runs it serially.
  *
  * Nothing here includes Python or NumPy headers: the kernels are plain C over
  * byte pointers and byte strides (ptrdiff_t has the size of npy_intp).
@@ -79,12 +79,12 @@ typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
 /* Largest number of operands of any loop (inputs + outputs). */
 #define CACT_MAX_ARGS 8
 
-/* Threads (cact_parallel.c). */
+/* Threads (cact_parallel.c; the pool itself is cact_pool.c). */
 int cact_get_num_threads(void);
-int cact_set_num_threads(int n);
+void cact_set_num_threads(int n);
+int cact_get_requested_threads(void);
 int cact_openmp_enabled(void);
 int cact_install_fork_handler(void);
-int cact_is_forked_serial(void);
 
 /* Run fn over dims[0] outer items, split over threads when the work
  * (items x work_per_item) reaches min_parallel and no operand partially

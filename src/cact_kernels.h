@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "cact_common.h" /* the thread controls */
+
 /* NumPy's PyUFuncGenericFunction with ptrdiff_t for npy_intp (same size). */
 typedef void (*cact_loop_fn)(char **args, const ptrdiff_t *dims, const ptrdiff_t *steps,
                              void *data);
@@ -24,11 +26,6 @@ typedef struct {
 extern const cact_ufunc_spec cact_ufunc_specs[];
 extern const int cact_n_ufunc_specs;
 
-int cact_get_num_threads(void);
-int cact_set_num_threads(int n);
-int cact_openmp_enabled(void);
-int cact_install_fork_handler(void);
-int cact_is_forked_serial(void);
 const char *cact_compiler(void);
 const char *cact_build_flags(void);
 const char *cact_openmp_library(void);

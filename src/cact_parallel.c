@@ -2,26 +2,19 @@
  * cact_parallel.c -- the loop driver and the thread-count state.
  *
  * cact_run() is called once per ufunc inner-loop call.  A loop long enough to
- * pay for a fork/join (work >= min_parallel, thresholds measured per cost
- * class and dtype, see cact/_table.py MIN_PARALLEL) is cut into one
- * contiguous chunk per thread, each chunk a multiple of 64 items so that
- * threads never write to the same cache line of a contiguous output; shorter
- * loops run on the calling thread.  Every chunk runs the same kernel, and the
- * kernels compute each element independently, so the result is bitwise the
- * same for any number of threads.
+ * pay for waking threads (work >= min_parallel, thresholds measured per cost
+ * class and dtype, see cact/_table.py MIN_PARALLEL) is handed to cact's
+ * thread pool (cact_pool.c: the calling thread works too and never waits for
+ * a thread that has not started; why cact does not use OpenMP parallel
+ * regions is explained there); shorter loops run on the calling thread.
+ * Every chunk runs the same kernel, and the kernels compute each element
+ * independently, so the result is bitwise the same for any number of threads.
  *
  * Thread count: an explicit cact_set_num_threads(n) wins; otherwise the
  * OpenMP runtime's omp_get_max_threads() of the calling thread is used, which
- * honours OMP_NUM_THREADS and threadpoolctl's limits.  Without OpenMP
- * everything is serial and the count is 1.
- *
- * fork(): GNU OpenMP (libgomp) is not fork-safe.  A child forked from a
- * process that has run a parallel region inherits the runtime's thread pool
- * without its threads, and its next parallel region waits for them forever.
- * cact_install_fork_handler() (called once at import) registers a
- * pthread_atfork child handler: in a child forked after cact has started a
- * team, every loop runs on the calling thread and the thread count is 1.
- * (Platforms without fork, or builds without OpenMP, need no handler.)
+ * honours OMP_NUM_THREADS and threadpoolctl's limits.  Either is capped at
+ * cact_thread_limit().  Without OpenMP everything is serial and the count
+ * is 1.
  *
  * Floating-point flags: NumPy clears the calling thread's FP status before a
  * ufunc loop and warns about whatever is set afterwards.  cact's kernels raise
@@ -36,14 +29,10 @@
 #endif
 
 #include "cact_common.h"
+#include "cact_pool.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(_OPENMP) && !defined(_WIN32) && (defined(__unix__) || defined(__APPLE__))
-#include <pthread.h>
-#define CACT_HAVE_ATFORK 1
-#endif
 
 #ifdef _OPENMP
 #ifdef _WIN32
@@ -61,38 +50,8 @@
 
 static volatile int cact_requested_threads = 0; /* 0: follow the OpenMP runtime */
 
-/* A team of threads has been started by cact in this process (or in the
- * process it was forked from). */
-static volatile int cact_teams_started = 0;
-/* Forked after teams were started: OpenMP must not be used, run serially. */
-static volatile int cact_forked_serial = 0;
-
-#ifdef CACT_HAVE_ATFORK
-static void cact_atfork_child(void)
-{
-    if (cact_teams_started) {
-        cact_forked_serial = 1;
-    }
-}
-#endif
-
-/* Register the fork handler; 0 on success (or where none is needed). */
-int cact_install_fork_handler(void)
-{
-#ifdef CACT_HAVE_ATFORK
-    static int installed = 0;
-    if (!installed) {
-        if (pthread_atfork(NULL, NULL, cact_atfork_child) != 0) {
-            return -1;
-        }
-        installed = 1;
-    }
-#endif
-    return 0;
-}
-
-/* 1 in a child forked after cact had started threads (cact runs serially). */
-int cact_is_forked_serial(void) { return cact_forked_serial; }
+/* Register the fork handler of the pool; 0 on success. */
+int cact_install_fork_handler(void) { return cact_pool_install_fork_handler(); }
 
 /* For measuring the thresholds (bench/thresholds.py): when > 0, replaces
  * every compiled min_parallel.  Not part of the public API. */
@@ -115,24 +74,20 @@ int cact_openmp_enabled(void)
 int cact_get_num_threads(void)
 {
 #ifdef _OPENMP
-    if (cact_forked_serial) {
-        return 1; /* see fork() above */
-    }
     const int requested = cact_requested_threads;
-    return requested > 0 ? requested : omp_get_max_threads();
+    const int n = requested > 0 ? requested : omp_get_max_threads();
+    const int limit = cact_thread_limit();
+    return n < 1 ? 1 : n < limit ? n : limit;
 #else
     return 1; /* serial build: set_num_threads is accepted and has no effect */
 #endif
 }
 
-/* n >= 1 sets the count, n == 0 returns to the OpenMP default; returns the
- * count in effect before the call.  (Argument checking is in the Python layer.) */
-int cact_set_num_threads(int n)
-{
-    const int previous = cact_get_num_threads();
-    cact_requested_threads = n > 0 ? n : 0;
-    return previous;
-}
+/* n >= 1 sets the count, n == 0 returns to the OpenMP default. */
+void cact_set_num_threads(int n) { cact_requested_threads = n > 0 ? n : 0; }
+
+/* The count set by cact_set_num_threads, 0 when following the default. */
+int cact_get_requested_threads(void) { return cact_requested_threads; }
 
 /* The flags NumPy reports.  FE_INEXACT is left alone: nearly every call
  * raises it, NumPy ignores it, and clearing the status (fnstenv/fldenv on
@@ -179,7 +134,6 @@ void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
               ptrdiff_t min_parallel)
 {
     const ptrdiff_t n = dims[0];
-#ifdef _OPENMP
     int nthreads = n >= 128 ? cact_get_num_threads() : 1;
     const ptrdiff_t override = cact_min_parallel_override;
     if (override > 0) {
@@ -187,41 +141,10 @@ void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
     }
     if (nthreads > 1 && n * work_per_item >= min_parallel &&
         !cact_partial_overlap(nargs, args, n, steps, core_span)) {
-        /* never more threads than 64-item chunks */
-        const ptrdiff_t max_useful = (n + 63) / 64;
-        if (max_useful < nthreads) {
-            nthreads = (int)max_useful;
-        }
-        if (!cact_teams_started) {
-            cact_teams_started = 1;
-        }
-#pragma omp parallel num_threads(nthreads)
-        {
-            /* The runtime may grant fewer threads than asked (nested regions,
-             * OMP_DYNAMIC, thread limits): split by the actual team size.
-             * chunk = ceil(n / team) rounded up to a multiple of 64 items. */
-            const ptrdiff_t team = omp_get_num_threads();
-            const ptrdiff_t chunk = ((n + team - 1) / team + 63) & ~(ptrdiff_t)63;
-            const ptrdiff_t lo = (ptrdiff_t)omp_get_thread_num() * chunk;
-            const ptrdiff_t hi = lo + chunk < n ? lo + chunk : n;
-            if (lo < hi) {
-                char *local[CACT_MAX_ARGS];
-                for (int k = 0; k < nargs; k++) {
-                    local[k] = args[k] + lo * steps[k];
-                }
-                fn(local, hi - lo, dims, steps);
-            }
-        }
-        cact_clear_fpe();
-        return;
+        cact_pool_run(fn, nargs, args, n, dims, steps, nthreads);
+    } else {
+        fn(args, n, dims, steps);
     }
-#else
-    (void)nargs;
-    (void)work_per_item;
-    (void)core_span;
-    (void)min_parallel;
-#endif
-    fn(args, n, dims, steps);
     cact_clear_fpe();
 }
 

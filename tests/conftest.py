@@ -40,9 +40,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def restore_threads():
-    before = cact.get_num_threads()
+    # the setting, not the count: a suite that started by following the
+    # OpenMP runtime's default (OMP_NUM_THREADS, threadpoolctl) keeps doing so
+    pinned = cact._core._requested_threads()
     yield
-    cact.set_num_threads(before)
+    cact.set_num_threads(pinned or None)
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ def test_get_set_round_trip():
 
 @pytest.mark.parametrize("bad, exc", [
     (0, ValueError), (-1, ValueError), (-(2**40), ValueError), (2**31, ValueError),
-    (2.0, TypeError), ("2", TypeError), (None, TypeError), (True, TypeError),
+    (cact.thread_limit() + 1, ValueError), (100_000, ValueError),
+    (2.0, TypeError), ("2", TypeError), (True, TypeError),
     (np.float64(2), TypeError), ([2], TypeError),
 ])
 def test_set_num_threads_bad_values(bad, exc, threads):
@@ -43,6 +44,79 @@ def test_set_num_threads_bad_values(bad, exc, threads):
     with pytest.raises(exc):
         cact.set_num_threads(bad)
     assert cact.get_num_threads() == before
+
+
+def test_thread_limit():
+    limit = cact.thread_limit()
+    assert limit == min(max(64, 4 * os.cpu_count()), 1024)
+    with pytest.raises(ValueError, match=f"limit of {limit} threads"):
+        cact.set_num_threads(limit + 1)
+
+
+_RESTORE = r"""
+import json
+import numpy as np, cact, threadpoolctl
+x = np.linspace(-3, 3, 1_000_000)
+out = {"default": cact.get_num_threads()}
+old = cact.set_num_threads(1)               # the documented restore pattern
+out["old"] = old
+cact.tanh(x)
+cact.set_num_threads(old)
+with threadpoolctl.threadpool_limits(1):    # the default is followed again
+    out["limited_after_restore"] = cact.get_num_threads()
+cact.set_num_threads(3)
+old = cact.set_num_threads(1)
+cact.set_num_threads(old)                   # a pinned count is restored pinned
+with threadpoolctl.threadpool_limits(1):
+    out["limited_pinned"] = cact.get_num_threads()
+prev = cact.set_num_threads(None)           # back to the default explicitly
+out["prev"] = prev
+with threadpoolctl.threadpool_limits(1):
+    out["limited_after_none"] = cact.get_num_threads()
+out["after"] = cact.get_num_threads()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(not OPENMP, reason="serial build: no thread count to restore")
+def test_restore_pattern_restores_the_default():
+    """Issue 15.2: ``old = set_num_threads(1); set_num_threads(old)`` used to
+    pin today's count, so later threadpoolctl limits no longer reached cact."""
+    pytest.importorskip("threadpoolctl")
+    import json
+    out = json.loads(_run_python(_RESTORE, OMP_NUM_THREADS="2"))
+    assert out["default"] == 2 and out["old"] == 2
+    assert out["limited_after_restore"] == 1
+    assert out["limited_pinned"] == 3
+    assert out["prev"] == 3
+    assert out["limited_after_none"] == 1
+    assert out["after"] == 2
+
+
+@pytest.mark.skipif(not OPENMP, reason="serial build: no threads")
+def test_huge_omp_num_threads_is_capped():
+    """Issue 15.3: a huge count used to start that many threads (or kill the
+    process when they could not be created); it is capped at thread_limit()."""
+    code = ("import numpy as np, cact\n"
+            "x = np.linspace(-5, 5, 1_000_000)\n"
+            "a = cact.tanh(x).tobytes()\n"
+            "print(cact.get_num_threads(), cact.thread_limit(), cact._core.pool_stats()['workers'],"
+            " a == np.asarray(cact.tanh(x)).tobytes())")
+    n, limit, workers, same = _run_python(code, OMP_NUM_THREADS="100000").split()
+    assert int(n) == int(limit) and int(workers) <= int(limit) - 1 and same == "True"
+
+
+@pytest.mark.skipif(not OPENMP, reason="serial build: no threads")
+def test_workers_share_the_work(threads):
+    """The pool's workers do run chunks (a pool whose workers never took any
+    would still give right results, so count them)."""
+    from cact import _core
+    threads(2)
+    x = np.random.default_rng(3).uniform(-8, 8, 4_000_000)
+    before = _core.pool_stats()["worker_chunks"]
+    for _ in range(20):
+        cact.tanh(x, out=x)
+    assert _core.pool_stats()["worker_chunks"] > before
 
 
 def test_more_threads_than_cores_or_work(threads):

@@ -1,0 +1,37 @@
+/*
+ * cact_pool.h -- cact's own worker threads (see cact_pool.c).
+ */
+#ifndef CACT_POOL_H
+#define CACT_POOL_H
+
+#include "cact_common.h"
+
+/* The most threads a call can use, the caller included (the pool has at most
+ * CACT_MAX_THREADS - 1 workers).  cact_thread_limit() is the documented cap
+ * that set_num_threads enforces, at most this. */
+#define CACT_MAX_THREADS 1024
+
+/* Run fn over n outer items on up to nthreads threads, the calling thread
+ * included, and return when every item is done.  The items are cut into
+ * chunks of whole multiples of 64 items; which thread runs which chunk does
+ * not change the result (every element is computed independently). */
+void cact_pool_run(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n, const ptrdiff_t *dims,
+                   const ptrdiff_t *steps, int nthreads);
+
+/* Statistics for show_config and the tests: workers started so far, calls
+ * that ran on their own thread because another thread was using the pool,
+ * chunks run by workers (not by the calling thread) in all. */
+int cact_pool_workers(void);
+long long cact_pool_busy_calls(void);
+long long cact_pool_worker_chunks(void);
+
+/* For bench/: the spin bounds in ns (negative: unchanged). */
+void cact_pool_set_spin(long long worker_ns, long long done_ns);
+
+/* Register the fork handler (0 on success, or where none is needed). */
+int cact_pool_install_fork_handler(void);
+
+/* max(64, 4 x the CPUs online), at most CACT_MAX_THREADS. */
+int cact_thread_limit(void);
+
+#endif /* CACT_POOL_H */
