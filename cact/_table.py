@@ -57,6 +57,8 @@ class Activation:
     summary: str
     f: str
     grad: str
+    # The formula only: a condition on the parameters is y_needs_nonneg, which
+    # the docstrings state once (cact/_api.py, src/render.py).
     grad_y: str
     params: tuple[Param, ...] = ()
     # The y-form of f' is only valid when every parameter is >= 0 (with a
@@ -120,7 +122,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         summary="Leaky ReLU: a small slope alpha for negative inputs.",
         f="x if x > 0 else alpha * x",
         grad="1 if x > 0 else alpha   (leaky_relu'(0) = alpha, as PyTorch)",
-        grad_y="1 if y > 0 else alpha   (requires alpha >= 0)",
+        grad_y="1 if y > 0 else alpha",
         params=(_ALPHA_LEAKY,),
         y_needs_nonneg=True,
         notes=(
@@ -135,7 +137,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         summary="Exponential linear unit, saturating softly to -alpha.",
         f="x if x > 0 else alpha * (exp(x) - 1)",
         grad="1 if x > 0 else alpha * exp(x)   (elu'(0) = alpha, as PyTorch)",
-        grad_y="1 if y > 0 else y + alpha   (requires alpha >= 0)",
+        grad_y="1 if y > 0 else y + alpha",
         params=(_ALPHA_ELU,),
         y_needs_nonneg=True,
         notes=(
