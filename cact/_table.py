@@ -142,7 +142,9 @@ ACTIVATIONS: tuple[Activation, ...] = (
         y_needs_nonneg=True,
         notes=(
             "exp(x) - 1 is computed with expm1, so elu keeps full relative accuracy\n"
-            "for small negative x; elu(-inf) = -alpha, elu(-0.0) = -0.0 for alpha > 0."
+            "for small negative x; elu(-inf) = -alpha, elu(-0.0) = -0.0 for alpha > 0.\n"
+            "A zero result has the sign IEEE gives the formula: elu(x, alpha=0) is -0.0\n"
+            "for every x < 0 (0 times exp(x) - 1 < 0), at every instruction-set level."
         ),
     ),
 )
