@@ -19,6 +19,7 @@ This module must only import the standard library: ``setup.py`` loads it with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "Param",
@@ -68,7 +69,7 @@ class Activation:
     # Values used in the docstring example and the ``python -m cact`` demo.
     example: tuple[float, ...] = (-2.0, -0.5, 0.0, 0.5, 2.0)
     # Saturation/switch points worth testing (per dtype); informative.
-    special: dict = field(default_factory=dict)
+    special: dict[str, Any] = field(default_factory=dict)
 
 
 _ALPHA_LEAKY = Param("alpha", 0.01, "slope for x <= 0 (PyTorch/ONNX/JAX default 0.01)")
