@@ -191,6 +191,7 @@ def extensions():
             "src/cact_maxout.h",
             "src/cact_kernels.h",
             "src/cact_dispatch.h",
+            "src/cact_gufunc.h",
             "src/cact_kernels.inc",
             "src/cact_kernels.inc.tp",
             "src/cact_ufuncs.c.tp",

@@ -23,8 +23,12 @@ Conventions (NumPy's, as ``np.tanh``):
   shape, a read-only array or one whose elements overlap each other).
 * Any shape and strides; partial overlap between ``out`` and an input gives the
   same result as without overlap (NumPy copies the input first).
-* Objects that implement ``__array_ufunc__`` (Dask, xarray, ...) are passed to
-  the ufunc untouched, so they dispatch as they do for ``np.tanh``.
+* Objects that implement ``__array_ufunc__`` (pandas, xarray, Dask, ...) are
+  validated as ndarrays are, on the ``dtype`` and ``shape`` they expose
+  (nothing is converted or computed, so Dask stays lazy), and passed to the
+  ufunc untouched, so they dispatch as they do for ``np.tanh`` and come back
+  as their own type.  One that exposes no NumPy dtype is left to its
+  ``__array_ufunc__``.
 """
 
 from __future__ import annotations
@@ -75,7 +79,9 @@ def _operand(fname: str, argname: str, obj):
     ``np.asarray``.  Python floats and ints are NumPy's weak scalars: their
     "dtype" is the type ``float`` or ``int``, which takes the dtype of the
     arrays beside them (NEP 50).  Objects with their own ``__array_ufunc__``
-    are left for the ufunc to dispatch: their dtype is None.
+    are left for the ufunc to dispatch, after the same dtype check on the
+    dtype they expose (``_foreign_dtype``); their dtype is None only when they
+    expose no NumPy dtype.
     """
     if isinstance(obj, (np.ndarray, np.generic)):
         dt = obj.dtype
@@ -88,7 +94,9 @@ def _operand(fname: str, argname: str, obj):
     elif isinstance(obj, (float, int)):  # subclasses of float and int
         return (float(obj), float) if isinstance(obj, float) else _python_int(fname, argname, int(obj))
     elif getattr(type(obj), "__array_ufunc__", None) is not None:
-        return obj, None
+        dt = _foreign_dtype(obj)
+        if dt is None:
+            return obj, None
     else:
         if isinstance(obj, complex):
             dt = np.dtype(complex)
@@ -98,6 +106,18 @@ def _operand(fname: str, argname: str, obj):
     if dt.kind in "biu" or (dt.kind == "f" and dt.itemsize <= 8):
         return obj, dt
     raise _unsupported_dtype(fname, argname, dt)
+
+
+def _foreign_dtype(obj) -> np.dtype | None:
+    """The NumPy dtype an array type with its own ``__array_ufunc__`` exposes,
+    read from its ``dtype`` attribute (metadata only: a Dask array is not
+    computed).  pandas' extension dtypes name theirs in ``numpy_dtype``
+    ("Float32" -> float32).  None when there is none (a categorical, a duck
+    array without ``dtype``)."""
+    dt = getattr(obj, "dtype", None)
+    if dt is not None and not isinstance(dt, np.dtype):
+        dt = getattr(dt, "numpy_dtype", None)
+    return dt if isinstance(dt, np.dtype) else None
 
 
 def _python_int(fname: str, argname: str, obj: int):
@@ -221,8 +241,19 @@ _UNARY_BASE = ufuncs[ufunc_name(_FREE, "f")]
 _BINARY_BASE = ufuncs[ufunc_name(_FREE, "backward_x")]
 
 
-def _shape(obj) -> tuple:
-    return obj.shape if isinstance(obj, (np.ndarray, np.generic)) else ()
+def _shape(obj) -> tuple | None:
+    """The shape of an operand: an array's, a foreign array's ``shape`` (None
+    when it has none or it is not known yet, as a Dask array's NaN lengths
+    after boolean indexing), () for a scalar."""
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return obj.shape
+    if isinstance(obj, (float, int, complex)):
+        return ()
+    shape = getattr(obj, "shape", None)
+    try:
+        return tuple(operator.index(n) for n in shape)
+    except TypeError:  # no shape, or a length that is NaN or None
+        return None
 
 
 def _signature(params: list[tuple[str, object, object]]) -> inspect.Signature:
@@ -393,12 +424,13 @@ def _make_backward(act):
                 )
             args += (rdt.type(a) if known else a,)
         if out is not None and known:
+            gs, vs = _shape(g), _shape(v)
             try:
-                shape = np.broadcast_shapes(_shape(g), _shape(v))
+                shape = None if gs is None or vs is None else np.broadcast_shapes(gs, vs)
             except ValueError:
                 raise ValueError(
-                    f"cact.{name}: grad_output shape {_shape(g)} and "
-                    f"{'x' if y is None else 'y'} shape {_shape(v)} do not broadcast"
+                    f"cact.{name}: grad_output shape {gs} and "
+                    f"{'x' if y is None else 'y'} shape {vs} do not broadcast"
                 ) from None
             _check_out(name, out, shape, rdt)
         if known and _widens_float(rdt, gdt, vdt):

@@ -19,6 +19,7 @@ This module must only import the standard library: ``setup.py`` loads it with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "Param",
@@ -57,6 +58,8 @@ class Activation:
     summary: str
     f: str
     grad: str
+    # The formula only: a condition on the parameters is y_needs_nonneg, which
+    # the docstrings state once (cact/_api.py, src/render.py).
     grad_y: str
     params: tuple[Param, ...] = ()
     # The y-form of f' is only valid when every parameter is >= 0 (with a
@@ -66,7 +69,7 @@ class Activation:
     # Values used in the docstring example and the ``python -m cact`` demo.
     example: tuple[float, ...] = (-2.0, -0.5, 0.0, 0.5, 2.0)
     # Saturation/switch points worth testing (per dtype); informative.
-    special: dict = field(default_factory=dict)
+    special: dict[str, Any] = field(default_factory=dict)
 
 
 _ALPHA_LEAKY = Param("alpha", 0.01, "slope for x <= 0 (PyTorch/ONNX/JAX default 0.01)")
@@ -120,7 +123,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         summary="Leaky ReLU: a small slope alpha for negative inputs.",
         f="x if x > 0 else alpha * x",
         grad="1 if x > 0 else alpha   (leaky_relu'(0) = alpha, as PyTorch)",
-        grad_y="1 if y > 0 else alpha   (requires alpha >= 0)",
+        grad_y="1 if y > 0 else alpha",
         params=(_ALPHA_LEAKY,),
         y_needs_nonneg=True,
         notes=(
@@ -135,12 +138,14 @@ ACTIVATIONS: tuple[Activation, ...] = (
         summary="Exponential linear unit, saturating softly to -alpha.",
         f="x if x > 0 else alpha * (exp(x) - 1)",
         grad="1 if x > 0 else alpha * exp(x)   (elu'(0) = alpha, as PyTorch)",
-        grad_y="1 if y > 0 else y + alpha   (requires alpha >= 0)",
+        grad_y="1 if y > 0 else y + alpha",
         params=(_ALPHA_ELU,),
         y_needs_nonneg=True,
         notes=(
             "exp(x) - 1 is computed with expm1, so elu keeps full relative accuracy\n"
-            "for small negative x; elu(-inf) = -alpha, elu(-0.0) = -0.0 for alpha > 0."
+            "for small negative x; elu(-inf) = -alpha, elu(-0.0) = -0.0 for alpha > 0.\n"
+            "A zero result has the sign IEEE gives the formula: elu(x, alpha=0) is -0.0\n"
+            "for every x < 0 (0 times exp(x) - 1 < 0), at every instruction-set level."
         ),
     ),
 )

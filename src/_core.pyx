@@ -50,6 +50,10 @@ cdef extern from "cact_pool.h" nogil:
     long long cact_pool_worker_chunks()
     void cact_pool_set_spin(long long worker_ns, long long done_ns)
 
+cdef extern from "cact_gufunc.h":
+    # p = 0 is a ValueError before any loop runs (NumPy >= 2.1; see the header)
+    int cact_install_nonempty_core(object uf) except -1
+
 
 # The arrays a ufunc points to (loops, data, type signatures).  NumPy keeps
 # the pointers for the ufunc's lifetime and never frees them, so they are
@@ -81,9 +85,12 @@ cdef object _make_ufunc(int i, const cact_ufunc_spec *spec):
         return cnp.PyUFunc_FromFuncAndData(
             funcs, data, types, 2, spec.nin, spec.nout, cnp.PyUFunc_None,
             <char *>spec.name, <char *>spec.doc, 0)
-    return cnp.PyUFunc_FromFuncAndDataAndSignature(
+    uf = cnp.PyUFunc_FromFuncAndDataAndSignature(
         funcs, data, types, 2, spec.nin, spec.nout, cnp.PyUFunc_None,
         <char *>spec.name, <char *>spec.doc, 0, <char *>spec.signature)
+    # every gufunc of cact reduces over its one core dimension (maxout)
+    cact_install_nonempty_core(uf)
+    return uf
 
 
 cdef dict _build():

@@ -71,7 +71,10 @@
  * rounded once: measured at most 0.82 ULP.  The negative branch is evaluated
  * at min(x, 0) (written x < 0 ? x : 0 * x, which keeps NaN), so a large
  * positive x never overflows inside it.  NaN fails x > 0 and stays NaN.  elu(-inf) = -alpha,
- * elu(-0.0) = alpha * -0.0 = -0.0 for alpha > 0.
+ * elu(-0.0) = alpha * -0.0 = -0.0 for alpha > 0.  A zero result (alpha = +-0,
+ * or alpha expm1(x) below the smallest subnormal) has the sign IEEE gives
+ * alpha expm1(x): -0.0 for alpha = +0 and x < 0, at every level (the element
+ * function says how).
  *
  * elu'(x) = 1 for x > 0, alpha exp(x) otherwise: elu'(0) = alpha as in
  * PyTorch, elu'(-inf) = alpha * 0 (never alpha * 0 * inf), elu'(NaN) = NaN.

@@ -173,12 +173,22 @@ CACT_INLINE CACT_T CACT_FN(cact_tanh_f)(CACT_T x)
 }
 
 /* elu(x) = x for x > 0, alpha expm1(x) otherwise: alpha (th + tl) with one
- * rounding.  x = +-0 gives alpha * x (elu(-0.0) = -0.0 for alpha > 0). */
+ * rounding.  x = +-0 gives alpha * x (elu(-0.0) = -0.0 for alpha > 0).
+ * A zero product takes its sign from alpha th, as IEEE gives alpha expm1(x):
+ * for x < 0, th < 0 (th = x exactly for tiny x, -1 for x <= EXPM1_LO), and the
+ * sum alpha th + alpha tl would make a zero +0.0 whenever alpha tl is +0.0
+ * (alpha = 0 with tl >= 0, or a product below the smallest subnormal; the
+ * emulated fma of the baseline level adds zeros of either sign), so
+ * elu(-50, alpha=0) was +0.0 where 0 (exp(-50) - 1) = -0.0.  (alpha th) 0 is
+ * a zero with exactly that sign even when alpha th itself rounds to the
+ * smallest subnormal (its magnitude can sit just above half of it while y's
+ * is just below: y = 0 is the correct rounding, only the sign is taken). */
 CACT_INLINE CACT_T CACT_FN(cact_elu_f)(CACT_T x, CACT_T alpha)
 {
     CACT_T th, tl;
     CACT_FN(cact_expm1_dw)(CACT_FN(cact_clamp_expm1)(CACT_FN(cact_nonpos)(x)), &th, &tl);
-    const CACT_T y = CACT_FN(cact_fma)(alpha, th, alpha * tl);
+    const CACT_T y0 = CACT_FN(cact_fma)(alpha, th, alpha * tl);
+    const CACT_T y = y0 == CACT_ZERO ? (alpha * th) * CACT_ZERO : y0;
     return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? x : (x == CACT_ZERO ? alpha * x : y));
 }
 

@@ -56,6 +56,9 @@ def kernel_context(table: dict) -> dict:
                 "backward_x": f"out = g * ({act.grad})",
                 "backward_y": f"out = g * ({act.grad_y})",
             }[variant]
+            if variant == "backward_y" and act.y_needs_nonneg:
+                # the ufunc computes whatever alpha it is given; cact's API checks
+                formula += "".join(f" (valid for {p.name} >= 0)" for p in act.params)
             args = ", ".join([f"{name}" for name in data] + [p.name for p in act.params])
             doc = (
                 f"{ufunc}({args}) ufunc: {formula.splitlines()[0]}. "

@@ -93,3 +93,63 @@ def test_golden_float32(act, variant, level):
     )
     np.testing.assert_array_equal(np.isnan(strided), nan)
     assert np.array_equal(strided[~nan].view(np.uint32), got_bits)
+
+
+# ------------------------------------------------------------- signed zeros
+# Issue 15, item 7: where the formula's value is a zero its sign is IEEE's
+# (alpha (exp(x) - 1) with alpha = 0 and x < 0 is 0 * (negative) = -0.0), and
+# every level gives the same bits.  Inputs where some variant's value is a
+# zero or an exact number, for alpha of both signs of zero, a tiny alpha whose
+# product with a tiny expm1(x) underflows, and +-1; every level and both loop
+# shapes (contiguous, with the vector body and the tail, and strided).  The
+# expected bits are the reference formula (reference.py) in the higher
+# precision, rounded to the dtype: rounding keeps the sign of a zero and of a
+# result that underflows.
+_SZ_ALPHAS = {"elu": (0.0, -0.0, 1e-30, 1.0, -1.0), "leaky_relu": (0.0, -0.0)}
+
+
+def _sz_inputs(dtype):
+    tiny = np.finfo(dtype).smallest_subnormal
+    return np.array([-50.0, -np.inf, -1.0, -tiny, -0.0, 0.0, tiny, np.inf], dtype=dtype)
+
+
+def _sz_cases():
+    for name, alphas in _SZ_ALPHAS.items():
+        for alpha in alphas:
+            for variant in VARIANTS:
+                if variant == "backward_y" and np.signbit(alpha) and alpha != 0.0:
+                    continue  # the form from y needs alpha >= 0 (+-0 included)
+                for g in ((None,) if variant in ("f", "grad") else (1.5, -1.5)):
+                    yield pytest.param(name, variant, alpha, g, id=f"{name}-{variant}-alpha={alpha}-g={g}")
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name, variant, alpha, g", list(_sz_cases()))
+def test_golden_signed_zeros(name, variant, alpha, g, dtype, level):
+    x = _sz_inputs(dtype)
+    a = dtype(alpha)
+    with np.errstate(all="ignore"):
+        if variant == "backward_y":  # y = f(x), the formula rounded to the dtype
+            x = np.asarray(reference.evaluate(name, "f", dtype, x, alpha=float(a))).astype(dtype)
+        args = (x,) if g is None else (np.full_like(x, g), x)
+        want = np.asarray(reference.evaluate(name, variant, dtype, *args, alpha=float(a))).astype(dtype)
+    uf = cact.ufuncs[name + {"f": "", "grad": "_grad"}.get(variant, "_" + variant)]
+    # 3 * 16 + 5 copies: the contiguous loop's vector body and its tail
+    reps = 53
+    big_args = tuple(np.tile(v, reps) for v in args)
+    with isa_level(level), np.errstate(all="ignore"):
+        got = uf(*big_args, a)
+        strided = uf(*(np.repeat(v, 2)[::2] for v in big_args), a)
+    want = np.tile(want, reps)
+    nan = np.isnan(want)
+    np.testing.assert_array_equal(np.isnan(got), nan)
+    np.testing.assert_array_equal(np.isnan(strided), nan)
+    itype = np.uint32 if dtype == np.float32 else np.uint64
+    bad = np.flatnonzero(got[~nan].view(itype) != want[~nan].view(itype))
+    assert bad.size == 0, (
+        f"{name} {variant} alpha={alpha!r} g={g} {np.dtype(dtype).name} at {level}: "
+        f"x = {np.tile(x, reps)[~nan][bad][:4]!r} gives {got[~nan][bad][:4]!r}, "
+        f"want {want[~nan][bad][:4]!r}"
+    )
+    assert np.array_equal(strided[~nan].view(itype), got[~nan].view(itype))

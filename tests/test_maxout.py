@@ -324,3 +324,62 @@ def test_contiguous_groups_across_blocks(dtype, pieces):
             assert_bitwise(fwd, ref_maxout(z, pieces), f"maxout {ngroups}x{pieces} at {level}")
             assert_bitwise(back, ref_maxout_backward(g, z, pieces),
                            f"maxout_backward {ngroups}x{pieces} at {level}")
+
+
+# ---------------------------------------------------- empty core dimensions
+# Issue 15, item 5: a gufunc given a group of p = 0 entries read outside it
+# (_maxout_reduce(np.empty((3, 0))) returned whatever memory followed).  The
+# maximum and the arg-max of an empty group do not exist: ValueError, as
+# np.max and np.argmax raise, whatever the number of groups; an elementwise
+# ufunc has no core dimension and gives an empty result for an empty array.
+_GUFUNC_EMPTY = {
+    "_maxout_reduce": [((3, 0),), ((0, 0),), ((0,),), ((2, 5, 0),)],
+    "_maxout_scatter": [((3,), (3, 0)), ((0,), (0, 0)), ((), (0,)), ((2, 5), (2, 5, 0))],
+}
+# NumPy >= 2.1 lets a gufunc check its core dimensions before any loop runs
+# (src/cact_gufunc.h); under 2.0 the loops guard p = 0 (NaN maxima, nothing to
+# scatter) and still read nothing.
+_CORE_DIMS_CHECKED = np.lib.NumpyVersion(np.__version__) >= "2.1.0"
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("name", sorted(cact.ufuncs))
+def test_every_ufunc_with_empty_core_dims(name, dtype):
+    uf = cact.ufuncs[name]
+    if uf.signature is None:  # elementwise: empty in, empty out, nothing read
+        for shape in ((0,), (3, 0), (0, 3)):
+            args = [np.empty(shape, dtype)] * uf.nin
+            res = uf(*args)
+            assert res.shape == shape and res.dtype == dtype
+        return
+    assert name in _GUFUNC_EMPTY, f"{name}: add its empty core shapes to _GUFUNC_EMPTY"
+    for shapes in _GUFUNC_EMPTY[name]:
+        args = [np.full(s, 7.0, dtype) for s in shapes]
+        if not _CORE_DIMS_CHECKED:  # NumPy 2.0: the loops' guard, no read
+            res = uf(*args)
+            want = np.full(shapes[0][:-1], np.nan, dtype) if name == "_maxout_reduce" else (
+                np.empty(np.broadcast_shapes(shapes[0] + (0,), shapes[1]), dtype))
+            assert_bitwise(res, want, f"{name} of empty groups under NumPy 2.0")
+            continue
+        with pytest.raises(ValueError, match="zero-size|empty"):
+            uf(*args)
+        # with out= given as well, and with out of a zero-size core
+        if name == "_maxout_scatter":
+            out = np.full(shapes[1], 3.0, dtype)
+        else:
+            out = np.full(shapes[0][:-1], 3.0, dtype)
+        before = out.copy()
+        with pytest.raises(ValueError, match="zero-size|empty"):
+            uf(*args, out=out)
+        assert_bitwise(out, before, f"{name} out after the error")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+def test_gufuncs_still_take_nonempty_groups(dtype):
+    # the core dimension check lets every p >= 1 through, with no outer items too
+    z = _z((4, 3), dtype)
+    assert_bitwise(cact.ufuncs["_maxout_reduce"](z), ref_maxout(z, 3)[:, 0])
+    assert cact.ufuncs["_maxout_reduce"](np.empty((0, 3), dtype)).shape == (0,)
+    g = _z((4,), dtype, seed=1)
+    assert_bitwise(cact.ufuncs["_maxout_scatter"](g, z), ref_maxout_backward(g[:, None], z, 3))
+    assert cact.ufuncs["_maxout_scatter"](np.empty(0, dtype), np.empty((0, 3), dtype)).shape == (0, 3)
