@@ -21,8 +21,11 @@ torch   the whole step in PyTorch (``addmm``, the in-place activation,
 
 and prints each loop's time per step, ``numpy/cact`` and ``torch/cact``
 (above 1: cact's loop is faster).  Samples of the three loops are taken in
-turn (numpy, cact, torch, numpy, ...), the best of ``--repeat`` counts, and
-nothing waits for thread pools to go idle inside a loop: that is the point.
+turn step by step (numpy, cact, numpy, ...) for about ``--budget`` seconds
+per cell, and the median step counts; nothing waits for a thread pool to go
+idle in between: that is the point.  The PyTorch loop runs by itself after
+them (its OpenMP threads spin after each op and would slow the NumPy step
+that came next).
 
 ``--interleave`` also times one cact forward call on H by itself (the
 buffer refilled by ``np.copyto`` before each call) and right after another
@@ -170,32 +173,36 @@ def _row(name):
     return next(a for a in cact.ACTIVATIONS if a.name == name)
 
 
-def _time_loops(loops: dict, repeat: int, min_sample_s: float) -> dict:
-    """Best mean time per step (ns) of each loop, samples taken in turn."""
-    steps = {}
-    for name, step in loops.items():  # warm up and size the samples
+def _time_loops(loops: dict, budget_s: float, min_steps: int = 15) -> dict:
+    """Median time of one step (ns) of each loop.
+
+    The loops take turns step by step (numpy, cact, numpy, ...), each step
+    timed by itself, until about ``budget_s`` seconds are spent (at least
+    ``min_steps`` steps each).  The medians are compared: on a shared machine
+    whose speed drifts from second to second, steps taken side by side see
+    the same machine, and one-off stalls do not count."""
+    for step in loops.values():  # warm up: page faults, lazy buffers
         step()
+    one = 0
+    for step in loops.values():
         t0 = _now()
         step()
-        one = max(_now() - t0, 1)
-        steps[name] = max(1, min(2000, int(min_sample_s * 1e9 / one)))
-    best = {name: float("inf") for name in loops}
-    for _ in range(repeat):
+        one += _now() - t0
+    n = max(min_steps, min(2000, int(budget_s * 1e9 / max(one, 1))))
+    times = {name: [] for name in loops}
+    for _ in range(n):
         for name, step in loops.items():
-            settle(20e6)  # the previous loop's pools idle before this sample
-            k = steps[name]
             t0 = _now()
-            for _ in range(k):
-                step()
-            best[name] = min(best[name], (_now() - t0) / k)
-    return best
+            step()
+            times[name].append(_now() - t0)
+    return {name: statistics.median(v) for name, v in times.items()}
 
 
 def _fmt_us(ns: float) -> str:
     return f"{ns / 1e3:,.0f}" if ns >= 100e3 else f"{ns / 1e3:,.1f}"
 
 
-def run_loops(acts, dtypes, grid, threads, repeat, min_sample_s, torch, out=print) -> list:
+def run_loops(acts, dtypes, grid, threads, budget_s, torch, out=print) -> list:
     out("| act | dtype | batch x width | numpy us/step | cact us/step | torch us/step "
         "| numpy/cact | torch/cact |")
     out("|---|---|---|---:|---:|---:|---:|---:|")
@@ -205,10 +212,13 @@ def run_loops(acts, dtypes, grid, threads, repeat, min_sample_s, torch, out=prin
             for act in acts:
                 layer = Layer(act, dtype, batch, width, threads, torch)
                 layer.check()
-                loops = {"numpy": layer.numpy_step, "cact": layer.cact_step}
+                # NumPy and NumPy+cact take turns step by step; PyTorch runs
+                # its own loop after them: its OpenMP threads spin after each
+                # op and would slow whichever NumPy step came next
+                t = _time_loops({"numpy": layer.numpy_step, "cact": layer.cact_step}, budget_s)
                 if layer.torch_step is not None:
-                    loops["torch"] = layer.torch_step
-                t = _time_loops(loops, repeat, min_sample_s)
+                    settle(50e6)
+                    t.update(_time_loops({"torch": layer.torch_step}, budget_s / 2))
                 tt = t.get("torch")
                 rows.append((act, np.dtype(dtype).name, batch, width, t))
                 out(f"| {act} | {np.dtype(dtype).name} | {batch} x {width} | "
@@ -276,7 +286,10 @@ def run_interleave(acts, dtypes, grid, threads, calls, torch, out=print) -> list
                         (k, (lambda o=o: (o(), refill()))) for k, o in others.items()]:
                     settle(20e6)
                     d = []
-                    for _ in range(calls):
+                    stop = _now() + 1.5e9  # at most 1.5 s, at least 20 calls
+                    for i in range(calls):
+                        if i >= 20 and _now() > stop:
+                            break
                         before()
                         t0 = _now()
                         f(H, **p, out=H)
@@ -302,8 +315,7 @@ def main(argv=None) -> int:
                     help="batch x width cells, e.g. 1x256,1024x1024")
     ap.add_argument("--threads", type=int, default=None,
                     help="cact's and torch's threads (default: cact's default)")
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--min-sample", type=float, default=0.1, help="seconds per sample")
+    ap.add_argument("--budget", type=float, default=1.5, help="seconds per cell")
     ap.add_argument("--interleave", action="store_true")
     ap.add_argument("--calls", type=int, default=300, help="cact calls per interleave cell")
     ap.add_argument("--no-torch", action="store_true")
@@ -342,7 +354,7 @@ def main(argv=None) -> int:
 
     if args.guard:
         grid = args.grid or GUARD_GRID
-        rows = run_loops(acts, dtypes, grid, threads, 3, 0.05, None)
+        rows = run_loops(acts, dtypes, grid, threads, 0.6, None)
         bad = [r for r in rows if r[4]["cact"] > GUARD_LIMIT * r[4]["numpy"]]
         for act, dt, b, w, t in bad:
             print(f"dense guard: FAIL {act} {dt} {b}x{w}: cact loop {t['cact'] / 1e3:.0f} us, "
@@ -351,7 +363,7 @@ def main(argv=None) -> int:
         return 1 if bad else 0
 
     grid = args.grid or DEFAULT_GRID
-    run_loops(acts, dtypes, grid, threads, args.repeat, args.min_sample, torch)
+    run_loops(acts, dtypes, grid, threads, args.budget, torch)
     if args.interleave:
         print()
         run_interleave(acts, dtypes, grid, threads, args.calls, torch)

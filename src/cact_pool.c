@@ -69,7 +69,7 @@
 #define CACT_POOL_PTHREADS 1
 #endif
 
-#if defined(CACT_POOL_WIN32)
+#if defined(_WIN32)
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
@@ -78,11 +78,13 @@
 #endif
 #include <windows.h>
 #include <process.h>
-#elif defined(CACT_POOL_PTHREADS)
+#else
+#include <unistd.h>
+#endif
+#if defined(CACT_POOL_PTHREADS)
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
-#include <unistd.h>
 #endif
 
 /* Chunks per thread slot: enough that the caller can take over a late
@@ -94,8 +96,16 @@
 static volatile long long cact_worker_spin_ns = 20000;
 static volatile long long cact_done_spin_ns = 50000;
 
+/* Computed once: sysconf(_SC_NPROCESSORS_ONLN) reads a file under /sys on
+ * Linux (about 8 us), and cact_get_num_threads() asks on every call. */
+static volatile int cact_limit_cached = 0;
+
 int cact_thread_limit(void)
 {
+    int limit = cact_limit_cached;
+    if (limit > 0) {
+        return limit;
+    }
     long ncpu = 1;
 #if defined(_WIN32)
     SYSTEM_INFO si;
@@ -107,8 +117,10 @@ int cact_thread_limit(void)
     if (ncpu < 1) {
         ncpu = 1;
     }
-    long limit = 4 * ncpu > 64 ? 4 * ncpu : 64;
-    return (int)(limit < CACT_MAX_THREADS ? limit : CACT_MAX_THREADS);
+    const long l = 4 * ncpu > 64 ? 4 * ncpu : 64;
+    limit = (int)(l < CACT_MAX_THREADS ? l : CACT_MAX_THREADS);
+    cact_limit_cached = limit; /* the same value from any thread */
+    return limit;
 }
 
 #if !defined(CACT_POOL_WIN32) && !defined(CACT_POOL_PTHREADS)
