@@ -27,11 +27,14 @@ idle in between: that is the point.  The PyTorch loop runs by itself after
 them (its OpenMP threads spin after each op and would slow the NumPy step
 that came next).
 
-``--interleave`` also times one cact forward call on H by itself (the
-buffer refilled by ``np.copyto`` before each call) and right after another
-library's threaded call: a NumPy matmul (OpenBLAS), a ``torch.mm``, an
-ONNX Runtime MatMul session (intra-op threads = threads), and prints the
-median call time after each as a multiple of the call alone.
+``--interleave`` also times one cact forward call on H (refilled by
+``np.copyto`` before each call) right after another library's threaded
+call: a NumPy matmul (OpenBLAS), a ``torch.mm``, an ONNX Runtime MatMul
+session (intra-op threads = threads), and prints the median call time after
+each as a multiple of the control: the call after the same product on one
+OpenBLAS thread, which evicts the caches alike but leaves no thread spinning
+(after a product with a 4096 x 4096 operand a 4096-element call is 10x
+slower than from a warm cache whoever ran the product).
 
 ``--guard`` is the check in ``.ci/run``: for the issue's layer (batch 256,
 width 512, 131,072 activations per call, above every threading threshold),
@@ -229,14 +232,26 @@ def run_loops(acts, dtypes, grid, threads, budget_s, torch, out=print) -> list:
 
 
 # ---------------------------------------------------------------- interleave
-def _others(dtype, batch, width, threads, torch):
+def _others(dtype, batch, width, threads, torch, quiet=False):
     """name -> a call of another library's thread pool (each on its own
-    buffers), run right before the timed cact call."""
+    buffers), run right before the timed cact call; "control" is the same
+    product on one OpenBLAS thread: it evicts the caches alike (a 4096 x 4096
+    operand is larger than L3, and the interpreter's own data goes with it)
+    but leaves no thread spinning."""
     rng = np.random.default_rng(1)
     A = rng.standard_normal((batch, width)).astype(dtype)
     B = rng.standard_normal((width, width)).astype(dtype)
     C = np.empty((batch, width), dtype)
-    others = {"openblas": lambda: np.matmul(A, B, out=C)}
+    try:
+        from threadpoolctl import threadpool_limits
+
+        def control():
+            with threadpool_limits(limits=1, user_api="blas"):
+                np.matmul(A, B, out=C)
+    except ImportError:
+        def control():
+            np.copyto(C, C)
+    others = {"control": control, "openblas": lambda: np.matmul(A, B, out=C)}
     if torch is not None:
         At, Bt, Ct = (torch.from_numpy(v) for v in (A, B, C))
         others["torch"] = lambda: torch.mm(At, Bt, out=Ct)
@@ -255,6 +270,8 @@ def _others(dtype, batch, width, threads, torch):
         model.ir_version = min(model.ir_version, 9)
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
+        if quiet:  # its workers sleep at once instead of spinning after a run
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         sess = ort.InferenceSession(model.SerializeToString(), so,
                                     providers=["CPUExecutionProvider"])
         io = sess.io_binding()
@@ -268,13 +285,14 @@ def _others(dtype, batch, width, threads, torch):
     return others
 
 
-def run_interleave(acts, dtypes, grid, threads, calls, torch, out=print) -> list:
-    out("| act | dtype | n | alone us | after openblas | after torch | after onnxruntime |")
-    out("|---|---|---:|---:|---:|---:|---:|")
+def run_interleave(acts, dtypes, grid, threads, calls, torch, quiet=False, out=print) -> list:
+    out("| act | dtype | batch x width | n | control us | after openblas | after torch "
+        "| after onnxruntime |")
+    out("|---|---|---|---:|---:|---:|---:|---:|")
     rows = []
     for dtype in dtypes:
         for batch, width in grid:
-            others = _others(dtype, batch, width, threads, torch)
+            others = _others(dtype, batch, width, threads, torch, quiet)
             for act in acts:
                 layer = Layer(act, dtype, batch, width, threads)
                 H, p, f = layer.H, layer.params, getattr(cact, act)
@@ -282,9 +300,11 @@ def run_interleave(acts, dtypes, grid, threads, calls, torch, out=print) -> list
                 H0 = H.copy()
                 refill = lambda: np.copyto(H, H0)  # noqa: E731
                 med = {}
-                for name, before in [("alone", refill)] + [
-                        (k, (lambda o=o: (o(), refill()))) for k, o in others.items()]:
-                    settle(20e6)
+                for name, o in others.items():
+                    before = (lambda o=o: (o(), refill()))
+                    # control: after OpenBLAS's workers stopped spinning (they
+                    # spin about 110 ms after a product on the project machine)
+                    settle(300e6 if name == "control" else 20e6)
                     d = []
                     stop = _now() + 1.5e9  # at most 1.5 s, at least 20 calls
                     for i in range(calls):
@@ -296,10 +316,10 @@ def run_interleave(acts, dtypes, grid, threads, calls, torch, out=print) -> list
                         d.append(_now() - t0)
                     med[name] = statistics.median(d)
                 rows.append((act, np.dtype(dtype).name, H.size, med))
-                cols = [f"{med[k] / med['alone']:.2f}x" if k in med else "-"
+                cols = [f"{med[k] / med['control']:.2f}x" if k in med else "-"
                         for k in ("openblas", "torch", "onnxruntime")]
-                out(f"| {act} | {np.dtype(dtype).name} | {H.size} | "
-                    f"{med['alone'] / 1e3:.1f} | " + " | ".join(cols) + " |")
+                out(f"| {act} | {np.dtype(dtype).name} | {batch} x {width} | {H.size} | "
+                    f"{med['control'] / 1e3:.1f} | " + " | ".join(cols) + " |")
     return rows
 
 
@@ -317,6 +337,10 @@ def main(argv=None) -> int:
                     help="cact's and torch's threads (default: cact's default)")
     ap.add_argument("--budget", type=float, default=1.5, help="seconds per cell")
     ap.add_argument("--interleave", action="store_true")
+    ap.add_argument("--interleave-only", action="store_true")
+    ap.add_argument("--quiet-peers", action="store_true",
+                    help="ONNX Runtime without spinning (with OPENBLAS_THREAD_TIMEOUT=4 and "
+                         "OMP_WAIT_POLICY=passive in the environment for OpenBLAS and PyTorch)")
     ap.add_argument("--calls", type=int, default=300, help="cact calls per interleave cell")
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--guard", action="store_true",
@@ -344,7 +368,7 @@ def main(argv=None) -> int:
     print(f"# BLAS: {_openblas()}")
     print(f"# cact threads: {cact.get_num_threads()}; torch: "
           f"{torch.__version__ + f' ({threads} threads)' if torch else 'not installed'}")
-    if args.interleave:
+    if args.interleave or args.interleave_only:
         try:
             import onnxruntime
             print(f"# onnxruntime: {onnxruntime.__version__} ({threads} intra-op threads)")
@@ -363,10 +387,11 @@ def main(argv=None) -> int:
         return 1 if bad else 0
 
     grid = args.grid or DEFAULT_GRID
-    run_loops(acts, dtypes, grid, threads, args.budget, torch)
-    if args.interleave:
+    if not args.interleave_only:
+        run_loops(acts, dtypes, grid, threads, args.budget, torch)
+    if args.interleave or args.interleave_only:
         print()
-        run_interleave(acts, dtypes, grid, threads, args.calls, torch)
+        run_interleave(acts, dtypes, grid, threads, args.calls, torch, args.quiet_peers)
     return 0
 
 
