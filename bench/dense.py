@@ -201,6 +201,60 @@ def _time_loops(loops: dict, budget_s: float, min_steps: int = 15) -> dict:
     return {name: statistics.median(v) for name, v in times.items()}
 
 
+def _time_blocks(loops: dict, blocks: int = 7, block_s: float = 0.05) -> dict:
+    """Median time of one step (ns) of each loop, run as a loop: blocks of k
+    consecutive steps (about ``block_s`` seconds) taken in turn, the first
+    step of each block not counted.  This is the guard's measure: a thread
+    pool that stalls next to BLAS slows its own loop's every step, while
+    step-by-step turns would spread the stall over both loops."""
+    k = {}
+    for name, step in loops.items():
+        step()
+        t0 = _now()
+        step()
+        k[name] = max(3, min(500, int(block_s * 1e9 / max(_now() - t0, 1))))
+    per = {name: [] for name in loops}
+    for _ in range(blocks):
+        for name, step in loops.items():
+            step()
+            t0 = _now()
+            for _ in range(k[name] - 1):
+                step()
+            per[name].append((_now() - t0) / (k[name] - 1))
+    return {name: statistics.median(v) for name, v in per.items()}
+
+
+def guard(acts, dtypes, grid) -> int:
+    """The check in .ci/run (see the module docstring): 0 if no cact loop is
+    more than GUARD_LIMIT x the NumPy loop, else 1.  A stall is a ten-fold
+    effect on every step, while a busy machine (another process compiling,
+    say) slows a loop for a while: a failing cell is measured twice more and
+    fails only if every measurement is over the limit."""
+    print("| act | dtype | batch x width | numpy us/step | cact us/step | numpy/cact |")
+    print("|---|---|---|---:|---:|---:|")
+    failed = 0
+    for dtype in dtypes:
+        for batch, width in grid:
+            for act in acts:
+                layer = Layer(act, dtype, batch, width, 1)
+                layer.check()
+                loops = {"numpy": layer.numpy_step, "cact": layer.cact_step}
+                for attempt in range(3):
+                    t = _time_blocks(loops)
+                    dt = np.dtype(dtype).name
+                    print(f"| {act} | {dt} | {batch} x {width} | {_fmt_us(t['numpy'])} | "
+                          f"{_fmt_us(t['cact'])} | {t['numpy'] / t['cact']:.2f} |")
+                    if t["cact"] <= GUARD_LIMIT * t["numpy"]:
+                        break
+                else:
+                    failed += 1
+                    print(f"dense guard: FAIL {act} {dt} {batch}x{width}: the cact loop took "
+                          f"more than {GUARD_LIMIT}x the NumPy loop three times")
+    total = len(acts) * len(dtypes) * len(grid)
+    print(f"dense guard: {total - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def _fmt_us(ns: float) -> str:
     return f"{ns / 1e3:,.0f}" if ns >= 100e3 else f"{ns / 1e3:,.1f}"
 
@@ -377,14 +431,7 @@ def main(argv=None) -> int:
     print()
 
     if args.guard:
-        grid = args.grid or GUARD_GRID
-        rows = run_loops(acts, dtypes, grid, threads, 0.6, None)
-        bad = [r for r in rows if r[4]["cact"] > GUARD_LIMIT * r[4]["numpy"]]
-        for act, dt, b, w, t in bad:
-            print(f"dense guard: FAIL {act} {dt} {b}x{w}: cact loop {t['cact'] / 1e3:.0f} us, "
-                  f"NumPy loop {t['numpy'] / 1e3:.0f} us (> {GUARD_LIMIT}x)")
-        print(f"dense guard: {len(rows) - len(bad)} passed, {len(bad)} failed")
-        return 1 if bad else 0
+        return guard(acts, dtypes, args.grid or GUARD_GRID)
 
     grid = args.grid or DEFAULT_GRID
     if not args.interleave_only:
