@@ -116,6 +116,9 @@ ufuncs = _build()
 # argument and goes through the ufunc.
 
 cdef object _NOFAST = object()
+# Calls the fast path completed (for the tests: a form that silently fell back
+# to the validating path would still give the right result).
+cdef Py_ssize_t _fast_calls = 0
 #: name -> the validating Python implementation (filled by cact._api).
 _SLOW = {}
 
@@ -181,21 +184,27 @@ cdef object _fast_call(int spec, object a0, object a1, object out, object alpha,
                 or cnp.PyArray_TYPE(v) != cnp.PyArray_TYPE(x)
                 or not cnp.PyArray_ISNOTSWAPPED(v) or not cnp.PyArray_SAMESHAPE(x, v)):
             return _NOFAST
+    w = 4 if dt == 0 else 8
+    n = cnp.PyArray_SIZE(x)
     if out is None:
         o = <cnp.ndarray>cnp.PyArray_EMPTY(cnp.PyArray_NDIM(x), cnp.PyArray_DIMS(x),
                                           cnp.PyArray_TYPE(x), 0)
-    elif out is a0 or (a1 is not None and out is a1):
-        o = <cnp.ndarray>out
-        if not cnp.PyArray_ISWRITEABLE(o):
-            return _NOFAST
     else:
-        return _NOFAST
-    w = 4 if dt == 0 else 8
-    n = cnp.PyArray_SIZE(x)
-    if a1 is not None and out is not None:
-        # out is one input exactly; the other input must not partially overlap
-        # it (the ufunc path copies such an input first)
-        if _partial_overlap(cnp.PyArray_BYTES(x), cnp.PyArray_BYTES(v), n * w):
+        # any C-contiguous, aligned, writable ndarray of exactly the input's
+        # dtype and shape: the same memory as an input (out=x, or another
+        # view object of it) is in place; memory apart from every input is a
+        # plain output; a partial overlap takes the ufunc path, which copies
+        if type(out) is not cnp.ndarray:
+            return _NOFAST
+        o = <cnp.ndarray>out
+        if (not cnp.PyArray_ISWRITEABLE(o) or not cnp.PyArray_IS_C_CONTIGUOUS(o)
+                or not cnp.PyArray_ISALIGNED(o) or cnp.PyArray_TYPE(o) != cnp.PyArray_TYPE(x)
+                or not cnp.PyArray_ISNOTSWAPPED(o) or not cnp.PyArray_SAMESHAPE(x, o)):
+            return _NOFAST
+        if _partial_overlap(cnp.PyArray_BYTES(o), cnp.PyArray_BYTES(x), n * w):
+            return _NOFAST
+        if a1 is not None and _partial_overlap(cnp.PyArray_BYTES(o), cnp.PyArray_BYTES(v),
+                                               n * w):
             return _NOFAST
     nin = 1 if a1 is None else 2
     args[0] = cnp.PyArray_BYTES(x)
@@ -217,6 +226,8 @@ cdef object _fast_call(int spec, object a0, object a1, object out, object alpha,
     args[k] = cnp.PyArray_BYTES(o)
     steps[k] = w
     _call_loop(spec, dt, args, n, steps)
+    global _fast_calls
+    _fast_calls += 1
     return o
 
 
@@ -228,6 +239,11 @@ cact_isa_set(cact_isa_best())
 # starts its own (see src/cact_pool.c).
 if cact_install_fork_handler() != 0:
     raise ImportError("cact: pthread_atfork failed; cannot make fork() safe")
+
+
+def _fast_path_calls():
+    """How many calls the compiled fast path has completed (for the tests)."""
+    return _fast_calls
 
 
 def isa_levels():

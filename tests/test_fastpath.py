@@ -77,3 +77,69 @@ def test_fast_path_declines_what_it_does_not_handle():
     # a float32 alpha out of range of float32 is refused, not turned into inf
     with pytest.raises(ValueError, match="float32"):
         cact.leaky_relu(x, 1e300)
+
+
+def _fast(call):
+    """Run call(); True if it went through the compiled fast path."""
+    from cact import _core
+    before = _core._fast_path_calls()
+    call()
+    return _core._fast_path_calls() == before + 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", cact.ACTIVATIONS, ids=lambda a: a.name)
+def test_every_common_call_form_is_fast(act, dtype):
+    """Issue 9: f(x, out=y) with y another buffer, out= a new view object of
+    the input's memory, 2-D arrays, the backward with out= a view of
+    grad_output, keyword parameters: each on the fast path, each giving what
+    the ufunc gives."""
+    f = getattr(cact, act.name)
+    bwd = getattr(cact, act.name + "_backward")
+    kw = {p.name: float(p.default) for p in act.params}
+    x = _x(dtype, 1200).reshape(30, 40)
+    g = np.cos(x).astype(dtype)
+    want = f(x.copy(), **kw)
+    want_b = bwd(g.copy(), x.copy(), **kw)
+
+    y = np.empty_like(x)  # a preallocated second buffer
+    assert _fast(lambda: f(x, out=y, **kw))
+    np.testing.assert_array_equal(y, want)
+    assert f(x, out=y, **kw) is y
+
+    a = x.copy()  # another view object of the same memory: in place
+    assert _fast(lambda: f(a[:], out=a[...], **kw))
+    np.testing.assert_array_equal(a, want)
+    v = x.copy()
+    r = f(v[3], out=v[3], **kw)
+    np.testing.assert_array_equal(r, want[3])
+    assert np.shares_memory(r, v)
+
+    gg = g.copy()
+    assert _fast(lambda: bwd(gg[...], x, out=gg[...], **kw))
+    np.testing.assert_array_equal(gg, want_b)
+    out = np.empty_like(g)
+    assert _fast(lambda: bwd(g, x=x, out=out, **kw))
+    np.testing.assert_array_equal(out, want_b)
+
+
+def test_partial_overlap_and_bad_out_take_the_validating_path():
+    buf = np.linspace(-3, 3, 2001)
+    x, out = buf[:-1], buf[1:]  # out overlaps x shifted by one element
+    want = cact.tanh(x.copy())
+    assert not _fast(lambda: cact.tanh(x, out=out))
+    np.testing.assert_array_equal(out, want)
+    x = _x(np.float64)
+    ro = np.empty_like(x)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        cact.tanh(x, out=ro)
+    with pytest.raises(TypeError):
+        cact.tanh(x, out=np.empty(x.shape, np.float32))
+    with pytest.raises(ValueError):
+        cact.tanh(x, out=np.empty(x.size + 1))
+    before = np.empty((10, 100))
+    snapshot = before.copy()
+    with pytest.raises(ValueError):
+        cact.tanh(x, out=before)  # (1000,) into (10, 100): NumPy's rule, no reshape
+    np.testing.assert_array_equal(before, snapshot)
