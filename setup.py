@@ -179,7 +179,11 @@ def extensions():
             "src/cact_isa_avx512.c",
         ],
         include_dirs=[numpy.get_include(), "src"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
+        # The C API of the oldest NumPy cact supports (dependencies: numpy>=2.0),
+        # whatever NumPy builds it: older headers default to an older target,
+        # under which src/cact_gufunc.h would not see PyUFuncObject's _loops.
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION"),
+                       ("NPY_TARGET_VERSION", "NPY_2_0_API_VERSION")],
         depends=[
             "src/cact_common.h",
             "src/cact_pool.h",
