@@ -36,9 +36,11 @@ Method
   consistently, the largest size is reported as not enough: extend
   ``--max-exp``.
 
-Notes: the OpenMP runtime's wait policy (``OMP_WAIT_POLICY``,
-``GOMP_SPINCOUNT``) changes the cost of waking the team, and back-to-back
-calls (as here) keep it awake; the header records the environment.  Run it on
+Notes: the runs recorded below used OpenMP teams, whose wake-up cost the
+runtime's wait policy (``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT``) changed; cact
+now runs its own pool (``src/cact_pool.c``: workers spin 20 us after a call,
+then sleep, and the caller never waits for one that has not started), and
+back-to-back calls (as here) keep it awake.  Run it on
 an otherwise idle machine, with several repetitions.
 
 Recorded run

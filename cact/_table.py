@@ -6,7 +6,7 @@ The rows drive
 
 * the build: ``setup.py`` renders ``src/cact_kernels.inc.tp`` and
   ``src/cact_ufuncs.c.tp`` from ``ACTIVATIONS``
-  (loops, OpenMP thresholds, ufunc registration),
+  (loops, thread thresholds, ufunc registration),
 * the Python API: ``cact/_api.py`` makes ``f``, ``f_grad`` and ``f_backward`` for
   each row, with docstrings assembled from the formulas here,
 * the tests (``tests/``), which parametrise over the rows and require an
@@ -48,7 +48,7 @@ class Activation:
 
     ``family`` names the C header that holds the element functions: ``"exp"``
     (``src/cact_exp_family.h``, built on the shared exp core) or ``"linear"``
-    (``src/cact_linear.h``, piecewise linear).  ``cost`` selects the OpenMP
+    (``src/cact_linear.h``, piecewise linear).  ``cost`` selects the thread
     threshold class in ``MIN_PARALLEL``.
     """
 
@@ -166,8 +166,10 @@ def ufunc_name(act: Activation, variant: str) -> str:
     return act.name + dict(VARIANTS)[variant]
 
 
-# OpenMP thresholds: a loop of at least this many elements (per cost class and
-# dtype) is split over the threads; shorter loops run on the calling thread.
+# Thread thresholds: a loop of at least this many elements (per cost class and
+# dtype) is handed to cact's thread pool; shorter loops run on the calling
+# thread.  (Measured with OpenMP teams, before the pool of src/cact_pool.c,
+# whose wake-up costs no more and never makes the caller wait: re-measure.)
 # Measured on the project machine (2 cores) with ``python bench/thresholds.py``,
 # which times each class (sigmoid, relu, maxout with 2 pieces) at sizes 2**9 ..
 # 2**24 with 1 and 2 threads and reports the smallest size from which 2 threads
