@@ -261,3 +261,24 @@ def test_show_config(capsys):
     assert "openmp" in printed and cact.__version__ in printed
     with pytest.raises(ValueError):
         cact.show_config(mode="json")
+
+
+@pytest.mark.skipif(not OPENMP, reason="serial build: no pool")
+def test_concurrent_callers_share_the_pool_without_a_second_team(threads):
+    """One call at a time uses the pool; a call made meanwhile from another
+    Python thread runs on its own thread (counted as busy), with the same
+    bits.  Checked by the counter, since the bits alone would not tell."""
+    from cact import _core
+    threads(2)
+    x = np.random.default_rng(5).uniform(-8, 8, 2_000_000).astype(np.float32)
+    want = cact.sigmoid(x)
+    barrier = threading.Barrier(4)
+
+    def work(_):
+        barrier.wait()
+        return all(cact.sigmoid(x).tobytes() == want.tobytes() for _ in range(5))
+
+    before = _core.pool_stats()["busy_calls"]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as ex:
+        assert all(ex.map(work, range(4)))
+    assert _core.pool_stats()["busy_calls"] > before
