@@ -29,8 +29,9 @@ from ._core import ufuncs as _ufuncs
 for _name, _uf in _ufuncs.items():
     globals()[_name] = _uf
     try:
-        # NumPy >= 2.1 gives ufuncs a __dict__ (NumPy's own report "numpy").
-        # Without one, pickle's search of sys.modules still finds the ufunc here.
+        # Ufuncs take attributes where NumPy gives them a __dict__ (as in
+        # NumPy 2.4, whose own ufuncs report "numpy"); where one does not,
+        # pickle's search of sys.modules still finds the ufunc in this module.
         _uf.__module__ = __name__
     except (AttributeError, TypeError):
         pass
