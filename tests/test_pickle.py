@@ -140,3 +140,19 @@ def test_process_pool_executor():
         mapped = list(ex.map(cact.ufuncs["sigmoid"], [x, x[::2]], timeout=TIMEOUT))
     _assert_bitwise(got, _expected(calls), calls)
     _assert_bitwise(mapped, [cact.sigmoid(x), cact.sigmoid(x[::2])], [(cact.sigmoid, (), {})] * 2)
+
+
+def test_ufunc_without_module_attribute_is_found_in_cact_ufuncs():
+    # Where a NumPy gives ufuncs no attribute dict, cact._ufuncs cannot set
+    # __module__ and pickle searches sys.modules for the ufunc by name: it
+    # must find it in cact._ufuncs (and nowhere it cannot be imported from).
+    uf = cact.ufuncs["tanh_grad"]
+    saved = uf.__dict__.pop("__module__", None)
+    try:
+        assert getattr(uf, "__module__", None) is None
+        blob = pickle.dumps(uf)
+        assert b"cact._ufuncs" in blob
+        assert pickle.loads(blob) is uf
+    finally:
+        if saved is not None:
+            uf.__module__ = saved
