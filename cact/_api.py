@@ -277,7 +277,9 @@ _COMMON_RULES = """\
 float32 inputs give float32 results, float64 give float64 (bool and integer
 inputs are converted as NumPy converts them for a float ufunc).  Any shape and
 strides; the GIL is released and long arrays are split over
-``cact.get_num_threads()`` threads."""
+``cact.get_num_threads()`` threads.  Array types with ``__array_ufunc__``
+(Dask, xarray, pandas) come back as their own type: a Dask array gives a lazy
+Dask array with the same chunks, computed chunk by chunk."""
 
 
 def _finish(fn, name: str, doc: str, sig: inspect.Signature):
