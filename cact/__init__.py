@@ -43,6 +43,7 @@ from . import _core  # noqa: E402
 from ._api import *  # noqa: F401,F403,E402  (the functions of the activation table)
 from ._api import __all__ as _api_all
 from ._api import ufuncs
+from . import _ufuncs  # noqa: E402,F401  (makes the ufuncs picklable by reference)
 from ._config import get_num_threads, set_num_threads, show_config, thread_limit
 from ._table import ACTIVATIONS
 

@@ -277,7 +277,9 @@ _COMMON_RULES = """\
 float32 inputs give float32 results, float64 give float64 (bool and integer
 inputs are converted as NumPy converts them for a float ufunc).  Any shape and
 strides; the GIL is released and long arrays are split over
-``cact.get_num_threads()`` threads."""
+``cact.get_num_threads()`` threads.  Array types with ``__array_ufunc__``
+(Dask, xarray, pandas) come back as their own type: a Dask array gives a lazy
+Dask array with the same chunks, computed chunk by chunk."""
 
 
 def _finish(fn, name: str, doc: str, sig: inspect.Signature):
@@ -302,6 +304,8 @@ def _make_unary(act, variant: str):
 
         def fn(x, alpha=pdefault, *, out=None):
             x, dt = _operand(name, "x", x)
+            if out is not None and _dask_array_module(x) is not None:
+                _no_dask_out(name, out)
             if dt is None:  # foreign array type: its __array_ufunc__ decides
                 return uf(x, _param(name, pname, alpha, None), out=out)
             # The result dtype is the one of the parameter-free functions (bool
@@ -318,6 +322,8 @@ def _make_unary(act, variant: str):
 
         def fn(x, *, out=None):
             x, dt = _operand(name, "x", x)
+            if out is not None and _dask_array_module(x) is not None:
+                _no_dask_out(name, out)
             if out is not None and dt is not None:
                 _check_out(name, out, _shape(x), _result_dtype(uf, (dt,)))
             return uf(x, out=out)
@@ -405,6 +411,8 @@ def _make_backward(act):
         uf = uf_x if y is None else uf_y
         g, gdt = _operand(name, "grad_output", grad_output)
         v, vdt = _operand(name, "x" if y is None else "y", x if y is None else y)
+        if out is not None and _dask_array_module(g, v) is not None:
+            _no_dask_out(name, out)
         known = gdt is not None and vdt is not None
         args = (g, v)
         # The result dtype is the one of the parameter-free backward functions;
@@ -520,13 +528,8 @@ def _no_mask(fname: str, argname: str, obj, fill: str, why: str) -> None:
         )
 
 
-def _maxout_args(fname: str, z, pieces, axis):
-    _no_mask(fname, "z", z, "-np.inf", "to leave masked entries out of the maxima")
-    z, dt = _operand(fname, "z", z)
-    if dt is None:  # foreign array type: compute on its NumPy view
-        z = np.asarray(z)
-        z, dt = _operand(fname, "z", z)
-    z = np.asarray(z)  # subclasses too: np.matrix cannot be reshaped into groups
+def _pieces_axis(fname: str, pieces, axis, ndim: int) -> tuple[int, int]:
+    """Validated ``(pieces, axis)``, the axis normalised for ``ndim`` dimensions."""
     if isinstance(pieces, (bool, np.bool_)):
         raise TypeError(f"cact.{fname}: pieces must be an integer, got bool")
     try:
@@ -541,7 +544,17 @@ def _maxout_args(fname: str, z, pieces, axis):
         axis = operator.index(axis)
     except TypeError:
         raise TypeError(f"cact.{fname}: axis must be an integer, got {type(axis).__name__}") from None
-    ax = normalize_axis_index(axis, z.ndim)  # AxisError (a ValueError) if out of range
+    return pieces, normalize_axis_index(axis, ndim)  # AxisError (a ValueError) if out of range
+
+
+def _maxout_args(fname: str, z, pieces, axis):
+    _no_mask(fname, "z", z, "-np.inf", "to leave masked entries out of the maxima")
+    z, dt = _operand(fname, "z", z)
+    if dt is None:  # foreign array type: compute on its NumPy view
+        z = np.asarray(z)
+        z, dt = _operand(fname, "z", z)
+    z = np.asarray(z)  # subclasses too: np.matrix cannot be reshaped into groups
+    pieces, ax = _pieces_axis(fname, pieces, axis, z.ndim)
     n = z.shape[ax]
     if n % pieces:
         raise ValueError(
@@ -559,7 +572,125 @@ def _groups(a: np.ndarray, ax: int, m: int, pieces: int) -> np.ndarray:
     return t.reshape(t.shape[:-1] + (m, pieces))
 
 
+# ------------------------------------------------------------- maxout on Dask
+# The elementwise functions need nothing for Dask: their ufuncs dispatch
+# through dask.array.Array.__array_ufunc__ (elemwise, chunk by chunk).  maxout
+# is a reduction over groups along an axis, which np.asarray would compute
+# whole, so Dask arrays get a map_blocks graph instead: each block of the axis
+# must hold whole groups.  Dask is never imported by ``import cact``: a Dask
+# array is recognised by the module of its type, and dask.array (already loaded
+# when such an array exists) is imported only then.
+def _dask_array_module(*objs):
+    """``dask.array`` if one of ``objs`` is a Dask array, else None."""
+    for obj in objs:
+        mod = type(obj).__module__
+        if mod == "dask" or mod.startswith("dask."):
+            import dask.array as da
+
+            if isinstance(obj, da.Array):
+                return da
+    return None
+
+
+def _no_dask_out(fname: str, out) -> None:
+    if out is not None:
+        raise TypeError(
+            f"cact.{fname}: out= cannot be used with a Dask array (the result is lazy "
+            "and computed chunk by chunk); use the returned Dask array"
+        )
+
+
+def _whole_groups(fname: str, z, ax: int, axis, pieces: int):
+    """``z`` with every chunk along ``ax`` a multiple of ``pieces`` entries.
+
+    Chunks that are already whole numbers of groups are kept.  Otherwise ``z``
+    is rechunked along ``ax`` only, to the multiple of ``pieces`` nearest to
+    its first chunk (at least one group): equal chunks and a smaller last one,
+    which also holds whole groups because ``pieces`` divides the length.  The
+    other axes keep their chunks.
+    """
+    chunks = z.chunks[ax]
+    if any(math.isnan(c) for c in chunks):
+        raise ValueError(
+            f"cact.{fname}: z has unknown chunk sizes along axis {axis}; "
+            "call z.compute_chunk_sizes() first"
+        )
+    n = sum(chunks)
+    if n % pieces:
+        raise ValueError(
+            f"cact.{fname}: z.shape[{axis}] = {n} is not a multiple of pieces = {pieces}"
+        )
+    if all(c % pieces == 0 for c in chunks):
+        return z
+    size = max(1, round(chunks[0] / pieces)) * pieces
+    return z.rechunk({ax: size})
+
+
+def _group_chunks(chunks: tuple, ax: int, pieces: int) -> tuple:
+    """The chunks of maxout's result: those of z with the axis' divided by pieces."""
+    return tuple(
+        tuple(c // pieces for c in cs) if i == ax else cs for i, cs in enumerate(chunks)
+    )
+
+
+def _dask_meta(dtype: np.dtype, ndim: int) -> np.ndarray:
+    return np.empty((0,) * ndim, dtype=dtype)
+
+
+def _maxout_dask(da, z, pieces, axis, out):
+    fname = "maxout"
+    _no_dask_out(fname, out)
+    _, dt = _operand(fname, "z", z)  # the dtype check, on the dtype Dask reports
+    pieces, ax = _pieces_axis(fname, pieces, axis, z.ndim)
+    z = _whole_groups(fname, z, ax, axis, pieces)
+    rdt = _result_dtype(ufuncs["_maxout_reduce"], (dt,))
+    # Each block is a NumPy array in the worker, given to maxout's NumPy path
+    # (the graph refers to it by reference, as cact._api.maxout).
+    return da.map_blocks(
+        maxout, z, pieces, ax, chunks=_group_chunks(z.chunks, ax, pieces), dtype=rdt,
+        meta=_dask_meta(rdt, z.ndim),
+    )
+
+
+def _maxout_backward_dask(da, grad_output, z, pieces, axis, out):
+    fname = "maxout_backward"
+    _no_dask_out(fname, out)
+    _no_mask(fname, "z", z, "-np.inf", "to leave masked entries out of the maxima")
+    _no_mask(fname, "grad_output", grad_output, "0", "to give masked entries no gradient")
+    # a NumPy operand beside a Dask one becomes a Dask array (one chunk per
+    # block of the other after the rechunk below)
+    z = z if isinstance(z, da.Array) else da.asarray(z)
+    g = grad_output if isinstance(grad_output, da.Array) else da.asarray(grad_output)
+    _, zdt = _operand(fname, "z", z)
+    _, gdt = _operand(fname, "grad_output", g)
+    pieces, ax = _pieces_axis(fname, pieces, axis, z.ndim)
+    z = _whole_groups(fname, z, ax, axis, pieces)
+    shape = z.shape[:ax] + (z.shape[ax] // pieces,) + z.shape[ax + 1:]
+    if g.shape != shape:
+        raise ValueError(
+            f"cact.{fname}: grad_output has shape {g.shape} but maxout(z, {pieces}, "
+            f"axis={axis}) has shape {shape}"
+        )
+    rdt = _result_dtype(ufuncs["_maxout_scatter"], (gdt, zdt))
+    # grad_output's blocks must be the group maxima of z's blocks, one for one:
+    # the chunks of z with the axis' chunks divided by pieces.
+    g = g.rechunk(_group_chunks(z.chunks, ax, pieces))
+    # Block (i, j, ...) of the result is maxout_backward of the blocks
+    # (i, j, ...) of g and z.  align_arrays=False: blockwise would otherwise
+    # "unify" the two arrays' chunks along the axis, whose lengths differ by
+    # the factor pieces; the result takes z's chunks there.
+    ind = tuple(range(z.ndim))
+    return da.blockwise(
+        maxout_backward, ind, g, ind, z, ind, pieces, None, ax, None,
+        dtype=rdt, meta=_dask_meta(rdt, z.ndim), align_arrays=False, concatenate=True,
+        adjust_chunks={ax: z.chunks[ax]},
+    )
+
+
 def maxout(z, pieces, axis=-1, *, out=None):
+    da = _dask_array_module(z)
+    if da is not None:
+        return _maxout_dask(da, z, pieces, axis, out)
     fname = "maxout"
     z, dt, pieces, ax, m = _maxout_args(fname, z, pieces, axis)
     uf = ufuncs["_maxout_reduce"]
@@ -574,6 +705,9 @@ def maxout(z, pieces, axis=-1, *, out=None):
 
 
 def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
+    da = _dask_array_module(z, grad_output)
+    if da is not None:
+        return _maxout_backward_dask(da, grad_output, z, pieces, axis, out)
     fname = "maxout_backward"
     z, zdt, pieces, ax, m = _maxout_args(fname, z, pieces, axis)
     _no_mask(fname, "grad_output", grad_output, "0", "to give masked entries no gradient")
@@ -641,6 +775,13 @@ Notes
 Array-likes are converted with ``np.asarray``; ndarray subclasses
 (``np.matrix``) give a plain ndarray.
 
+A Dask array gives a lazy Dask array, computed block by block (``out`` must
+then be None).  Every chunk along ``axis`` must hold whole groups: where a
+chunk length is not a multiple of ``pieces``, ``z`` is rechunked along
+``axis`` (only) to the multiple of ``pieces`` nearest its first chunk, so
+chunk that axis in multiples of ``pieces`` to avoid the rechunk.  Unknown
+chunk sizes along ``axis`` are a ``ValueError``.
+
 Examples
 --------
 >>> import numpy as np, cact
@@ -678,6 +819,13 @@ Raises
 ------
 As :func:`maxout`, and ``ValueError`` for a ``grad_output`` not shaped like
 ``maxout(z, pieces, axis)``; masked arrays are a ``TypeError``.
+
+Notes
+-----
+If ``z`` or ``grad_output`` is a Dask array, the result is a lazy Dask array
+chunked like ``z`` (a NumPy operand is converted with ``dask.array.asarray``).
+``z`` is rechunked along ``axis`` as in :func:`maxout` where its chunks there
+are not multiples of ``pieces``, and ``grad_output`` to the matching chunks.
 
 Examples
 --------
