@@ -191,20 +191,23 @@ def train(net: MLP, x, labels, *, epochs: int, lr, batch: int = 64, momentum: fl
 # Data sets and output shared by the examples.
 
 
-def two_spirals(n: int, *, turns: float = 1.5, noise: float = 0.08, seed: int = 0):
+def two_spirals(n: int, *, turns: float = 1.5, radius: float = 3.0, noise: float = 0.08,
+                seed: int = 0):
     """``n`` points of two interleaved spirals in the plane, labels 0/1 (balanced).
 
-    A point at angle t (uniform in radius) lies at radius t / (2 pi turns) on
-    spiral 0; spiral 1 is spiral 0 turned by 180 degrees.  Coordinates in about
-    [-1, 1], Gaussian noise of standard deviation ``noise`` added.
+    A point at angle t (uniform in radius) lies at radius radius * t / (2 pi
+    turns) on spiral 0; spiral 1 is spiral 0 turned by 180 degrees.  Gaussian
+    noise of standard deviation ``noise * radius`` is added.  (A radius of about
+    3 puts the inputs on the scale that Xavier/He initialisation expects; in
+    [-1, 1] the tanh network barely moves in the epochs the examples allow.)
     """
     rng = np.random.default_rng(seed)
     labels = np.arange(n) % 2
     t = np.sqrt(rng.uniform(0.02, 1.0, n)) * turns * 2 * np.pi
-    r = t / (turns * 2 * np.pi)
+    r = radius * t / (turns * 2 * np.pi)
     sign = np.where(labels == 0, 1.0, -1.0)
     x = np.stack([sign * r * np.cos(t), sign * r * np.sin(t)], axis=1)
-    x += rng.normal(0.0, noise, x.shape)
+    x += rng.normal(0.0, noise * radius, x.shape)
     return x.astype(np.float32), labels
 
 

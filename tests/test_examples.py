@@ -99,3 +99,29 @@ def test_float32_by_default():
 def test_markdown_table_round_trip():
     text = "intro\n" + _mlp.markdown_table(["a", "b"], [[1, "x"], [2, "y"]]) + "\nafter"
     assert _mlp.parse_markdown_table(text) == [{"a": "1", "b": "x"}, {"a": "2", "b": "y"}]
+
+
+# ----------------------------------------------------------------------------
+# Each example, reduced (--quick), in a child process.
+
+
+def _run(name, tmp_path):
+    pytest.importorskip("matplotlib", reason="matplotlib not installed (the examples extra)")
+    r = subprocess.run([sys.executable, os.path.join(EXAMPLES, name), "--quick",
+                        "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    pngs = list(tmp_path.glob("*.png"))
+    assert len(pngs) == 1 and pngs[0].stat().st_size > 1000
+    return r.stdout, {row[next(iter(row))]: row for row in _mlp.parse_markdown_table(r.stdout)}
+
+
+def _pct(cell: str) -> float:
+    return float(cell.rstrip("%")) / 100
+
+
+def test_nonlinear_boundary(tmp_path):
+    out, rows = _run("nonlinear_boundary.py", tmp_path)
+    linear = _pct(rows["identity"]["test accuracy"])
+    for act in ("tanh", "relu"):
+        # a wide margin: the linear model cannot separate the spirals
+        assert _pct(rows[act]["test accuracy"]) > linear + 0.25, out
