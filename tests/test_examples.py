@@ -96,6 +96,15 @@ def test_float32_by_default():
     assert net.forward(np.zeros((3, 2))).dtype == np.float32
 
 
+def test_digits_without_scikit_learn(monkeypatch):
+    # None in sys.modules: the import fails as on an installation without it
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    x, labels, name = _mlp.digits(n_fallback=200)
+    assert x.shape == (200, 64) and x.dtype == np.float32
+    assert set(labels) == set(range(10))
+    assert "NumPy-generated" in name
+
+
 def test_markdown_table_round_trip():
     text = "intro\n" + _mlp.markdown_table(["a", "b"], [[1, "x"], [2, "y"]]) + "\nafter"
     assert _mlp.parse_markdown_table(text) == [{"a": "1", "b": "x"}, {"a": "2", "b": "y"}]
@@ -125,3 +134,13 @@ def test_nonlinear_boundary(tmp_path):
     for act in ("tanh", "relu"):
         # a wide margin: the linear model cannot separate the spirals
         assert _pct(rows[act]["test accuracy"]) > linear + 0.25, out
+
+
+def test_vanishing_gradients(tmp_path):
+    out, rows = _run("vanishing_gradients.py", tmp_path)
+    ratio = {a: float(rows[a]["first/last"]) for a in rows}
+    # sigmoid: the first layer's gradient orders of magnitude below the last's
+    assert ratio["sigmoid"] < 1e-2, out
+    for act in ("relu", "leaky_relu", "elu"):
+        assert ratio[act] > 100 * ratio["sigmoid"], out
+    assert "data set:" in out
