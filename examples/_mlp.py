@@ -131,7 +131,17 @@ class MLP:
         for layer in reversed(self.layers):
             g = layer.backward(g)
 
-    def step(self, lr: float, momentum: float = 0.0) -> None:
+    def grad_norm(self) -> float:
+        """The norm of the whole gradient (every dW and db) of the last backward pass."""
+        return float(np.sqrt(sum(np.vdot(dp, dp) for layer in self.layers
+                                 for _, dp, _ in layer.params())))
+
+    def step(self, lr: float, momentum: float = 0.0, clip: float | None = None) -> None:
+        """One SGD step; ``clip``: scale the gradient down to this norm when above."""
+        if clip is not None:
+            norm = self.grad_norm()
+            if norm > clip:
+                lr = lr * clip / norm
         for layer in self.layers:
             for p, dp, v in layer.params():
                 v *= momentum
@@ -164,10 +174,11 @@ def loss_of(net: MLP, x, labels) -> float:
 
 
 def train(net: MLP, x, labels, *, epochs: int, lr, batch: int = 64, momentum: float = 0.9,
-          seed: int = 0, on_epoch=None) -> list[float]:
+          clip: float | None = None, seed: int = 0, on_epoch=None) -> list[float]:
     """Minibatch SGD; returns the loss on the whole training set after each epoch.
 
-    ``lr``: a number or a function of the epoch (0-based) giving the rate.
+    ``lr``: a number or a function of the epoch (0-based) giving the rate;
+    ``clip``: the largest gradient norm a step uses (see ``MLP.step``).
     ``on_epoch(epoch, net)`` is called after each epoch when given.
     """
     rng = np.random.default_rng(seed)
@@ -180,7 +191,7 @@ def train(net: MLP, x, labels, *, epochs: int, lr, batch: int = 64, momentum: fl
             idx = order[i:i + batch]
             _, dlogits = softmax_cross_entropy(net.forward(x[idx]), labels[idx])
             net.backward(dlogits)
-            net.step(rate, momentum)
+            net.step(rate, momentum, clip)
         losses.append(loss_of(net, x, labels))
         if on_epoch is not None:
             on_epoch(epoch, net)

@@ -144,3 +144,10 @@ def test_vanishing_gradients(tmp_path):
     for act in ("relu", "leaky_relu", "elu"):
         assert ratio[act] > 100 * ratio["sigmoid"], out
     assert "data set:" in out
+
+
+def test_dead_relu(tmp_path):
+    out, rows = _run("dead_relu.py", tmp_path)
+    dead = {a: _pct(rows[a]["never active"]) for a in rows}
+    assert dead["relu"] > dead["leaky_relu"], out
+    assert dead["relu"] > dead["elu"], out
