@@ -151,3 +151,11 @@ def test_dead_relu(tmp_path):
     dead = {a: _pct(rows[a]["never active"]) for a in rows}
     assert dead["relu"] > dead["leaky_relu"], out
     assert dead["relu"] > dead["elu"], out
+
+
+def test_maxout(tmp_path):
+    out, rows = _run("maxout.py", tmp_path)
+    assert {"relu", "maxout k=2", "maxout k=3", "maxout k=4"} <= set(rows), out
+    for name, row in rows.items():
+        # every model learns the spirals well beyond chance (0.5)
+        assert _pct(row["test accuracy"]) > 0.75, out
