@@ -41,6 +41,8 @@ def main() -> None:
     epochs = 2 if args.quick else 15
     x, labels, data_name = _mlp.digits(seed=0)
     x_train, y_train, x_test, y_test = _mlp.split(x, labels, seed=1)
+    if args.quick:  # the tests: a third of the training set, 2 epochs
+        x_train, y_train = x_train[:450], y_train[:450]
     sizes = [x.shape[1]] + [WIDTH] * DEPTH + [10]
     lr, momentum, batch = 0.01, 0.9, 32
     print(f"data set: {data_name}")
