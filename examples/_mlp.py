@@ -21,15 +21,17 @@ Everything runs in the network's dtype, float32 by default.
 
 from __future__ import annotations
 
+import glob
 import os
 import sys
 
 import numpy as np
 
-# Run from a source checkout without installing: use the cact next to this
-# folder when there is one (an installed cact is used otherwise).
+# Run from a source checkout built in place (setup.py build_ext --inplace):
+# use the cact next to this folder when its extension is there; an installed
+# cact is used otherwise.
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if os.path.isdir(os.path.join(_ROOT, "cact")) and _ROOT not in sys.path:
+if glob.glob(os.path.join(_ROOT, "cact", "_core.*")) and _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 import cact  # noqa: E402
