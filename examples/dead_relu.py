@@ -56,10 +56,14 @@ def main() -> None:
     for act in ACTIVATIONS:
         net = _mlp.MLP([64, 128, 128, 10], act, seed=0)
         after_high = []
+
+        def count_after_first_epoch(epoch, net):
+            if epoch == 0:
+                after_high.append(never_active(net, x_train))
+
         _mlp.train(net, x_train, y_train, epochs=epochs, batch=32, momentum=0.0, clip=CLIP,
-                   lr=lambda e: HIGH_LR if e == 0 else LR,
-                   on_epoch=lambda e, n: after_high.append(never_active(n, x_train)) if e == 0
-                   else None)
+                   lr=lambda epoch: HIGH_LR if epoch == 0 else LR,
+                   on_epoch=count_after_first_epoch)
         hists[act] = np.concatenate([z.ravel() for z in pre_activations(net, x_train)])
         rows.append([act, f"{after_high[0]:.1%}", f"{never_active(net, x_train):.1%}",
                      f"{_mlp.loss_of(net, x_train, y_train):.3f}",
@@ -79,7 +83,7 @@ def main() -> None:
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_yscale("log")
         ax.set_title(f"{act}: {row[2]} of units never active")
-        ax.set_xlabel("hidden pre-activation z (training set)")
+        ax.set_xlabel("hidden pre-activation z (training set; tails clipped)")
     axes[0].set_ylabel("count")
     fig.suptitle(f"Pre-activations after one epoch at lr {HIGH_LR} and "
                  f"{epochs - 1} at lr {LR}")
