@@ -45,7 +45,7 @@ def unit_along_line(layer, unit: int, t: np.ndarray):
 
 def main() -> None:
     args = _mlp.common_args(__doc__.splitlines()[0]).parse_args()
-    n, epochs = (1000, 40) if args.quick else (4000, 150)
+    n, epochs = (1000, 40) if args.quick else (4000, 100)
     x, labels = _mlp.two_spirals(n, seed=0)
     x_train, y_train, x_test, y_test = _mlp.split(x, labels, seed=1)
     print(f"two spirals: {len(x_train)} training and {len(x_test)} test points; "
