@@ -5,6 +5,9 @@ derivative on a few sample points, a maxout example, and the speed of each
 forward function against its plain-NumPy equivalent (``cact/_numpy_ref.py``)
 in place on 10^6 float32 elements.  Every time printed is measured in this
 run; for the full benchmark see ``bench/bench.py`` in the source tree.
+
+``python -m cact plot [--out DIR] [--format png|svg]`` draws each activation and
+its derivative instead (``cact/_plot.py``; needs matplotlib, the ``plot`` extra).
 """
 
 from __future__ import annotations
@@ -121,13 +124,38 @@ def _nothing() -> None:
     pass
 
 
+def _plot(args) -> int:
+    from cact import _plot
+
+    try:
+        paths = _plot.write(args.out, args.format)
+    except _plot.MissingMatplotlib as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m cact",
                                 description="A short demonstration of cact on this machine.")
     p.add_argument("--no-speed", action="store_true", help="skip the speed comparison")
     p.add_argument("-n", type=int, default=10**6, help="elements for the speed comparison (default 10^6)")
     p.add_argument("--repeat", type=int, default=7, help="timed calls per function (default 7)")
+    # Without a subcommand: the demonstration above, as before.
+    sub = p.add_subparsers(dest="command", metavar="{plot}")
+    pp = sub.add_parser("plot", help="draw each activation and its derivative (needs matplotlib)",
+                        description="Draw every activation of the table and its derivative "
+                                    "on [-6, 6], and ReLU / Leaky ReLU / ELU near 0, computed "
+                                    "by cact; print the paths written.  Needs matplotlib "
+                                    '(pip install "cact[plot]").')
+    pp.add_argument("--out", default=".", help="folder for the figures (default: current)")
+    pp.add_argument("--format", choices=("png", "svg"), default="png",
+                    help="image format (default png)")
     args = p.parse_args(argv)
+    if args.command == "plot":
+        return _plot(args)
     if args.n < 1000 or args.repeat < 1:
         p.error("need -n >= 1000 and --repeat >= 1")
     _header()
@@ -135,7 +163,6 @@ def main(argv=None) -> int:
     if not args.no_speed:
         _speed(args.n, args.repeat)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
