@@ -528,18 +528,26 @@ def _no_mask(fname: str, argname: str, obj, fill: str, why: str) -> None:
         )
 
 
-def _pieces_axis(fname: str, pieces, axis, ndim: int) -> tuple[int, int]:
-    """Validated ``(pieces, axis)``, the axis normalised for ``ndim`` dimensions."""
-    if isinstance(pieces, (bool, np.bool_)):
-        raise TypeError(f"cact.{fname}: pieces must be an integer, got bool")
+def _integer(fname: str, argname: str, value, minimum: int, what: str = "an integer",
+             hint: str = "") -> int:
+    """``operator.index(value)`` with cact's messages: TypeError for a bool or
+    a non-integer, ValueError below ``minimum``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"cact.{fname}: {argname} must be {what}, got bool")
     try:
-        pieces = operator.index(pieces)
+        value = operator.index(value)
     except TypeError:
         raise TypeError(
-            f"cact.{fname}: pieces must be an integer, got {type(pieces).__name__}"
+            f"cact.{fname}: {argname} must be {what}, got {type(value).__name__}"
         ) from None
-    if pieces < 1:
-        raise ValueError(f"cact.{fname}: pieces must be >= 1, got {pieces}")
+    if value < minimum:
+        raise ValueError(f"cact.{fname}: {argname} must be >= {minimum}{hint}, got {value}")
+    return value
+
+
+def _pieces_axis(fname: str, pieces, axis, ndim: int) -> tuple[int, int]:
+    """Validated ``(pieces, axis)``, the axis normalised for ``ndim`` dimensions."""
+    pieces = _integer(fname, "pieces", pieces, 1)
     try:
         axis = operator.index(axis)
     except TypeError:

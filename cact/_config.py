@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 import os
 import platform
 import sys
@@ -10,6 +9,7 @@ import sys
 import numpy as np
 
 from . import _core
+from ._api import _integer
 from ._version import __version__
 
 
@@ -65,17 +65,8 @@ def set_num_threads(n: int | None) -> int:
     if n is None or isinstance(n, _DefaultCount):
         n = 0
     else:
-        if isinstance(n, bool):
-            raise TypeError("cact.set_num_threads: n must be an integer or None, got bool")
-        try:
-            n = operator.index(n)
-        except TypeError:
-            raise TypeError(
-                f"cact.set_num_threads: n must be an integer or None, got {type(n).__name__}"
-            ) from None
-        if n < 1:
-            raise ValueError(
-                f"cact.set_num_threads: n must be >= 1 (or None for the default), got {n}")
+        n = _integer("set_num_threads", "n", n, 1, "an integer or None",
+                     " (or None for the default)")
         limit = _core.thread_limit()
         if n > limit:
             raise ValueError(
