@@ -310,7 +310,6 @@ def _others(dtype, batch, width, threads, torch, quiet=False):
         At, Bt, Ct = (torch.from_numpy(v) for v in (A, B, C))
         others["torch"] = lambda: torch.mm(At, Bt, out=Ct)
     try:
-        import onnx
         import onnxruntime as ort
         from onnx import TensorProto, helper
 
@@ -333,7 +332,6 @@ def _others(dtype, batch, width, threads, torch, quiet=False):
             io.bind_input(name, "cpu", 0, v.dtype, v.shape, v.ctypes.data)
         io.bind_output("c", "cpu", 0, C.dtype, C.shape, C.ctypes.data)
         others["onnxruntime"] = lambda: sess.run_with_iobinding(io)
-        del onnx
     except Exception:  # not installed, or no kernel for this dtype
         pass
     return others
