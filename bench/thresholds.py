@@ -1,109 +1,72 @@
 #!/usr/bin/env python
-"""Measure the OpenMP thresholds of cact (``MIN_PARALLEL`` in cact/_table.py).
+"""Check cact's thread rule: at every size, does cact's own choice of threads
+run as fast as the better of 1 thread and all threads?
 
-cact splits a loop over the threads only when it has at least
-``MIN_PARALLEL[(cost, dtype)]`` elements; shorter loops run on the calling
-thread, because forking and joining a thread team costs more than it saves.
-This script measures, per cost class and dtype, the size from which threading
-pays off on this machine.
+cact does not use a fixed size threshold.  Each kernel's cost per item is
+measured where it runs (the first long calls time their first 2048 items on
+the calling thread, and every 64th call after that), and a call uses one
+thread per 1.5 us of estimated work (``src/cact_parallel.c``; the constants
+are ``cact._core._split_rule()``, the costs measured so far
+``cact._core._kernel_costs()``).  A fixed count measured on one machine was
+wrong on the next: relu's cost per item is a tenth of sigmoid's, the baseline
+level's 3-5x the AVX2 level's, and an AVX-512 core's half of that again.
 
 Method
 ------
-* One representative function per cost class of ``MIN_PARALLEL``:
-  ``transcendental`` -> ``sigmoid(x, out=x)``, ``cheap`` -> ``relu(x, out=x)``,
-  ``maxout`` -> ``maxout(z, 2, out=o)`` (a class without a named
-  representative uses the first table row of that class).  Sizes are counted
-  as the thresholds are: elements, and for maxout input elements.
-* Sizes 2**9 .. 2**20 (``--min-exp``, ``--max-exp``), each timed with 1
-  thread and with 2 threads (``--threads``) via ``cact.set_num_threads``.
-* The compiled thresholds are bypassed for the measurement with
-  ``cact._core._set_min_parallel_override(1)`` (every loop of >= 128 items is
-  threaded when more than one thread is asked for), and restored (override 0)
-  at the end.  Without that hook the script stops with an error.
-* Timing as in bench/bench.py (bench/_timing.py): the in-place call, its input
-  refilled from a pristine copy before each call (untimed), each sample the
-  mean over an inner loop of at least ``--min-sample-ms``.
-* ``--repeat`` repetitions, interleaved: each repetition walks all sizes, and
-  at each size takes the 1-thread and the 2-thread sample back to back, so
-  that load changes on the machine hit both alike.
-* Per size: the best time of each thread count, the median and the minimum
-  over repetitions of the ratio t1/t2, and in how many repetitions 2 threads
-  won (t1/t2 > 1).
-* Crossover: the smallest measured size from which 2 threads win in *every*
-  repetition at that size and at every larger measured size.  The suggested
-  ``MIN_PARALLEL`` value is the crossover rounded up to a power of two (the
-  sizes measured are powers of two already).  When 2 threads never win
-  consistently, the largest size is reported as not enough: extend
-  ``--max-exp``.
+* One function per row asked for (``--funcs``, default sigmoid, relu and
+  maxout with 2 pieces), in place (maxout: into a preallocated output).
+* Sizes 2**9 .. 2**20, each timed three ways: 1 thread, ``--threads``
+  threads forced on (``cact._core._set_min_parallel_override(1)``), and
+  cact's default with ``--threads`` threads allowed (the rule decides; its
+  probes are part of the timing).
+* Timing as in bench/bench.py (bench/_timing.py): the input refilled from a
+  pristine copy before each call (untimed); ``--repeat`` repetitions,
+  interleaved (each walks every size and takes the three samples back to
+  back, so a change of load hits them alike); the best sample of each.
+* Per size: the three times, the threads the rule chose (from the measured
+  cost), and ``rule / best``: the default's time over the better of the two
+  forced ones.  Above 1.10 the rule lost more than 10% to a fixed choice at
+  that size: such sizes are listed at the end.
+* The crossover: the smallest size from which the forced ``--threads`` win
+  in every repetition at that size and every larger one, and the size from
+  which the rule splits; they should be close.
 
-Notes: the runs recorded below used OpenMP teams, whose wake-up cost the
-runtime's wait policy (``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT``) changed; cact
-now runs its own pool (``src/cact_pool.c``: workers spin 20 us after a call,
-then sleep, and the caller never waits for one that has not started), and
-back-to-back calls (as here) keep it awake.  Run it on
-an otherwise idle machine, with several repetitions.
+Run it on an otherwise idle machine.
 
 Recorded run
 ------------
-2026-11-27, project machine (2-core Intel Xeon, KVM; gcc 12.2, libgomp;
-cact 0.1.0 baseline kernels), ``python bench/thresholds.py --repeat 7`` and
-``python bench/thresholds.py --classes cheap --min-exp 18 --max-exp 24``.
-Crossover (2 threads win in all 7 repetitions from there on) and the value
-set in ``cact/_table.py`` (crossover x2 as a margin for a cold thread pool,
-rounded to a power of two):
+2026-11-30, project machine (2 vCPUs of an AMD EPYC Zen 3, KVM, AVX2 level;
+gcc 12.2), ``python bench/thresholds.py --repeat 5 --min-exp 10 --max-exp
+20``.  Measured cost (ns per item), where 2 threads won in all 5 repetitions
+from on, where the rule splits, and the worst ``rule / best`` over 2^10..2^20:
 
-====================  ===================  =========================
-class, dtype          measured from        MIN_PARALLEL
-====================  ===================  =========================
-transcendental f32    2**10  (t1/t2 1.20)  2**11 = 2048
-transcendental f64    2**11  (1.17)        2**12 = 4096
-cheap f32 (relu)      2**22  (1.25)        2**22 = 4194304 (*)
-cheap f64 (relu)      2**21  (1.44)        2**21 = 2097152 (*)
-maxout f32, 2 pieces  2**16  (1.15)        2**16 = 65536
-maxout f64, 2 pieces  2**16  (1.37)        2**16 = 65536
-====================  ===================  =========================
+==============  =====  ==================  ============  ==================
+function        cost   2 threads win from  rule splits   worst rule / best
+==============  =====  ==================  ============  ==================
+sigmoid f32     1.75   4096 (1.1-1.3x      n >= 1710     1.07 (n = 1024)
+                       from 2048 in most)
+sigmoid f64     4.19   32768 (1.3-1.5x     n >= 716      1.04
+                       from 2048 in most)
+relu f32        0.168  2**20 (1.3-1.4x     n >= 17887    1.24 (16384), 1.16
+                       at 32768-131072)                  (262144)
+relu f64        0.264  524288              n >= 11357    1.52 (131072)
+maxout f32, 2   0.231  524288              n >= 6505     1.07
+maxout f64, 2   0.215  524288              n >= 6979     1.25 (32768)
+==============  =====  ==================  ============  ==================
 
-(*) At 2**23 and above the 2-thread speed-up is 1.6-1.8x.  Below 2**21 the
-in-place relu stream runs at 5-6 Gelem/s on one core from cache; a second
-thread only adds the cost of moving half the lines to the other core.
-
-Second run, the same day, after the kernels gained per-instruction-set
-builds (the AVX-512 level in use, ``--classes transcendental --repeat 7``):
-float32 sigmoid now wins with 2 threads only from 2**16 (t1/t2 1.14; at most
-1.5x up to 2**20: the kernel is 4x faster, the fork/join and the transfer of
-cached lines are not); float64 sigmoid (C library exp, unchanged) from 2**13
-(1.07) in that run.  ``MIN_PARALLEL`` now holds 65536 and 8192 for them.
-
-Third run, after the exp family moved to float32 / float64 arithmetic with
-the double-word core and the contiguous loops gained a software prefetch
-(AVX-512 level, ``--classes transcendental,cheap --repeat 5 --min-exp 11
---max-exp 21``).  Without the prefetch, a second thread reading lines that the
-refill had left in the first core's cache ran 2-3x below its speed from its
-own cache, and 2 threads lost to one up to 2**19 for float32 sigmoid; with it:
-
-====================  ===================  =========================
-class, dtype          measured from        MIN_PARALLEL
-====================  ===================  =========================
-transcendental f32    2**16  (t1/t2 1.49)  2**16 = 65536
-transcendental f64    2**17  (1.55)        2**17 = 131072 (*)
-cheap f32 (relu)      2**19  (1.23)        2**19 = 524288
-cheap f64 (relu)      2**19  (1.43)        2**19 = 524288
-====================  ===================  =========================
-
-(*) The median ratio is above 1 from 2**13 (1.13), but one repetition in
-five lost at 2**15 and 2**16.  The values are the crossovers themselves (the
-first runs doubled them for a cold thread pool; the refilled inputs already
-make each call the cold case).
-
-These values belong to the kernels measured: re-run the script when the
-kernels change.  Thresholds per instruction-set level would fit the baseline
-level better (2048 for float32 sigmoid there); not done yet.
+Before the rule, fixed thresholds from an AVX-512 Xeon kept float64 sigmoid
+serial below 131072 elements (1.6x lost at 2^13..2^16 here) and relu below
+524288.  The rule's losses are at sizes where the refilled input sits in the
+calling core's cache and the second core fetches its half from there (the
+forced 2 threads lose as much: relu f64 at 131072 took 46.6 us with 2
+threads, 26.5 us with 1); "win in every repetition" is strict for the
+memory-bound functions, whose medians favour 2 threads from 32768.
 
 Examples::
 
     python bench/thresholds.py                  # full measurement (minutes)
     python bench/thresholds.py --quick          # smoke run (seconds)
-    python bench/thresholds.py --classes cheap --dtypes f32 --repeat 9
+    python bench/thresholds.py --funcs relu --dtypes f32 --repeat 9
 """
 
 from __future__ import annotations
@@ -111,6 +74,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
 import os
 import statistics
 import sys
@@ -124,52 +88,40 @@ try:
 except ImportError:  # not installed: use the in-place build of this checkout
     sys.path.insert(1, os.path.dirname(_HERE))
     import cact
-from cact._table import ACTIVATIONS, MIN_PARALLEL  # noqa: E402
+from cact._table import ACTIVATIONS  # noqa: E402
 
 from _timing import Timed, fmt_time, machine_info, timer_overhead_ns  # noqa: E402
 
-REPRESENTATIVE = {"transcendental": "sigmoid", "cheap": "relu"}
 MAXOUT_PIECES = 2
 DTYPES = {"f32": np.float32, "f64": np.float64}
+FUNCS = [a.name for a in ACTIVATIONS] + ["maxout"]
+KERNEL = {"maxout": "maxout_reduce"}  # the chunk kernel a function runs (cact._core._kernel_costs)
+LOSS = 1.10  # rule / best above this is listed
 
 
-def _representative(cls: str) -> str:
-    if cls == "maxout":
-        return f"maxout(z, {MAXOUT_PIECES})"
-    name = REPRESENTATIVE.get(cls)
-    if name is None or not any(a.name == name and a.cost == cls for a in ACTIVATIONS):
-        name = next((a.name for a in ACTIVATIONS if a.cost == cls), None)
-    return name
-
-
-def _timed(cls: str, name: str, dtype, n: int, seed: int) -> Timed:
-    rng = np.random.default_rng([seed, n])  # the same input for every thread count
-    if cls == "maxout":
+def _call(name: str, dtype, n: int, seed: int) -> tuple:
+    rng = np.random.default_rng([seed, n])  # the same input for every way of timing
+    if name == "maxout":
         z = rng.uniform(-8, 8, n).astype(dtype)
         out = np.empty(n // MAXOUT_PIECES, dtype)
-        return Timed("maxout", functools.partial(cact.maxout, z, MAXOUT_PIECES, out=out), None)
+        return functools.partial(cact.maxout, z, MAXOUT_PIECES, out=out), None
     fn = getattr(cact, name)
     x0 = rng.uniform(-8, 8, n).astype(dtype)
     x = x0.copy()
-    return Timed(name, functools.partial(fn, x, out=x), functools.partial(np.copyto, x, x0))
-
-
-def _pow2_ceil(n: int) -> int:
-    return 1 << (int(n) - 1).bit_length()
+    return functools.partial(fn, x, out=x), functools.partial(np.copyto, x, x0)
 
 
 def main(argv=None) -> int:
-    classes = sorted({c for c, _ in MIN_PARALLEL}, key=[c for c, _ in MIN_PARALLEL].index)
     p = argparse.ArgumentParser(
-        description="Measure cact's OpenMP thresholds (1 vs 2 threads per size).",
+        description="Check cact's thread rule: default vs 1 thread vs all threads, per size.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Examples::" + __doc__.split("Examples::", 1)[1],
     )
-    p.add_argument("--classes", default=",".join(classes),
-                   help=f"comma-separated cost classes (default {','.join(classes)})")
+    p.add_argument("--funcs", default="sigmoid,relu,maxout",
+                   help=f"comma-separated functions among {','.join(FUNCS)} (default sigmoid,relu,maxout)")
     p.add_argument("--dtypes", default="f32,f64", help="comma-separated dtypes: f32, f64 (default both)")
     p.add_argument("--min-exp", type=int, default=9, help="smallest size 2**E (default 9)")
-    p.add_argument("--max-exp", type=int, default=None, help="largest size 2**E (default 20; --quick: 15)")
+    p.add_argument("--max-exp", type=int, default=None, help="largest size 2**E (default 20; --quick: 14)")
     p.add_argument("--threads", type=int, default=2, help="thread count compared with 1 (default 2)")
     p.add_argument("--repeat", type=int, default=None,
                    help="interleaved repetitions (default 7; --quick: 3)")
@@ -180,12 +132,12 @@ def main(argv=None) -> int:
     p.add_argument("--json", metavar="PATH", help="also save the raw results as JSON")
     args = p.parse_args(argv)
 
-    sel_classes = [c.strip() for c in args.classes.split(",") if c.strip()]
-    sel_dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
-    bad = [c for c in sel_classes if c not in classes] + [d for d in sel_dtypes if d not in DTYPES]
+    funcs = [f.strip() for f in args.funcs.split(",") if f.strip()]
+    dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
+    bad = [f for f in funcs if f not in FUNCS] + [d for d in dtypes if d not in DTYPES]
     if bad:
-        p.error(f"unknown class or dtype {bad}; classes: {classes}, dtypes: {list(DTYPES)}")
-    max_exp = args.max_exp if args.max_exp is not None else (15 if args.quick else 20)
+        p.error(f"unknown function or dtype {bad}; functions: {FUNCS}, dtypes: {list(DTYPES)}")
+    max_exp = args.max_exp if args.max_exp is not None else (14 if args.quick else 20)
     if not 7 <= args.min_exp <= max_exp:
         p.error("need 7 <= --min-exp <= --max-exp (cact never threads below 128 items)")
     repeat = args.repeat or (3 if args.quick else 7)
@@ -194,28 +146,27 @@ def main(argv=None) -> int:
     if many < 2:
         p.error("--threads must be >= 2")
 
-    override = getattr(cact._core, "_set_min_parallel_override", None)
-    if override is None:
-        print("error: this build of cact has no cact._core._set_min_parallel_override(n), so "
-              "the compiled OpenMP thresholds cannot be bypassed for small sizes and the "
-              "crossover cannot be measured.  Rebuild cact with the override hook "
-              "(src/cact_parallel.c, src/_core.pyx).", file=sys.stderr)
+    core = cact._core
+    if not all(hasattr(core, h) for h in ("_set_min_parallel_override", "_kernel_costs", "_split_rule")):
+        print("error: this build of cact lacks the thread-rule hooks of cact._core "
+              "(_set_min_parallel_override, _kernel_costs, _split_rule); rebuild it.", file=sys.stderr)
         return 2
     cfg = cact.show_config(mode="dicts")
     if not str(cfg.get("openmp", "")).startswith("yes"):
-        print(f"error: cact was built without OpenMP ({cfg.get('openmp')}); nothing to measure.",
+        print(f"error: cact was built without threads ({cfg.get('openmp')}); nothing to measure.",
               file=sys.stderr)
         return 2
+    rule = core._split_rule()
 
     overhead = timer_overhead_ns()
     header = machine_info()
     header.pop("cact threads", None)
-    header["threads compared"] = f"1 vs {many}"
-    for var in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_PROC_BIND", "OMP_PLACES"):
-        header[var] = os.environ.get(var, "(unset)")
+    header["threads compared"] = f"1 vs {many} vs the rule (at most {many})"
+    header["rule"] = (f"serial below {rule['serial_work']} items; probe {rule['probe_work']} items; "
+                      f"one thread per {rule['thread_ns'] / 1000:g} us of estimated work")
     header["timer"] = f"perf_counter_ns, {overhead} ns per read pair (subtracted)"
     header["method"] = (f"{repeat} interleaved repetitions, samples of >= {min_sample_ns / 1e6:g} ms, "
-                        "input refilled before each call (untimed), thresholds overridden to 1")
+                        "input refilled before each call (untimed)")
     w = max(map(len, header))
     for k, v in header.items():
         print(f"{k:>{w}} : {v}")
@@ -225,84 +176,84 @@ def main(argv=None) -> int:
     print()
 
     sizes = [2**e for e in range(args.min_exp, max_exp + 1)]
+    ways = ("1", str(many), "rule")
     previous = cact.get_num_threads()
-    suggested, raw = {}, []
+    raw, losses = [], []
+
+    def _set(way: str) -> None:
+        cact.set_num_threads(1 if way == "1" else many)
+        core._set_min_parallel_override(1 if way == str(many) else 0)
+
     try:
-        override(1)
-        for cls in sel_classes:
-            name = _representative(cls)
-            if name is None:
-                print(f"{cls}: no table row of this class, skipped\n")
-                continue
-            for dname in sel_dtypes:
-                key = (cls, dname)
+        for name in funcs:
+            for dname in dtypes:
                 dtype = DTYPES[dname]
+                kernel = f"{KERNEL.get(name, name)}_{dname}"
+                core._kernel_costs(reset=True)
                 items = {}
                 for n in sizes:
-                    for nt in (1, many):
-                        it = _timed(cls, name, dtype, n, args.seed)
-                        cact.set_num_threads(nt)
+                    call, refill = _call(name, dtype, n, args.seed)
+                    for way in ways:
+                        it = Timed(way, call, refill)
+                        _set(way)
                         with np.errstate(all="ignore"):
                             it.calibrate(min_sample_ns, overhead)
-                        items[n, nt] = it
+                        items[n, way] = it
                 with np.errstate(all="ignore"):
                     for _ in range(repeat):
                         for n in sizes:
-                            for nt in (1, many):
-                                it = items[n, nt]
-                                cact.set_num_threads(nt)
+                            for way in ways:
+                                it = items[n, way]
+                                _set(way)
                                 it.samples.append(it.sample(it.inner, overhead))
-
-                cur = MIN_PARALLEL.get(key)
-                how = "out= a new array" if cls == "maxout" else "in place"
-                print(f"{cls} {dname}: {name}, {how}; compiled MIN_PARALLEL = {cur}")
-                cols = ["n", "1 thread", f"{many} threads", f"t1/t{many} med", f"t1/t{many} min",
-                        f"{many} win"]
-                print(f"{cols[0]:>9} {cols[1]:>10} {cols[2]:>10} {cols[3]:>11} {cols[4]:>11} {cols[5]:>6}")
+                cost = core._kernel_costs().get(kernel)
+                work = MAXOUT_PIECES if name == "maxout" else 1
+                what = f"maxout(z, {MAXOUT_PIECES}, out=o)" if name == "maxout" else f"{name}(x, out=x)"
+                print(f"{what} {dname}: measured cost "
+                      + (f"{cost:.3g} ns per item of work" if cost else "(never measured)"))
+                cols = ["n", "1 thread", f"{many} threads", "rule", "rule thr", "rule/best",
+                        f"t1/t{many} min"]
+                print(f"{cols[0]:>9} {cols[1]:>10} {cols[2]:>10} {cols[3]:>10} {cols[4]:>8} "
+                      f"{cols[5]:>9} {cols[6]:>10}")
                 wins_all = {}
                 for n in sizes:
-                    a, b = items[n, 1], items[n, many]
+                    a, b, r = items[n, "1"], items[n, str(many)], items[n, "rule"]
                     ratios = [x / y if y > 0 else float("inf") for x, y in zip(a.samples, b.samples)]
-                    wins = sum(r > 1 for r in ratios)
-                    wins_all[n] = wins == len(ratios)
-                    print(f"{n:>9} {fmt_time(a.best):>10} {fmt_time(b.best):>10} "
-                          f"{statistics.median(ratios):>11.3f} {min(ratios):>11.3f} "
-                          f"{f'{wins}/{len(ratios)}':>6}")
-                    raw.append({"class": cls, "dtype": dname, "function": name, "n": n,
-                                "t1_ns": a.samples, f"t{many}_ns": b.samples, "ratios": ratios,
-                                "inner": [a.inner, b.inner]})
+                    wins_all[n] = all(x > 1 for x in ratios)
+                    chosen = 1
+                    if cost and n * work >= rule["serial_work"]:
+                        chosen = max(1, min(many, int(cost * n * work / rule["thread_ns"])))
+                    vs_best = r.best / min(a.best, b.best)
+                    print(f"{n:>9} {fmt_time(a.best):>10} {fmt_time(b.best):>10} {fmt_time(r.best):>10} "
+                          f"{chosen:>8} {vs_best:>9.3f} {min(ratios):>10.3f}")
+                    if vs_best > LOSS:
+                        losses.append(f"{name} {dname} n={n}: rule {vs_best:.2f}x the best "
+                                      f"({chosen} thread{'s' if chosen > 1 else ''})")
+                    raw.append({"function": name, "dtype": dname, "n": n, "cost_ns": cost,
+                                "rule_threads": chosen, "t1_ns": a.samples,
+                                f"t{many}_ns": b.samples, "rule_ns": r.samples})
                 crossover = None
                 for n in reversed(sizes):
                     if not wins_all[n]:
                         break
                     crossover = n
-                if crossover is None:
-                    print(f"crossover: {many} threads do not win in every repetition even at "
-                          f"n = {sizes[-1]}; extend --max-exp\n")
-                    suggested[key] = None
-                else:
-                    s = _pow2_ceil(crossover)
-                    suggested[key] = s
-                    print(f"crossover: {many} threads win in every repetition from n = {crossover}"
-                          f" (2**{s.bit_length() - 1}) on\n")
+                splits = (f"n >= {math.ceil(2 * rule['thread_ns'] / (cost * work))}" if cost
+                          else "never measured")
+                shown = (f"n = {crossover}" if crossover is not None
+                         else f"beyond {sizes[-1]} (extend --max-exp)")
+                print(f"{many} threads win in every repetition from {shown}; the rule splits from {splits}\n")
     finally:
-        override(0)
+        core._set_min_parallel_override(0)
         cact.set_num_threads(previous)
 
-    print("suggested MIN_PARALLEL (crossover rounded up to a power of two):")
-    print("MIN_PARALLEL: dict[tuple[str, str], int] = {")
-    for key in MIN_PARALLEL:
-        if key in suggested:
-            v = suggested[key]
-            shown = v if v is not None else f"None,  # > {sizes[-1]}: not measured far enough"
-            note = "" if v is None else f"  # now {MIN_PARALLEL[key]}"
-            print(f"    {key!r}: {shown},{note}" if v is not None else f"    {key!r}: {shown}")
-    print("}")
+    print(f"sizes where the rule lost more than {LOSS - 1:.0%} to the better fixed choice: "
+          + ("none" if not losses else ""))
+    for line in losses:
+        print("  " + line)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"header": header, "repeat": repeat, "min_sample_ns": min_sample_ns,
-                       "results": raw,
-                       "suggested": {f"{c},{d}": v for (c, d), v in suggested.items()}}, f, indent=1)
+                       "rule": rule, "results": raw}, f, indent=1)
         print(f"raw results written to {args.json}")
     return 0
 

@@ -6,7 +6,7 @@ The rows drive
 
 * the build: ``setup.py`` renders ``src/cact_kernels.inc.tp`` and
   ``src/cact_ufuncs.c.tp`` from ``ACTIVATIONS``
-  (loops, thread thresholds, ufunc registration),
+  (loops, ufunc registration),
 * the Python API: ``cact/_api.py`` makes ``f``, ``f_grad`` and ``f_backward`` for
   each row, with docstrings assembled from the formulas here,
 * the tests (``tests/``), which parametrise over the rows and require an
@@ -27,7 +27,6 @@ __all__ = [
     "ACTIVATIONS",
     "BY_NAME",
     "VARIANTS",
-    "MIN_PARALLEL",
     "MAXOUT",
     "ufunc_name",
 ]
@@ -48,13 +47,12 @@ class Activation:
 
     ``family`` names the C header that holds the element functions: ``"exp"``
     (``src/cact_exp_family.h``, built on the shared exp core) or ``"linear"``
-    (``src/cact_linear.h``, piecewise linear).  ``cost`` selects the thread
-    threshold class in ``MIN_PARALLEL``.
+    (``src/cact_linear.h``, piecewise linear).  No thread threshold: cact
+    measures each kernel's cost where it runs (``src/cact_parallel.c``).
     """
 
     name: str
     family: str
-    cost: str
     summary: str
     f: str
     grad: str
@@ -79,7 +77,6 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="sigmoid",
         family="exp",
-        cost="transcendental",
         summary="Logistic sigmoid, saturating to 0 and 1.",
         f="1 / (1 + exp(-x))",
         grad="sigmoid(x) * sigmoid(-x) = exp(-|x|) / (1 + exp(-|x|))**2",
@@ -95,7 +92,6 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="tanh",
         family="exp",
-        cost="transcendental",
         summary="Hyperbolic tangent, saturating to -1 and 1.",
         f="(exp(x) - exp(-x)) / (exp(x) + exp(-x))",
         grad="1 - tanh(x)**2 = 4 exp(-2|x|) / (1 + exp(-2|x|))**2",
@@ -109,7 +105,6 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="relu",
         family="linear",
-        cost="cheap",
         summary="Rectified linear unit.",
         f="max(x, 0)",
         grad="1 if x > 0 else 0   (relu'(0) = 0, as PyTorch)",
@@ -119,7 +114,6 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="leaky_relu",
         family="linear",
-        cost="cheap",
         summary="Leaky ReLU: a small slope alpha for negative inputs.",
         f="x if x > 0 else alpha * x",
         grad="1 if x > 0 else alpha   (leaky_relu'(0) = alpha, as PyTorch)",
@@ -134,7 +128,6 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="elu",
         family="exp",
-        cost="transcendental",
         summary="Exponential linear unit, saturating softly to -alpha.",
         f="x if x > 0 else alpha * (exp(x) - 1)",
         grad="1 if x > 0 else alpha * exp(x)   (elu'(0) = alpha, as PyTorch)",
@@ -165,27 +158,6 @@ def ufunc_name(act: Activation, variant: str) -> str:
     """The name of the compiled ufunc for one row and one variant."""
     return act.name + dict(VARIANTS)[variant]
 
-
-# Thread thresholds: a loop of at least this many elements (per cost class and
-# dtype) is handed to cact's thread pool; shorter loops run on the calling
-# thread.  (Measured with OpenMP teams, before the pool of src/cact_pool.c,
-# whose wake-up costs no more and never makes the caller wait: re-measure.)
-# Measured on the project machine (2 cores) with ``python bench/thresholds.py``,
-# which times each class (sigmoid, relu, maxout with 2 pieces) at sizes 2**9 ..
-# 2**24 with 1 and 2 threads and reports the smallest size from which 2 threads
-# win in every repetition, as a power of two (the first runs doubled it for a
-# cold thread pool; the re-measurement for the current kernels uses the
-# crossover itself: its refilled inputs are already the cold case).
-# The recorded runs are in that script's docstring.
-MIN_PARALLEL: dict[tuple[str, str], int] = {
-    ("transcendental", "f32"): 65536,  # AVX-512 float32-arithmetic kernels
-    ("transcendental", "f64"): 131072,  # AVX-512 double-word kernels
-    ("cheap", "f32"): 524288,
-    ("cheap", "f64"): 524288,
-    # maxout: counted in input elements (groups x pieces)
-    ("maxout", "f32"): 65536,
-    ("maxout", "f64"): 65536,
-}
 
 MAXOUT = {
     "summary": "Maxout: the maximum over consecutive groups of `pieces` entries along an axis.",

@@ -36,6 +36,13 @@ cdef extern from "cact_kernels.h" nogil:
     const char *cact_build_flags()
     const char *cact_openmp_library()
     void cact_set_min_parallel_override(ptrdiff_t n)
+    ptrdiff_t cact_get_min_parallel_override()
+    const int cact_n_chunks
+    volatile float cact_kernel_cost_ns[]
+    const char *const cact_chunk_names[]
+    void cact_reset_kernel_costs()
+    long long cact_get_split_calls()
+    void cact_split_rule(ptrdiff_t *serial_work, ptrdiff_t *probe_work, double *thread_ns)
     int cact_isa_count()
     const char *cact_isa_name(int level)
     int cact_isa_supported(int level)
@@ -303,11 +310,12 @@ def thread_limit():
 
 
 def pool_stats():
-    """The thread pool's counters: workers started, calls that ran on their
+    """The thread pool's counters: workers started, calls that cact split
+    over threads (by its rule or the tests' override), calls that ran on their
     own thread because another thread was using the pool, and chunks run by
     the workers (not by the calling thread), in all."""
-    return {"workers": cact_pool_workers(), "busy_calls": cact_pool_busy_calls(),
-            "worker_chunks": cact_pool_worker_chunks()}
+    return {"workers": cact_pool_workers(), "split_calls": cact_get_split_calls(),
+            "busy_calls": cact_pool_busy_calls(), "worker_chunks": cact_pool_worker_chunks()}
 
 
 def _set_pool_spin(long long worker_ns=-1, long long done_ns=-1):
@@ -337,6 +345,31 @@ def openmp_library():
 
 
 def _set_min_parallel_override(Py_ssize_t n):
-    """Replace every OpenMP threshold by n elements (0 restores the compiled
-    thresholds).  For bench/thresholds.py only."""
+    """Split every loop of at least n items of work over all the threads,
+    instead of deciding by the kernels' measured costs (0 restores that).
+    For the tests and bench/thresholds.py only.  Returns the previous value."""
+    previous = cact_get_min_parallel_override()
     cact_set_min_parallel_override(n)
+    return previous
+
+
+def _kernel_costs(reset=False):
+    """{kernel name: measured ns per item} for the kernels of the level in use
+    that have decided a split so far (src/cact_parallel.c); ``reset=True``
+    forgets them first (each is measured again on its next long call).
+    For bench/thresholds.py and bug reports."""
+    if reset:
+        cact_reset_kernel_costs()
+    return {cact_chunk_names[k].decode("ascii"): <double>cact_kernel_cost_ns[k]
+            for k in range(cact_n_chunks) if cact_kernel_cost_ns[k] > 0}
+
+
+def _split_rule():
+    """The constants of the thread rule (src/cact_parallel.c): loops below
+    ``serial_work`` items of work stay serial; a probe times the first
+    ``probe_work``; a call uses one thread per ``thread_ns`` of estimated
+    work."""
+    cdef ptrdiff_t serial_work, probe_work
+    cdef double thread_ns
+    cact_split_rule(&serial_work, &probe_work, &thread_ns)
+    return {"serial_work": serial_work, "probe_work": probe_work, "thread_ns": thread_ns}

@@ -86,13 +86,23 @@ int cact_get_requested_threads(void);
 int cact_openmp_enabled(void);
 int cact_install_fork_handler(void);
 
-/* Run fn over dims[0] outer items, split over threads when the work
- * (items x work_per_item) reaches min_parallel and no operand partially
- * overlaps the output; core_span is the byte extent of a gufunc's core
- * dimensions (0 for elementwise loops).  See cact_parallel.c. */
-void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
-              const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t core_span,
-              ptrdiff_t min_parallel);
+/* Run chunk kernel `kernel` of the level in use over dims[0] outer items,
+ * split over threads when the work (items x work_per_item, times the kernel's
+ * measured cost per item) is worth it and no operand partially overlaps the
+ * output; core_span is the byte extent of a gufunc's core dimensions (0 for
+ * elementwise loops).  See cact_parallel.c. */
+void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims, const ptrdiff_t *steps,
+              ptrdiff_t work_per_item, ptrdiff_t core_span);
+
+/* The kernels' measured costs (generated in cact_ufuncs.c, one per chunk
+ * kernel; 0 until measured), and their names. */
+extern const int cact_n_chunks;
+extern volatile float cact_kernel_cost_ns[];
+extern volatile unsigned cact_kernel_probes[];
+extern const char *const cact_chunk_names[];
+void cact_reset_kernel_costs(void);
+long long cact_get_split_calls(void);
+void cact_split_rule(ptrdiff_t *serial_work, ptrdiff_t *probe_work, double *thread_ns);
 
 CACT_INLINE ptrdiff_t cact_absp(ptrdiff_t v) { return v < 0 ? -v : v; }
 

@@ -70,6 +70,7 @@ int cact_isa_set(int level)
     cact_active_chunks = cact_chunks_baseline;
 #endif
     cact_level = level;
+    cact_reset_kernel_costs(); /* the costs belong to the kernels of a level */
     return 0;
 }
 

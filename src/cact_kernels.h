@@ -30,6 +30,7 @@ const char *cact_compiler(void);
 const char *cact_build_flags(void);
 const char *cact_openmp_library(void);
 void cact_set_min_parallel_override(ptrdiff_t n);
+ptrdiff_t cact_get_min_parallel_override(void);
 
 /* Instruction-set levels (cact_dispatch.c). */
 int cact_isa_count(void);

@@ -1,14 +1,30 @@
 /*
  * cact_parallel.c -- the loop driver and the thread-count state.
  *
- * cact_run() is called once per ufunc inner-loop call.  A loop long enough to
- * pay for waking threads (work >= min_parallel, thresholds measured per cost
- * class and dtype, see cact/_table.py MIN_PARALLEL) is handed to cact's
- * thread pool (cact_pool.c: the calling thread works too and never waits for
- * a thread that has not started; why cact does not use OpenMP parallel
- * regions is explained there); shorter loops run on the calling thread.
- * Every chunk runs the same kernel, and the kernels compute each element
- * independently, so the result is bitwise the same for any number of threads.
+ * cact_run() is called once per ufunc inner-loop call.  A loop with enough
+ * work for more than one thread is handed to cact's thread pool (cact_pool.c:
+ * the calling thread works too and never waits for a thread that has not
+ * started; why cact does not use OpenMP parallel regions is explained there);
+ * shorter loops run on the calling thread.  Every chunk runs the same kernel,
+ * and the kernels compute each element independently, so the result is
+ * bitwise the same for any number of threads.
+ *
+ * How much work is enough is decided by time, not by a count of elements
+ * measured once on one machine: a kernel's cost per item differs 10x between
+ * relu and sigmoid, 3-5x between instruction-set levels and again between
+ * CPUs, while what a thread must get to pay for its wake-up and for fetching
+ * its part of the data from the caller's cache is about the same time
+ * everywhere.  So each kernel's cost is measured where it runs: the first
+ * CACT_PROBE_FIRST long calls of a kernel (the very first one pays for cold
+ * caches, TLB entries and page faults: 3x the steady cost of relu here) and
+ * every CACT_PROBE_EVERY-th after them time their
+ * first CACT_PROBE_WORK items on the calling thread, which is work the call
+ * does anyway, and keeps the estimate in ns per item (it falls at once to a
+ * lower measurement and rises by an eighth of the difference towards a higher
+ * one, so one descheduled probe does not make it jump).  A call then uses
+ * one thread per CACT_THREAD_NS of estimated work, at most the thread count.
+ * bench/thresholds.py compares the sizes this rule splits at with the
+ * measured crossovers.
  *
  * Thread count: an explicit cact_set_num_threads(n) wins; otherwise the
  * OpenMP runtime's omp_get_max_threads() of the calling thread is used, which
@@ -29,6 +45,7 @@
 #endif
 
 #include "cact_common.h"
+#include "cact_dispatch.h"
 #include "cact_pool.h"
 
 #include <stdlib.h>
@@ -53,14 +70,17 @@ static volatile int cact_requested_threads = 0; /* 0: follow the OpenMP runtime 
 /* Register the fork handler of the pool; 0 on success. */
 int cact_install_fork_handler(void) { return cact_pool_install_fork_handler(); }
 
-/* For measuring the thresholds (bench/thresholds.py): when > 0, replaces
- * every compiled min_parallel.  Not part of the public API. */
+/* For the tests and bench/thresholds.py: when > 0, every loop of at least
+ * this many items of work is split over all the threads, and the cost rule is
+ * not used.  Not part of the public API. */
 static volatile ptrdiff_t cact_min_parallel_override = 0;
 
 void cact_set_min_parallel_override(ptrdiff_t n)
 {
     cact_min_parallel_override = n > 0 ? n : 0;
 }
+
+ptrdiff_t cact_get_min_parallel_override(void) { return cact_min_parallel_override; }
 
 int cact_openmp_enabled(void)
 {
@@ -129,20 +149,93 @@ static int cact_partial_overlap(int nargs, char **args, ptrdiff_t n, const ptrdi
     return 0;
 }
 
-void cact_run(cact_chunk_fn fn, int nargs, char **args, const ptrdiff_t *dims,
-              const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t core_span,
-              ptrdiff_t min_parallel)
+/* The thread rule (see the header comment).  CACT_THREAD_NS: on the project
+ * machine (2-core AMD EPYC Zen 3, AVX2 level, cact's pool) 2 threads beat one
+ * from 1.8-3.7 us of serial work for relu (float32 32768 items: 1.12x;
+ * float64 16384: 1.29x; half that lost, 0.87-0.94x) and from 2 us for sigmoid
+ * (1.10x at 1024 items, 1.31x at 2048): 1.5 us per thread is the crossover
+ * of the memory-bound kernels and a little past that of the compute-bound
+ * ones.  CACT_SERIAL_WORK: shorter loops are neither split nor timed (512
+ * items of the cheapest kernel take ~0.1 us, of the dearest ~3 us at the
+ * baseline level: never enough for two threads at 1.5 us each but the
+ * dearest, which loses little by staying serial). */
+#define CACT_SERIAL_WORK 512
+#define CACT_PROBE_WORK 2048
+#define CACT_PROBE_FIRST 4
+#define CACT_PROBE_EVERY 64
+#define CACT_THREAD_NS 1500.0f
+
+/* Calls handed to the pool (for pool_stats and the tests). */
+static volatile long long cact_split_calls = 0;
+
+long long cact_get_split_calls(void) { return cact_split_calls; }
+
+void cact_split_rule(ptrdiff_t *serial_work, ptrdiff_t *probe_work, double *thread_ns)
 {
-    const ptrdiff_t n = dims[0];
-    int nthreads = n >= 128 ? cact_get_num_threads() : 1;
-    const ptrdiff_t override = cact_min_parallel_override;
-    if (override > 0) {
-        min_parallel = override;
+    *serial_work = CACT_SERIAL_WORK;
+    *probe_work = CACT_PROBE_WORK;
+    *thread_ns = CACT_THREAD_NS;
+}
+
+void cact_reset_kernel_costs(void)
+{
+    for (int k = 0; k < cact_n_chunks; k++) {
+        cact_kernel_cost_ns[k] = 0.0f;
+        cact_kernel_probes[k] = 0;
     }
-    if (nthreads > 1 && n * work_per_item >= min_parallel &&
-        !cact_partial_overlap(nargs, args, n, steps, core_span)) {
+}
+
+/* Time fn over the first p items (the caller then runs the rest), update the
+ * kernel's estimate and return it. */
+static float cact_probe(int kernel, cact_chunk_fn fn, char **args, ptrdiff_t p,
+                        const ptrdiff_t *dims, const ptrdiff_t *steps, ptrdiff_t work_per_item)
+{
+    const long long t0 = cact_now_ns();
+    fn(args, p, dims, steps);
+    const long long t1 = cact_now_ns();
+    const float ns = (float)(t1 - t0) / (float)(p * work_per_item);
+    const float old = cact_kernel_cost_ns[kernel];
+    const float cost = old == 0.0f || ns < old ? ns : old + (ns - old) * 0.125f;
+    cact_kernel_cost_ns[kernel] = cost > 1e-3f ? cost : 1e-3f;
+    return cact_kernel_cost_ns[kernel];
+}
+
+void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims, const ptrdiff_t *steps,
+              ptrdiff_t work_per_item, ptrdiff_t core_span)
+{
+    const cact_chunk_fn fn = cact_active_chunks[kernel];
+    ptrdiff_t n = dims[0];
+    char *rest[CACT_MAX_ARGS];
+    const ptrdiff_t override = cact_min_parallel_override;
+    /* override > 0 (tests, bench/thresholds.py): split every loop of at least
+     * `override` items of work (and 128 items) over all the threads */
+    const int long_enough = override > 0 ? n >= 128 && n * work_per_item >= override
+                                         : n * work_per_item >= CACT_SERIAL_WORK;
+    int nthreads = long_enough ? cact_get_num_threads() : 1;
+    if (nthreads > 1 && cact_partial_overlap(nargs, args, n, steps, core_span)) {
+        nthreads = 1;
+    }
+    if (nthreads > 1 && override <= 0) {
+        float cost = cact_kernel_cost_ns[kernel];
+        const unsigned probes = cact_kernel_probes[kernel]++;
+        if (cost == 0.0f || probes < CACT_PROBE_FIRST || probes % CACT_PROBE_EVERY == 0) {
+            ptrdiff_t p = CACT_PROBE_WORK / work_per_item;
+            p = p < 1 ? 1 : p < n ? p : n;
+            cost = cact_probe(kernel, fn, args, p, dims, steps, work_per_item);
+            for (int k = 0; k < nargs; k++) {
+                rest[k] = args[k] + p * steps[k];
+            }
+            args = rest;
+            n -= p;
+        }
+        const float threads = cost * (float)n * (float)work_per_item / CACT_THREAD_NS;
+        nthreads = threads < (float)nthreads ? (int)threads : nthreads;
+    }
+    if (nthreads > 1) {
+        cact_split_calls++; /* a statistic: a lost increment under a race is harmless */
         cact_pool_run(fn, nargs, args, n, dims, steps, nthreads);
-    } else {
+    }
+    else if (n > 0) {
         fn(args, n, dims, steps);
     }
     cact_clear_fpe();

@@ -196,7 +196,7 @@ typedef CONDITION_VARIABLE cact_cond;
 #define cact_wait(c, m) SleepConditionVariableSRW((c), (m), INFINITE, 0)
 #define cact_signal(c) WakeConditionVariable(c)
 #define cact_broadcast(c) WakeAllConditionVariable(c)
-static long long cact_now_ns(void)
+long long cact_now_ns(void)
 {
     static LARGE_INTEGER freq;
     LARGE_INTEGER t;
@@ -216,7 +216,7 @@ typedef pthread_cond_t cact_cond;
 #define cact_wait(c, m) pthread_cond_wait((c), (m))
 #define cact_signal(c) pthread_cond_signal(c)
 #define cact_broadcast(c) pthread_cond_broadcast(c)
-static long long cact_now_ns(void)
+long long cact_now_ns(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);

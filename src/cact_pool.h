@@ -31,6 +31,9 @@ void cact_pool_set_spin(long long worker_ns, long long done_ns);
 /* Register the fork handler (0 on success, or where none is needed). */
 int cact_pool_install_fork_handler(void);
 
+/* A monotonic clock in ns (clock_gettime / QueryPerformanceCounter). */
+long long cact_now_ns(void);
+
 /* max(64, 4 x the CPUs online), at most CACT_MAX_THREADS. */
 int cact_thread_limit(void);
 

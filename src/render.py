@@ -86,7 +86,6 @@ def kernel_context(table: dict) -> dict:
                     "ufunc": ufunc,
                     "element": f"cact_{act.name}_{variant}",
                     "formula": formula.replace("*/", "* /").splitlines()[0],
-                    "cost": act.cost,
                     "ndata": ndata,
                     "nparams": nparams,
                     "nin": nin,
@@ -101,10 +100,9 @@ def kernel_context(table: dict) -> dict:
                     "doc_c": _c_string(doc),
                 }
             )
-    mp = table["MIN_PARALLEL"]
     chunks = [
         {"name": f"{k['ufunc']}_{t}", "nargs": k["nin"] + 1, "work_per_item": "1",
-         "core_span": "0", "min_parallel": mp[(k["cost"], t)]}
+         "core_span": "0"}
         for k in kernels
         for t, _T in DTYPES
     ]
@@ -116,7 +114,7 @@ def kernel_context(table: dict) -> dict:
     for name, nargs in (("maxout_reduce", 2), ("maxout_scatter", 3)):
         chunks += [
             {"name": f"{name}_{t}", "nargs": nargs, "work_per_item": "dims[1]",
-             "core_span": spans[name], "min_parallel": mp[("maxout", t)]}
+             "core_span": spans[name]}
             for t, _T in DTYPES
         ]
     # The public wrappers (_fast.pxi): spec indices are positions in
@@ -141,8 +139,7 @@ def kernel_context(table: dict) -> dict:
             "y_cond": (f" and type({p.name}) is float and {p.name} >= 0.0"
                        if p and act.y_needs_nonneg else ""),
         })
-    return {"kernels": kernels, "chunks": chunks, "rows": rows, "dtypes": DTYPES,
-            "min_parallel": mp}
+    return {"kernels": kernels, "chunks": chunks, "rows": rows, "dtypes": DTYPES}
 
 
 TEMPLATES = (

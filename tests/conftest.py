@@ -62,5 +62,16 @@ def threads():
 
 
 @pytest.fixture
+def split():
+    """Loops of helpers.SPLIT items or more are split over the threads during
+    the test (cact's own rule, by measured cost, is tested in
+    test_split_rule.py)."""
+    from helpers import SPLIT, min_parallel
+
+    with min_parallel(SPLIT):
+        yield SPLIT
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(20240601)

@@ -29,15 +29,22 @@ def isa_level(name: str):
         cact._core._set_isa(previous)
 
 
+# A size from which the tests split loops over the threads, through the
+# override of min_parallel below: cact's own rule decides by each kernel's
+# measured cost (src/cact_parallel.c), which differs between machines, so the
+# tests that need a split loop ask for one.  test_threads.py tests the rule.
+SPLIT = 4096
+
+
 @contextlib.contextmanager
 def min_parallel(n: int):
-    """Run the block with every loop of at least ``n`` items threaded (0: the
-    compiled thresholds), then restore the compiled thresholds."""
-    cact._core._set_min_parallel_override(n)
+    """Run the block with every loop of at least ``n`` items of work split
+    over the threads (0: cact's own rule), then restore what was before."""
+    previous = cact._core._set_min_parallel_override(n)
     try:
         yield
     finally:
-        cact._core._set_min_parallel_override(0)
+        cact._core._set_min_parallel_override(previous)
 
 
 # Parameter sets tested for each row besides the defaults.

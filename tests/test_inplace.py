@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from cact._table import MIN_PARALLEL
-from helpers import DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, make_inputs, param_sets
+from helpers import SPLIT, DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, make_inputs, min_parallel, param_sets
 
 
 def _x(dtype, n=1000, seed=11):
@@ -81,25 +80,26 @@ def test_partial_overlap(act, dtype, shift, size, threads):
     loops and for loops long enough to be split over 2 threads."""
     threads(2)
     params = param_sets(act)[-1]
-    n = 300 if size == "serial" else MIN_PARALLEL[act.cost, "f32" if dtype == np.float32 else "f64"] + 1000
-    failures = []
-    for variant in VARIANTS:
-        buf = [np.concatenate([a, a[:abs(shift)]]) for a in make_inputs(act, variant, _x(dtype, n), params)]
-        lo, hi = (slice(0, n), slice(shift, n + shift)) if shift > 0 else \
-            (slice(-shift, n - shift), slice(0, n))
-        ins = tuple(b[lo] for b in buf)
-        expected = call(act, variant, tuple(a.copy() for a in ins), params)
-        for k in range(len(ins)):
-            work = [b.copy() for b in buf]
-            args = tuple(w[lo] for w in work)
-            out = work[k][hi]
-            assert np.shares_memory(out, args[k])
-            res = call(act, variant, args, params, out=out)
-            assert res is out
-            nbad = np.count_nonzero(res.view(f"u{res.itemsize}") != expected.view(f"u{res.itemsize}"))
-            if nbad:
-                i = int(np.flatnonzero(res.view(f"u{res.itemsize}") != expected.view(f"u{res.itemsize}"))[0])
-                failures.append(f"{variant} out=input {k}: {nbad} of {n} wrong, first at {i}: "
-                                f"{res[i]!r} != {expected[i]!r}")
+    n = 300 if size == "serial" else SPLIT + 1000
+    with min_parallel(SPLIT):
+        failures = []
+        for variant in VARIANTS:
+            buf = [np.concatenate([a, a[:abs(shift)]]) for a in make_inputs(act, variant, _x(dtype, n), params)]
+            lo, hi = (slice(0, n), slice(shift, n + shift)) if shift > 0 else \
+                (slice(-shift, n - shift), slice(0, n))
+            ins = tuple(b[lo] for b in buf)
+            expected = call(act, variant, tuple(a.copy() for a in ins), params)
+            for k in range(len(ins)):
+                work = [b.copy() for b in buf]
+                args = tuple(w[lo] for w in work)
+                out = work[k][hi]
+                assert np.shares_memory(out, args[k])
+                res = call(act, variant, args, params, out=out)
+                assert res is out
+                nbad = np.count_nonzero(res.view(f"u{res.itemsize}") != expected.view(f"u{res.itemsize}"))
+                if nbad:
+                    i = int(np.flatnonzero(res.view(f"u{res.itemsize}") != expected.view(f"u{res.itemsize}"))[0])
+                    failures.append(f"{variant} out=input {k}: {nbad} of {n} wrong, first at {i}: "
+                                    f"{res[i]!r} != {expected[i]!r}")
     assert not failures, (f"{act.name} {dtname(dtype)} n={n}, out shifted by {shift} elements "
                           "from the input: " + "; ".join(failures))

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import cact
-from cact._table import MIN_PARALLEL
-from helpers import DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, make_inputs, param_sets
+from helpers import SPLIT, DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, make_inputs, param_sets
 
 def _values(dtype, n, seed=5):
     """n values covering both branches, zero, the tails and NaN/inf."""
@@ -149,9 +148,16 @@ def test_lengths_and_offsets(act, variant, dtype):
             assert_bitwise(got, full[off::2][:n], f"{act.name} {variant} {dtname(dtype)} n={n} offset={off} stride 2")
 
 
+@pytest.fixture(autouse=True)
+def _split_from_split_size(split):
+    """Loops of SPLIT items or more are split over the threads in every test
+    here (cact's own rule is tested in test_split_rule.py)."""
+    yield
+
+
 # ------------------------------------------------------------------- threads
 def _threshold(act, dtype):
-    return MIN_PARALLEL[act.cost, "f32" if dtype == np.float32 else "f64"]
+    return SPLIT
 
 
 def _serial(act, variant, inputs, params, chunk=100):

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 import cact
-from cact._table import MIN_PARALLEL
-from helpers import DTYPES, assert_bitwise, dtname, isa_level
+from helpers import SPLIT, DTYPES, assert_bitwise, dtname, isa_level
 
 
 def _groups(a, pieces, axis):
@@ -280,8 +279,8 @@ def test_maxout_out_and_grad_errors(dtype):
 # ------------------------------------------------------------------- threads
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 @pytest.mark.parametrize("pieces", [1, 2, 5])
-def test_maxout_threads_bitwise_identical(dtype, pieces, threads):
-    thr = MIN_PARALLEL["maxout", "f32" if dtype == np.float32 else "f64"]
+def test_maxout_threads_bitwise_identical(dtype, pieces, threads, split):
+    thr = SPLIT
     results = {}
     for n_groups in (thr // pieces - 1, -(-thr // pieces), 2 * thr // pieces + 77):
         z = _z((n_groups * pieces,), dtype, seed=n_groups, ties=True)

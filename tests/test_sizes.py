@@ -12,8 +12,7 @@ import pytest
 
 import cact
 from cact import _core
-from cact._table import MIN_PARALLEL
-from helpers import (DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, isa_level, make_inputs, min_parallel,
+from helpers import (SPLIT, DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, isa_level, make_inputs, min_parallel,
                      param_sets)
 
 LEVELS = [name for name, ok in _core.isa_levels() if ok]
@@ -114,14 +113,14 @@ def _split_sizes(threshold, t):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 @pytest.mark.parametrize("act", acts())
-def test_threads_times_chunk_at_the_thresholds(act, dtype, threads):
-    """At the compiled thresholds: threshold +-1 and threads x chunk +-1 for
+def test_threads_times_chunk_at_the_thresholds(act, dtype, threads, split):
+    """At a forced split size (helpers.SPLIT): threshold +-1 and threads x chunk +-1 for
     2, 3, 4 and 7 threads, bitwise equal to one thread (contiguous and reversed)."""
-    thr = MIN_PARALLEL[act.cost, "f32" if dtype == np.float32 else "f64"]
+    thr = SPLIT
     params = param_sets(act)[-1]
     sizes = sorted({n for t in THREADS for n in _split_sizes(thr, t)})
     failures = []
-    for variant in ("f",) if act.cost == "cheap" else VARIANTS:
+    for variant in ("f",) if act.family == "linear" else VARIANTS:
         base = make_inputs(act, variant, _values(dtype, max(sizes), seed=thr), params)
         threads(1)
         full = call(act, variant, base, params)
@@ -164,8 +163,8 @@ def test_threads_times_chunk_small(act, dtype, threads):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
-def test_maxout_threads_times_chunk(dtype, threads):
-    thr = MIN_PARALLEL["maxout", "f32" if dtype == np.float32 else "f64"]
+def test_maxout_threads_times_chunk(dtype, threads, split):
+    thr = SPLIT
     for pieces in (2, 3):
         groups = sorted({n // pieces + d for t in THREADS for n in _split_sizes(thr, t) for d in (0, 1)})
         zall = np.random.default_rng(pieces).integers(-4, 5, max(groups) * pieces).astype(dtype)

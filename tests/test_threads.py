@@ -11,8 +11,15 @@ import numpy as np
 import pytest
 
 import cact
-from cact._table import MIN_PARALLEL
-from helpers import OPENMP, VARIANTS, assert_bitwise, call, make_inputs, param_sets
+from helpers import SPLIT, OPENMP, VARIANTS, assert_bitwise, call, make_inputs, param_sets
+
+
+@pytest.fixture(autouse=True)
+def _split_from_split_size(split):
+    """Loops of SPLIT items or more are split over the threads in every test
+    here (cact's own rule is tested in test_split_rule.py)."""
+    yield
+
 
 def test_get_set_round_trip():
     if not OPENMP:  # serial build: accepted, no effect, always 1
@@ -134,7 +141,7 @@ def _jobs(dtype):
     enough for the OpenMP path of its row."""
     jobs = []
     for i, act in enumerate(cact.ACTIVATIONS):
-        n = MIN_PARALLEL[act.cost, "f32" if dtype == np.float32 else "f64"] + 1000
+        n = SPLIT + 1000
         params = param_sets(act)[-1]
         rng = np.random.default_rng(i)
         x = rng.uniform(-10, 10, n).astype(dtype)
@@ -172,7 +179,7 @@ def test_concurrent_calls_on_separate_arrays(dtype, nthreads, threads):
 
 def test_concurrent_calls_on_shared_read_only_input(threads):
     threads(2)
-    n = max(MIN_PARALLEL.values()) + 1  # every function takes the OpenMP path
+    n = SPLIT + 1  # every function takes the pool path
     x = np.random.default_rng(1).uniform(-8, 8, n)
     x.flags.writeable = False
     fns = [cact.sigmoid, cact.tanh, cact.relu, cact.leaky_relu, cact.elu,

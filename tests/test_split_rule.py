@@ -1,0 +1,143 @@
+"""cact's thread rule (src/cact_parallel.c): a long call times its first items
+(the probe) and is split over one thread per ``thread_ns`` of estimated work.
+
+The rule decides by the kernel's cost measured on this machine, so these tests
+check the rule itself (the decision follows the measured cost, the probed
+prefix plus the split rest is bitwise the serial result, the costs are reset
+with the instruction-set level), never a machine's speed."""
+
+import numpy as np
+import pytest
+
+import cact
+from cact import _core
+from helpers import OPENMP, VARIANTS, acts, assert_bitwise, call, dtname, isa_level, make_inputs, param_sets
+
+pytestmark = pytest.mark.skipif(not OPENMP, reason="a serial build never splits")
+
+RULE = _core._split_rule()
+
+
+def _expected_threads(cost, n, work, nthreads):
+    """The rule's choice for a call of n items (the probe, when there was one,
+    ran the first probe_work of them already: counting them is conservative)."""
+    if n * work < RULE["serial_work"]:
+        return 1
+    return max(1, min(nthreads, int(cost * n * work / RULE["thread_ns"])))
+
+
+def test_rule_constants():
+    assert RULE["serial_work"] >= 128
+    assert RULE["probe_work"] >= RULE["serial_work"]
+    assert RULE["thread_ns"] > 0
+
+
+def test_costs_are_measured_per_kernel_and_reset(threads):
+    threads(2)
+    _core._kernel_costs(reset=True)
+    assert _core._kernel_costs() == {}
+    x = np.linspace(-8, 8, 5000, dtype=np.float32)
+    cact.sigmoid(x)
+    cact.relu(x.astype(np.float64))
+    costs = _core._kernel_costs()
+    assert set(costs) == {"sigmoid_f32", "relu_f64"}
+    assert all(c > 0 for c in costs.values())
+    # below serial_work nothing is timed
+    _core._kernel_costs(reset=True)
+    cact.tanh(x[: RULE["serial_work"] - 1])
+    assert _core._kernel_costs() == {}
+    # one thread: nothing is timed either
+    threads(1)
+    cact.tanh(x)
+    assert _core._kernel_costs() == {}
+
+
+def test_level_change_forgets_the_costs(threads):
+    threads(2)
+    x = np.linspace(-8, 8, 5000)
+    cact.elu(x)
+    assert "elu_f64" in _core._kernel_costs()
+    with isa_level("baseline"):
+        assert _core._kernel_costs() == {}
+        cact.elu(x)
+        assert "elu_f64" in _core._kernel_costs()
+    assert _core._kernel_costs() == {}
+
+
+@pytest.mark.parametrize("n", [600, 5000, 300_001])
+@pytest.mark.parametrize("name", ["sigmoid", "relu"])
+def test_decision_follows_the_measured_cost(name, n, threads):
+    """Every call splits exactly when its measured cost says so (the split
+    counter of pool_stats counts the calls handed to the pool)."""
+    threads(2)
+    fn = getattr(cact, name)
+    x = np.random.default_rng(n).uniform(-8, 8, n).astype(np.float32)
+    _core._kernel_costs(reset=True)
+    for _ in range(6):  # the first calls probe, the later ones use the estimate
+        before = _core.pool_stats()["split_calls"]
+        fn(x)
+        split = _core.pool_stats()["split_calls"] - before
+        cost = _core._kernel_costs().get(f"{name}_f32")
+        if n < RULE["serial_work"]:
+            assert cost is None and split == 0
+            continue
+        # the prefix the probe ran is not counted by the rule: allow either
+        # side of the boundary when the estimate sits right at it
+        want = {_expected_threads(cost, n, 1, 2) > 1,
+                _expected_threads(cost, max(n - RULE["probe_work"], 0), 1, 2) > 1}
+        assert (split == 1) in want, (name, n, cost, split)
+
+
+def test_a_long_call_is_split(threads):
+    """10^6 float64 sigmoid is at least 1 ms of work on any CPU: split."""
+    threads(2)
+    x = np.linspace(-8, 8, 10**6)
+    before = _core.pool_stats()["split_calls"]
+    cact.sigmoid(x)
+    cact.sigmoid(x)
+    assert _core.pool_stats()["split_calls"] - before == 2
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=dtname)
+@pytest.mark.parametrize("act", acts(), ids=lambda a: a.name)
+def test_probe_then_split_is_bitwise_serial(act, dtype, threads):
+    """The probe runs the first probe_work items serially and the rest is split
+    (or not): for sizes around the probe and far beyond it, contiguous,
+    reversed and strided, every variant equals the serial result, on the first
+    calls (probing) and the later ones (deciding from the estimate)."""
+    params = param_sets(act)[-1]
+    p = RULE["probe_work"]
+    sizes = [RULE["serial_work"], p - 1, p, p + 1, p + 64 * 3 + 1, 20_000, 200_003]
+    x = np.random.default_rng(3).uniform(-12, 12, max(sizes)).astype(dtype)
+    failures = []
+    for variant in VARIANTS:
+        base = make_inputs(act, variant, x, params)
+        threads(1)
+        full = call(act, variant, base, params)
+        rev = call(act, variant, tuple(a[::-1] for a in base), params)
+        threads(2)
+        _core._kernel_costs(reset=True)
+        for rep in range(5):
+            for n in sizes:
+                if call(act, variant, tuple(a[:n] for a in base), params).tobytes() != full[:n].tobytes():
+                    failures.append(f"{variant} n={n} call {rep}")
+            if call(act, variant, tuple(a[::-1] for a in base), params).tobytes() != rev.tobytes():
+                failures.append(f"{variant} reversed call {rep}")
+            got = call(act, variant, tuple(a[::2] for a in base), params)
+            assert_bitwise(got, full[::2], f"{act.name} {variant} stride 2")
+    assert not failures, f"{act.name} {dtname(dtype)}: {failures[:5]}"
+
+
+def test_maxout_probe_counts_work_in_pieces(threads):
+    """maxout's work per group is its piece count: the probe runs
+    probe_work / pieces groups, and the result is the serial one."""
+    threads(1)
+    z = np.random.default_rng(5).integers(-4, 5, 4 * 50_001).astype(np.float32)
+    want_m, want_b = cact.maxout(z, 4), cact.maxout_backward(np.ones(50_001, np.float32), z, 4)
+    threads(2)
+    _core._kernel_costs(reset=True)
+    for _ in range(5):
+        assert_bitwise(cact.maxout(z, 4), want_m, "maxout")
+        assert_bitwise(cact.maxout_backward(np.ones(50_001, np.float32), z, 4), want_b, "maxout_backward")
+    costs = _core._kernel_costs()
+    assert "maxout_reduce_f32" in costs and "maxout_scatter_f32" in costs
