@@ -1,22 +1,25 @@
 /*
- * cact_exp.h -- the exp core shared by sigmoid, tanh, ELU and their derivatives.
+ * cact_exp.h -- the exp core of the float64 functions (sigmoid, tanh, ELU and
+ * their derivatives), and the bit and fma helpers both cores use.
  *
- * Every exponential that cact evaluates goes through this core, so the
- * accuracy and speed of the whole exp family is decided here, in one place.
- * It is written once for a generic type T in cact_exp_t.h and included twice:
- * float32 computes in float arithmetic, float64 in double arithmetic.  Plain
+ * Every float64 exponential that cact evaluates goes through this core, and
+ * every float32 one through cact_exp32.h (double arithmetic sized for the
+ * float32 budget), so the accuracy and speed of the exp family is decided in
+ * these two places.  This one is written for a generic type T in cact_exp_t.h
+ * and included for double (float32 used it too, in float arithmetic, until
+ * the float32 core replaced it: see cact_exp32.h for why).  Plain
  * arithmetic, bit operations and selects only (no libm call, no data-dependent
  * branch), so the compiler vectorises every loop that uses it at every level.
  *
  * The results are kept as unevaluated sums of two numbers ("double-word", hi +
  * lo with |lo| <= ulp(hi)), so that the callers can do the final addition or
  * division with one rounding: that is what keeps sigmoid, tanh and ELU within
- * 1 ULP without computing float32 in double (which costs about 2.5x).  The
+ * 1 ULP in double arithmetic (there is no wider type to compute in).  The
  * error-free steps need a fused multiply-add; cact_fma_<t> is the hardware
  * instruction where the level has one (AVX2 and AVX-512 on x86-64, every
  * aarch64), and an exact emulation elsewhere (below).
  *
- * This header provides, for t = f32 and f64:
+ * This header provides, for t = f64 (and the bit helpers for f32 too):
  *   cact_fma_t(a, b, c)     a * b + c with one rounding (see the emulations);
  *   cact_madd_t(a, b, c)    a * b + c, fused where the hardware has it: for
  *                           polynomials, where either rounding is fine;
@@ -65,28 +68,13 @@ CACT_INLINE float cact_copysign_f32(float x, float s) { return copysignf(x, s); 
 CACT_INLINE double cact_copysign_f64(double x, double s) { return copysign(x, s); }
 
 /* --------------------------------------------------- fused multiply-add
- * Without the instruction:
- *   float:  a * b is exact in double (24 + 24 bits <= 53), so the only
- *           rounding is that of the sum, done in double and then to float.
- *           That double rounding can differ from a true fma in the last bit in
- *           rare ties; where the exact result fits in a float (the residuals
- *           below) it is exact.  Vectorises at SSE2 through cvtps2pd.
- *   double: Dekker's exact product a * b = ph + pl, the operands split into
+ * Without the instruction, Dekker's exact product a * b = ph + pl, the operands split into
  *           26-bit halves by clearing low mantissa bits (not Veltkamp's
- *           2^27 + 1 multiplication, which overflows for |a| > 2^996), then
- *           ph + c as Knuth's two-sum and the two error terms added last.
- *           Exact when the result fits in a double (the residuals), within
- *           about 2^-104 relative otherwise.  About 20 operations.
+ * 2^27 + 1 multiplication, which overflows for |a| > 2^996), then ph + c as
+ * Knuth's two-sum and the two error terms added last.  Exact when the result
+ * fits in a double (the residuals), within about 2^-104 relative otherwise.
+ * About 20 operations.
  */
-CACT_INLINE float cact_fma_f32(float a, float b, float c)
-{
-#ifdef CACT_HW_FMA
-    return fmaf(a, b, c);
-#else
-    return (float)((double)a * (double)b + (double)c);
-#endif
-}
-
 CACT_INLINE double cact_fma_f64(double a, double b, double c)
 {
 #ifdef CACT_HW_FMA
@@ -100,15 +88,6 @@ CACT_INLINE double cact_fma_f64(double a, double b, double c)
     const double s = ph + c, v = s - ph;
     const double e = (ph - (s - v)) + (c - v);
     return s + (e + pl);
-#endif
-}
-
-CACT_INLINE float cact_madd_f32(float a, float b, float c)
-{
-#ifdef CACT_HW_FMA
-    return fmaf(a, b, c);
-#else
-    return a * b + c;
 #endif
 }
 
@@ -126,32 +105,21 @@ CACT_INLINE double cact_madd_f64(double a, double b, double c)
  * values, their hexadecimal form beside them (MSVC's C mode takes no
  * hexadecimal floating literals).
  *
- * LN2_HI is ln 2 rounded to the type; LN2_LO = ln 2 - LN2_HI rounded, so
- * ln 2 = LN2_HI + LN2_LO to 2^-48 (float) / 2^-108 (double) relative.
+ * LN2_HI is ln 2 rounded to double; LN2_LO = ln 2 - LN2_HI rounded, so
+ * ln 2 = LN2_HI + LN2_LO to 2^-108 relative.
  * SHIFT = 1.5 * 2^(p-1) for p mantissa bits: adding it to |v| < 2^(p-2) leaves
  * round-to-nearest(v) in the low bits, subtracting recovers it.
  *
- * EXP_LO clamps the argument of exp below: exp(-200) = 1.4e-87 and
- * exp(-1500) = 10^-651.4, so any finite g times f'(x) below the clamp is 0 in
- * float (3.4e38 * 1.4e-87) and in double (1.8e308 * 10^-651); the clamp keeps
- * n >= -289 (float) / -2165 (double), which the three factors of 2^n cover
- * with normal numbers.  EXPM1_LO clamps expm1's argument: exp(-40) = 4.2e-18
- * and exp(-50) = 1.9e-22 are below half an ULP of 1 in float and double, so
- * expm1 is -1 below the clamp, and 2^n stays a normal number.
- * The forward sigmoid needs no g: EXP_LO_F = -170 / -1400 is already far
- * beyond the last nonzero result (about -103.97 / -745.13) and keeps n >= -246
- * / -2020, so that 2^n = 2^NE_MIN 2^(n - NE_MIN) takes two normal factors.
- * NE_MIN = -124 / -1020 leaves room for a mantissa down to 1/4 to stay normal.
+ * EXP_LO clamps the argument of exp below: exp(-1500) = 10^-651.4, so any
+ * finite g times f'(x) below the clamp is 0 (1.8e308 * 10^-651); the clamp
+ * keeps n >= -2165, which the three factors of 2^n cover with normal numbers.
+ * EXPM1_LO clamps expm1's argument: exp(-50) = 1.9e-22 is below half an ULP
+ * of 1, so expm1 is -1 below the clamp, and 2^n stays a normal number.
+ * The forward sigmoid needs no g: EXP_LO_F = -1400 is already far beyond the
+ * last nonzero result (about -745.13) and keeps n >= -2020, so that
+ * 2^n = 2^NE_MIN 2^(n - NE_MIN) takes two normal factors.  NE_MIN = -1020
+ * leaves room for a mantissa down to 1/4 to stay normal.
  */
-#define CACT_LOG2E_f32 1.442695f  /* 0x1.715476p0 */
-#define CACT_LN2_HI_f32 0.6931472f  /* 0x1.62e430p-1 */
-#define CACT_LN2_LO_f32 -1.9046542e-09f  /* -0x1.05c610p-29 */
-#define CACT_SHIFT_f32 12582912.0f  /* 0x1.8p23 */
-#define CACT_EXP_LO_f32 -200.0f
-#define CACT_EXP_LO_F_f32 -170.0f
-#define CACT_NE_MIN_f32 -124.0f
-#define CACT_EXPM1_LO_f32 -40.0f
-
 #define CACT_LOG2E_f64 1.4426950408889634  /* 0x1.71547652b82fep0 */
 #define CACT_LN2_HI_f64 0.6931471805599453  /* 0x1.62e42fefa39efp-1 */
 #define CACT_LN2_LO_f64 2.31904681384628e-17  /* 0x1.abc9e3b398000p-56 */
@@ -164,11 +132,6 @@ CACT_INLINE double cact_madd_f64(double a, double b, double c)
 /* 2^n for an integer-valued n in the normal exponent range, from bits: adding
  * SHIFT + bias leaves n + bias in the low mantissa bits, the left shift moves
  * them into the exponent field (the high bits fall off the integer). */
-CACT_INLINE float cact_pow2i_f32(float n)
-{
-    return cact_from_bits_f32(cact_bits_f32(n + (CACT_SHIFT_f32 + 127.0f)) << 23);
-}
-
 CACT_INLINE double cact_pow2i_f64(double n)
 {
     return cact_from_bits_f64(cact_bits_f64(n + (CACT_SHIFT_f64 + 1023.0)) << 52);
@@ -176,22 +139,10 @@ CACT_INLINE double cact_pow2i_f64(double n)
 
 /* g(r) = (exp(r) - 1 - r) / r^2 on |r| <= ln2/2 (interval widened by 5e-4 for
  * the rounding of n), so that exp(r) - 1 = r + r^2 g(r) with r exact.
- *
- * float: degree 5, near-minimax (Chebyshev interpolation with mpmath at 200
- *   bits, coefficients rounded to float): |r^2 (p(r) - g(r))| <= 0.009 *
- *   2^-24 over the interval, rounded coefficients included.
- * double: degree 10, same method: <= 0.0025 * 2^-53.
- * The constant term is exactly 1/2 in both. */
-CACT_INLINE float cact_exp_g_f32(float r)
-{
-    float q = 0.0001989103f;                 /* 0x1.a12528p-13 */
-    q = cact_madd_f32(q, r, 0.0013933686f);   /* 0x1.6d4362p-10 */
-    q = cact_madd_f32(q, r, 0.0083333105f);   /* 0x1.1110e0p-7 */
-    q = cact_madd_f32(q, r, 0.041666463f);    /* 0x1.5554e8p-5 */
-    q = cact_madd_f32(q, r, 0.16666667f);     /* 0x1.555556p-3 */
-    return cact_madd_f32(q, r, 0.5f);
-}
-
+ * Degree 10, near-minimax (Chebyshev interpolation with mpmath at 200 bits,
+ * coefficients rounded to double): |r^2 (p(r) - g(r))| <= 0.0025 * 2^-53
+ * over the interval, rounded coefficients included.  The constant term is
+ * exactly 1/2. */
 CACT_INLINE double cact_exp_g_f64(double r)
 {
     double q = 2.0914717341716378e-09;           /* 0x1.1f731ea5352cap-29 */
@@ -206,12 +157,6 @@ CACT_INLINE double cact_exp_g_f64(double r)
     q = cact_madd_f64(q, r, 0.1666666666666667);     /* 0x1.5555555555557p-3 */
     return cact_madd_f64(q, r, 0.5);
 }
-
-#define CACT_T float
-#define CACT_SFX f32
-#include "cact_exp_t.h"
-#undef CACT_T
-#undef CACT_SFX
 
 #define CACT_T double
 #define CACT_SFX f64

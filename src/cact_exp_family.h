@@ -8,11 +8,15 @@
  *   backward_y  the fused backward from y   g * f'(x) written through y = f(x)
  * and dtype f32 (float) or f64 (double).  Parameters (alpha) come last.
  *
- * The functions of x are written once for a generic type in
- * cact_exp_family_t.h (included below for float and double) on the exp core of
- * cact_exp.h: float32 computes in float arithmetic, float64 in double, both
- * vectorised, with double-word steps where a plain rounding would cost more
- * than the 1-ULP budget.  U below is the unit roundoff of the type.
+ Two precisions, two cores:
+ *   float32: each function is its formula evaluated in double on the float32
+ *            exp core (cact_exp32.h: a degree-6 polynomial, relative error
+ *            about 2^-32) and rounded once to float: within 0.5 ULP plus a
+ *            few hundredths (the float32 section at the end of this file);
+ *   float64: the functions of x are written in cact_exp_family_t.h on the
+ *            double-word exp core of cact_exp.h, with double-word steps where
+ *            a plain rounding would cost more than the 1-ULP budget.  The
+ *            sections below describe them; U is the unit roundoff of double.
  *
  * None of these functions branches on data in a way that changes the formula
  * between elements of a contiguous and a strided loop: each loop calls the very
@@ -30,17 +34,15 @@
  * double-word, q = 1/(1 + e) as a double-word (one division, two fmas), and
  * the numerator times q with one rounding before the exact scaling by 2^n.
  * Error: 0.5 ULP of the final rounding plus the error of e and q, a few
- * tenths of U: measured at most 0.72 ULP for normal results; a subnormal
- * result is rounded a second time by the last scaling factor (measured 0.76
- * ULP: every float32 input, tools/exhaustive_f32.py).  Special values: NaN -> NaN, +inf -> 1,
- * -inf -> 0, +-0 -> 0.5.  Results are computed, not flushed: in float32
- * x in about [-103.9, -87.3] gives subnormals (sigmoid(-100) = 3.72e-44).
+ * tenths of U; a subnormal result is rounded a second time by the last
+ * scaling factor.  Special values: NaN -> NaN, +inf -> 1, -inf -> 0,
+ * +-0 -> 0.5.  Results are computed, not flushed: in float32 x in about
+ * [-103.9, -87.3] gives subnormals (sigmoid(-100) = 3.72e-44).
  *
  * sigmoid'(x) = sigmoid(x) sigmoid(-x) = e / (1 + e)^2, symmetric in x and
  * accurate in the tails (sigmoid'(30) = 9.357622968838e-14; the textbook
  * s (1 - s) gives 9.35918e-14 in double and 0 in float32): (E q) q as
- * double-words and g times it rounded once (g = 1 for the derivative):
- * measured at most 0.77 ULP, backward_x included.
+ * double-words and g times it rounded once (g = 1 for the derivative).
  *
  * From y = sigmoid(x): f' = y (1 - y).  In the upper tail 1 - y is exact
  * (Sterbenz) but y itself carries the rounding of the forward pass, so the
@@ -50,7 +52,7 @@
  * --------------------------------------------------------------------- tanh
  * tanh(x) = sign(x) (-t) / (2 + t) with t = expm1(-2|x|) in (-1, 0]: no
  * cancellation anywhere, t is a double-word from the core, the quotient is
- * corrected with one residual: measured at most 0.78 ULP.  Odd, tanh(-0.0) = -0.0,
+ * corrected with one residual.  Odd, tanh(-0.0) = -0.0,
  * tanh(+-inf) = +-1 (2|x| beyond 40 (float) / 50 (double) gives t = -1).
  *
  * tanh'(x) = 1 - tanh(x)^2 = sech(x)^2 = 4 e / (1 + e)^2 with e = exp(-2|x|)
@@ -68,7 +70,7 @@
  *
  * exp(x) - 1 is the core's expm1 double-word, so small negative x keep full
  * relative accuracy (elu(-1e-10) = -1e-10 alpha, not 0), and alpha times it is
- * rounded once: measured at most 0.82 ULP.  The negative branch is evaluated
+ * rounded once.  The negative branch is evaluated
  * at min(x, 0) (written x < 0 ? x : 0 * x, which keeps NaN), so a large
  * positive x never overflows inside it.  NaN fails x > 0 and stays NaN.  elu(-inf) = -alpha,
  * elu(-0.0) = alpha * -0.0 = -0.0 for alpha > 0.  A zero result (alpha = +-0,
@@ -78,9 +80,7 @@
  *
  * elu'(x) = 1 for x > 0, alpha exp(x) otherwise: elu'(0) = alpha as in
  * PyTorch, elu'(-inf) = alpha * 0 (never alpha * 0 * inf), elu'(NaN) = NaN.
- * g alpha exp(x) is rounded once: measured at most 0.70 ULP; float32
- * computes it in double
- * (see the includes below).
+ * g alpha exp(x) is rounded once.
  *
  * From y (alpha >= 0 required, checked by the Python layer):
  *   y > 0 <=> x > 0, and for x <= 0, y + alpha = alpha exp(x).
@@ -92,26 +92,124 @@
 
 #include "cact_exp.h"
 
-/* double first: the float ELU derivatives call the double ones.  alpha and g
- * both reach the float maximum, and g alpha exp(x) then needs an exponent
- * range that float lacks in every order of the products (g alpha overflows,
- * alpha 2^n underflows), while in double g alpha exp(x) is exact up to the
- * final rounding for any float g, alpha and x.  The other float functions
- * have no such product and stay in float. */
-#define cact_elu_g_exp_use_f64 cact_elu_g_exp_f64
 #define CACT_T double
 #define CACT_SFX f64
 #include "cact_exp_family_t.h"
 #undef CACT_T
 #undef CACT_SFX
 
-#define cact_elu_g_exp_use_f32(x, alpha, g) \
-    ((float)cact_elu_g_exp_f64((double)(x), (double)(alpha), (double)(g)))
-#define CACT_T float
-#define CACT_SFX f32
-#include "cact_exp_family_t.h"
-#undef CACT_T
-#undef CACT_SFX
+/* ----------------------------------------------------------- float32
+ * Each function in double on the float32 exp core (cact_exp32.h) and rounded
+ * once.  Every input is a float, so the double formulas never overflow nor
+ * lose a subnormal: g, alpha and the results stay within 2^+-300, where
+ * double is exact to 2^-53 relative.  Error of each: the core's relative
+ * error (exp 2^-33, expm1 2^-31.7) times the condition of the formula (at most
+ * 2, said at each), plus a few roundings of 2^-53, then the final rounding:
+ * 0.5 ULP + 2^-30.7 / 2^-24 = 0.51 ULP at most, and a double rounding (first
+ * to double, then to float) adds below 2^-29 ULP.  tools/exhaustive_f32.py
+ * measures every float32 input.
+ *
+ * The clamps of the exp argument (cact_negabs32, cact_nonpos32; the result of
+ * a NaN input is the input NaN itself, by cact_nan_pass_f32):
+ *   sigmoid:  a >= -120: sigmoid(-120) = 7.7e-53 rounds to 0 in float, as
+ *             does every smaller value (the last nonzero float32 result is
+ *             at x = -103.97);
+ *   the derivatives: a >= -200 (tanh: 2|x| <= 200): g e with |g| <= 3.4e38
+ *             and e <= exp(-200) =
+ *             1.4e-87 is below 5e-49, so 0 in float, as the exact value;
+ *             ELU's g alpha e (|g alpha| <= 1.2e77): a >= -300, exp(-300) =
+ *             5.1e-131;
+ *   expm1:    a >= -40 (tanh: 2|x| <= 40): exp(-40) = 4.2e-18 is below half
+ *             an ULP of 1, so tanh rounds to 1 and ELU to -alpha beyond it.
+ */
+#include "cact_exp32.h"
+
+/* The input NaN itself (quieted) for a NaN input, else y: which of several
+ * NaN operands an instruction returns differs between the vectorised and the
+ * scalar code, so selecting x + x makes the result depend on x alone. */
+CACT_INLINE float cact_nan_pass_f32(float x, float y) { return x != x ? x + x : y; }
+
+/* sigmoid(x) = N / (1 + e), e = exp(-|x|), N = 1 for x >= 0 and e for x < 0:
+ * the quotient's relative error is that of e times e / (1 + e) <= 1/2 (x >= 0)
+ * or 1 / (1 + e) <= 1 (x < 0), plus two roundings. */
+CACT_INLINE float cact_sigmoid_f_f32(float x)
+{
+    const double e = cact_exp32(cact_negabs32(x, -120.0f));
+    return cact_nan_pass_f32(x, (float)((x < 0.0f ? e : 1.0) / (1.0 + e)));
+}
+
+/* k g e / (1 + e)^2 with e = exp(a): k = 1, a = -|x| for sigmoid; k = 4,
+ * a = -2|x| for tanh (sech^2 = 4 e / (1 + e)^2), a clamped at -200.  The
+ * relative error is that of e times (1 - e) / (1 + e) < 1, plus four
+ * roundings; k e is exact.  An infinite x gives g * 0 as IEEE does (not g
+ * times exp(-200)). */
+CACT_INLINE float cact_logistic_grad32(float x, double a, double k, float g)
+{
+    const double e = cact_exp32(a);
+    const double q = 1.0 / (1.0 + e);
+    const float y = (float)((double)g * (((k * e) * q) * q));
+    return cact_nan_pass_f32(x, fabsf(x) == INFINITY ? g * 0.0f : y);
+}
+
+CACT_INLINE float cact_sigmoid_grad_f32(float x)
+{
+    return cact_logistic_grad32(x, cact_negabs32(x, -200.0f), 1.0, 1.0f);
+}
+
+CACT_INLINE float cact_sigmoid_backward_x_f32(float g, float x)
+{
+    return cact_logistic_grad32(x, cact_negabs32(x, -200.0f), 1.0, g);
+}
+
+CACT_INLINE float cact_tanh_grad_f32(float x)
+{
+    return cact_logistic_grad32(x, 2.0 * cact_negabs32(x, -100.0f), 4.0, 1.0f);
+}
+
+CACT_INLINE float cact_tanh_backward_x_f32(float g, float x)
+{
+    return cact_logistic_grad32(x, 2.0 * cact_negabs32(x, -100.0f), 4.0, g);
+}
+
+/* tanh(|x|) = -t / (2 + t), t = expm1(-2|x|) in (-1, 0], 2|x| clamped at 40:
+ * no cancellation, and the quotient's relative error is t's times
+ * 2 / (2 + t) <= 2.  The sign comes back with copysign: tanh(-0.0) = -0.0. */
+CACT_INLINE float cact_tanh_f_f32(float x)
+{
+    const double t = cact_expm1_32(2.0 * cact_negabs32(x, -20.0f));
+    return cact_nan_pass_f32(x, copysignf((float)(-t / (2.0 + t)), x));
+}
+
+/* elu(x) = x for x > 0, alpha expm1(x) otherwise (x clamped at -40): alpha t
+ * in double and one rounding, so a zero result keeps the sign IEEE gives
+ * alpha expm1(x) (-0.0 for alpha = +0 and x < 0), and elu(+-0) = alpha * x
+ * (elu(-0.0) = -0.0 for alpha > 0). */
+CACT_INLINE float cact_elu_f_f32(float x, float alpha)
+{
+    const float y = (float)((double)alpha * cact_expm1_32(cact_nonpos32(x, -40.0f)));
+    return cact_nan_pass_f32(x, x > 0.0f ? x : (x == 0.0f ? alpha * x : y));
+}
+
+/* g alpha exp(x) for x <= 0 (clamped at -300): g alpha is exact in double
+ * (24 + 24 bits), then one rounding times e and one to float.  x = -inf gives
+ * g (alpha 0), as IEEE would. */
+CACT_INLINE float cact_elu_g_exp32(float x, float alpha, float g)
+{
+    const double e = cact_exp32(cact_nonpos32(x, -300.0f));
+    const float y = (float)(((double)g * (double)alpha) * e);
+    return x == -INFINITY ? g * (alpha * 0.0f) : y;
+}
+
+/* elu'(x) = 1 for x > 0, alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */
+CACT_INLINE float cact_elu_grad_f32(float x, float alpha)
+{
+    return cact_nan_pass_f32(x, x > 0.0f ? 1.0f : cact_elu_g_exp32(x, alpha, 1.0f));
+}
+
+CACT_INLINE float cact_elu_backward_x_f32(float g, float x, float alpha)
+{
+    return cact_nan_pass_f32(x, x > 0.0f ? g : cact_elu_g_exp32(x, alpha, g));
+}
 
 /* ------------------------------------------------- the backward from y
  * g * f'(y) written in double: for float32 the product y (1 - y) of a float is

@@ -1,7 +1,7 @@
 /*
- * cact_exp_family_t.h -- sigmoid, tanh and ELU from x for one type; included
- * by cact_exp_family.h once per type with CACT_T and CACT_SFX defined.  No
- * include guard on purpose.  The formulas and their error budgets are in
+ * cact_exp_family_t.h -- sigmoid, tanh and ELU from x on the double-word exp
+ * core, written for a generic type T; included by cact_exp_family.h for
+ * double (CACT_T, CACT_SFX).  No include guard on purpose.  The formulas and their error budgets are in
  * cact_exp_family.h; U is the unit roundoff of T.
  */
 #define CACT_CAT_(a, b) a##_##b
@@ -217,17 +217,15 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_g_exp)(CACT_T x, CACT_T alpha, CACT_T g)
     return a == -(CACT_T)INFINITY ? g * (alpha * CACT_ZERO) : y;
 }
 
-/* elu'(x) = 1 for x > 0, alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch).
- * cact_elu_g_exp_use_<t> is cact_elu_g_exp_<t> for double; for float it is
- * the double function rounded once (cact_exp_family.h says why). */
+/* elu'(x) = 1 for x > 0, alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */
 CACT_INLINE CACT_T CACT_FN(cact_elu_grad)(CACT_T x, CACT_T alpha)
 {
-    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? CACT_ONE : CACT_FN(cact_elu_g_exp_use)(x, alpha, CACT_ONE));
+    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? CACT_ONE : CACT_FN(cact_elu_g_exp)(x, alpha, CACT_ONE));
 }
 
 CACT_INLINE CACT_T CACT_FN(cact_elu_backward_x)(CACT_T g, CACT_T x, CACT_T alpha)
 {
-    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? g : CACT_FN(cact_elu_g_exp_use)(x, alpha, g));
+    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? g : CACT_FN(cact_elu_g_exp)(x, alpha, g));
 }
 
 #undef CACT_CAT_

@@ -1,7 +1,9 @@
 /*
- * cact_exp_t.h -- the exp core for one type; included by cact_exp.h once per
- * type with CACT_T (float or double) and CACT_SFX (f32 or f64) defined.  No
- * include guard on purpose.  See cact_exp.h for the overview.
+ * cact_exp_t.h -- the double-word exp core, written for a generic type T;
+ * included by cact_exp.h with CACT_T double and CACT_SFX f64 (the float32
+ * functions use cact_exp32.h instead; the float figures below are what the
+ * same code gives in float arithmetic).  No include guard on purpose.  See
+ * cact_exp.h for the overview.
  *
  * Notation: U is the unit roundoff of T (2^-24 float, 2^-53 double).
  */

@@ -137,6 +137,16 @@ def main(argv=None):
         for name, d in (("float32", f32), ("float64", f64)):
             for (fn, variant, level), v in sorted(d.items()):
                 data[name].setdefault(level, {}).setdefault(fn, {})[variant] = v
+        # A level this CPU lacks keeps what an earlier run on a CPU that has it
+        # recorded (a machine without AVX-512 must not erase its ratchet).
+        if os.path.exists(args.json):
+            with open(args.json) as f:
+                old = json.load(f)
+            for name in ("float32", "float64"):
+                for level, rows in old.get(name, {}).items():
+                    if level not in levels:
+                        data[name][level] = rows
+                        data["header"] += f"; {name} {level}: kept from an earlier run"
         with open(args.json, "w") as f:
             json.dump(data, f, indent=1, sort_keys=True)
             f.write("\n")
