@@ -393,7 +393,7 @@ def _make_backward(act):
     nparams = len(act.params)
     pname = act.params[0].name if nparams else None
     pdefault = act.params[0].default if nparams else None
-    y_needs_nonneg = act.y_needs_nonneg
+    y_min = act.params[0].y_min if nparams else None
 
     def fn(grad_output, x=None, *, y=None, out=None, **kw):
         if (x is None) == (y is None):
@@ -424,9 +424,9 @@ def _make_backward(act):
             _check_weak_in_float32(name, "x" if y is None else "y", v, vdt)
         if nparams:
             a = _param(name, pname, alpha, rdt)
-            if y is not None and y_needs_nonneg and a < 0:
+            if y is not None and y_min is not None and a < y_min:
                 raise ValueError(
-                    f"cact.{name}: the derivative from y needs {pname} >= 0 (got {a}); "
+                    f"cact.{name}: the derivative from y needs {pname} >= {y_min:g} (got {a}); "
                     "with a negative alpha the sign of y does not give the sign of x: "
                     "pass x= instead"
                 )
@@ -454,7 +454,7 @@ def _make_backward(act):
         plist.append((pname, P.KEYWORD_ONLY, pdefault))
     plist.append(("out", P.KEYWORD_ONLY, None))
     params = _param_doc(act)
-    ycond = f" (requires {pname} >= 0, else ValueError)" if y_needs_nonneg else ""
+    ycond = f" (requires {pname} >= {y_min:g}, else ValueError)" if y_min is not None else ""
     doc = f"""Backward pass of {act.name}: ``grad_output * f'(x)`` in one pass.
 
     from x:  grad_output * ({act.grad})

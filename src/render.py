@@ -56,9 +56,10 @@ def kernel_context(table: dict) -> dict:
                 "backward_x": f"out = g * ({act.grad})",
                 "backward_y": f"out = g * ({act.grad_y})",
             }[variant]
-            if variant == "backward_y" and act.y_needs_nonneg:
+            if variant == "backward_y":
                 # the ufunc computes whatever alpha it is given; cact's API checks
-                formula += "".join(f" (valid for {p.name} >= 0)" for p in act.params)
+                formula += "".join(f" (valid for {p.name} >= {p.y_min:g})"
+                                   for p in act.params if p.y_min is not None)
             args = ", ".join([f"{name}" for name in data] + [p.name for p in act.params])
             doc = (
                 f"{ufunc}({args}) ufunc: {formula.splitlines()[0]}. "
@@ -136,8 +137,8 @@ def kernel_context(table: dict) -> dict:
             "alpha_arg": f"{p.name}, True" if p else "None, False",
             "alpha_fwd": f", {p.name}" if p else "",
             "alpha_bwd": f", {p.name}={p.name}" if p else "",
-            "y_cond": (f" and type({p.name}) is float and {p.name} >= 0.0"
-                       if p and act.y_needs_nonneg else ""),
+            "y_cond": (f" and type({p.name}) is float and {p.name} >= {float(p.y_min)!r}"
+                       if p and p.y_min is not None else ""),
         })
     return {"kernels": kernels, "chunks": chunks, "rows": rows, "dtypes": DTYPES}
 

@@ -9,14 +9,16 @@ import numpy as np
 import pytest
 
 import cact
+from cact import _table
 from reference import evaluate
 
 DTYPES = (np.float32, np.float64)
 
 #: cact was built with OpenMP (else get_num_threads() is always 1)
 OPENMP = cact.show_config(mode="dicts")["openmp"].startswith("yes")
-VARIANTS = ("f", "grad", "backward_x", "backward_y")
-SUFFIX = {"f": "", "grad": "_grad", "backward_x": "_backward_x", "backward_y": "_backward_y"}
+# The variants and their ufunc suffixes, from the table (cact/_table.py).
+VARIANTS = _table.VARIANT_NAMES
+SUFFIX = dict(_table.VARIANTS)
 
 @contextlib.contextmanager
 def isa_level(name: str):

@@ -25,36 +25,11 @@ from reference import (
     ulp_error,
 )
 
-# Correct rounding of a value computed in double: 0.5 ULP of float32 plus the
-# double-precision error of the formula (about 2**-50 relative, that is
-# 2**-26 ULP of float32).  The float32 backward from y is computed that way.
-F32_CR = 0.5 + 2.0**-20
-
-# What cact_exp_family.h promises for the exp family from x, both dtypes: the
-# double-word core and one final rounding keep every forward function and
-# derivative within 1 ULP (the issue asks <= 1 forward, <= 2 for derivatives).
-EXP_FAMILY = dict(f=1.0, grad=1.0, backward_x=1.0)
-
 # Largest allowed error, in ULPs of the result dtype, for each function,
-# variant and dtype (all parameter sets of the row).  The exp family's bound is
-# the promise above; the measured maxima are in the README (tools/accuracy.py,
-# every 16th float32 bit pattern and 2.2e6 float64 points, 2026-11-27, x86-64,
-# gcc 12.2): 0.69-0.82 ULP for f, grad and backward_x at every level, the
-# largest for results that are subnormal (rounded twice: the last scaling).
-# The backward from y (float32 through double, float64 as written in
-# cact_exp_family.h) and the linear family are measured maxima rounded up.
-ULP_TOL = {
-    ("sigmoid", "float32"): dict(EXP_FAMILY, backward_y=F32_CR),
-    ("sigmoid", "float64"): dict(EXP_FAMILY, backward_y=2.0),
-    ("tanh", "float32"): dict(EXP_FAMILY, backward_y=F32_CR),
-    ("tanh", "float64"): dict(EXP_FAMILY, backward_y=2.0),
-    ("relu", "float32"): dict(f=0.0, grad=0.0, backward_x=0.0, backward_y=0.0),
-    ("relu", "float64"): dict(f=0.0, grad=0.0, backward_x=0.0, backward_y=0.0),
-    ("leaky_relu", "float32"): dict(f=0.5, grad=0.0, backward_x=0.5, backward_y=0.5),
-    ("leaky_relu", "float64"): dict(f=0.5, grad=0.0, backward_x=0.5, backward_y=0.5),
-    ("elu", "float32"): dict(EXP_FAMILY, backward_y=F32_CR),
-    ("elu", "float64"): dict(EXP_FAMILY, backward_y=1.5),
-}
+# variant and dtype (all parameter sets of the row): the row's promise
+# (cact/_table.py, Activation.ulp, where each bound is explained).  The
+# measured maxima are in the README (tools/accuracy.py).
+ULP_TOL = {(a.name, dt): a.ulp[dt] for a in cact.ACTIVATIONS for dt in ("float32", "float64")}
 
 _SAMPLES = {}
 

@@ -15,7 +15,7 @@ import reference
 from helpers import isa_level
 
 LEVELS = [name for name, ok in cact._core.isa_levels() if ok]
-VARIANTS = ("f", "grad", "backward_x", "backward_y")
+from helpers import VARIANTS  # noqa: E402
 G = np.float32(1.5)
 
 _BITS = [

@@ -13,7 +13,7 @@ from cact import _core
 from helpers import isa_level
 
 LEVELS = _core.isa_levels()
-VARIANTS = ("", "_grad", "_backward_x", "_backward_y")
+VARIANTS = tuple(suffix for _, suffix in cact._table.VARIANTS)  # ufunc name suffixes
 
 
 @pytest.fixture(params=[name for name, _ in LEVELS])

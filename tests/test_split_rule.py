@@ -140,4 +140,5 @@ def test_maxout_probe_counts_work_in_pieces(threads):
         assert_bitwise(cact.maxout(z, 4), want_m, "maxout")
         assert_bitwise(cact.maxout_backward(np.ones(50_001, np.float32), z, 4), want_b, "maxout_backward")
     costs = _core._kernel_costs()
-    assert "maxout_reduce_f32" in costs and "maxout_scatter_f32" in costs
+    state = (cact.get_num_threads(), _core._set_min_parallel_override(0), _core.pool_stats())
+    assert "maxout_reduce_f32" in costs and "maxout_scatter_f32" in costs, (costs, state)

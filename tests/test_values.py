@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import cact
-from helpers import DTYPES, VARIANTS, acts, call, dtname, make_inputs, min_parallel, param_sets, rounded
+from helpers import DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, make_inputs, min_parallel, param_sets, rounded
 from reference import evaluate, ulp_error
 from test_accuracy import ULP_TOL
 
@@ -149,36 +149,19 @@ def _neighbourhood(x0, dtype, k=40):
 
 # The points where a formula switches branch, a result starts to saturate,
 # underflows or overflows (issue checklist and the C headers' comments).
-SWITCH = {
-    ("sigmoid", "float32"): [-103.97, -103.28, -88.72, -87.34, -87.3, -20.0, -17.05, -16.6,
-                             0.0, 16.6, 17.05, 20.0, 88.72],
-    ("sigmoid", "float64"): [-745.13, -744.44, -709.78, -708.4, -36.74, -37.0, 0.0, 36.74, 37.0,
-                             709.78, 745.13],
-    ("tanh", "float32"): [-9.01, -9.0, -8.7, -0.5, 0.0, 0.5, 8.7, 9.0, 9.01, 1e-4, -1e-4, 1e-20,
-                          25.0, -25.0],
-    ("tanh", "float64"): [-19.06, -19.0, -9.0, -0.55, 0.0, 0.55, 9.0, 19.06, 22.0, 1e-8, -1e-8,
-                          1e-200, 354.9, -354.9, 372.6],
-    ("relu", "float32"): [0.0],
-    ("relu", "float64"): [0.0],
-    ("leaky_relu", "float32"): [0.0],
-    ("leaky_relu", "float64"): [0.0],
-    ("elu", "float32"): [-103.97, -88.72, -87.3, -17.33, -16.64, -1e-7, 0.0, 1e-7],
-    ("elu", "float64"): [-745.13, -709.78, -708.4, -37.43, -36.04, -1e-17, 0.0, 1e-17],
-}
-
-
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 @pytest.mark.parametrize("act", acts())
 def test_switch_and_saturation_points(act, dtype):
     """40 ULPs either side of every switch and saturation point: within the
-    accuracy bound, no warning, and f monotonic (sigmoid, tanh, elu, relu)."""
-    pts = SWITCH[act.name, dtname(dtype)]
+    accuracy bound, no warning, and f non-decreasing where the row says so
+    (Activation.switch, Activation.monotonic)."""
+    pts = act.switch[dtname(dtype)]
     for params in param_sets(act):
         for x0 in pts:
             x = _neighbourhood(x0, dtype)
             for variant in VARIANTS:
                 y = _check_against_reference(act, variant, dtype, x, params, f"near {x0}")
-                if variant == "f" and act.name != "leaky_relu":
+                if variant == "f" and act.monotonic:
                     assert (np.diff(y) >= 0).all(), f"{act.name} not monotonic near {x0}"
 
 
@@ -196,11 +179,26 @@ def test_subnormal_and_extreme_inputs(act, dtype):
     for params in param_sets(act) + ([{"alpha": 0.0}] if act.params else []):
         for variant in VARIANTS:
             _check_against_reference(act, variant, dtype, x, params, "subnormal/extreme")
-    # sign of tiny results: odd functions keep the sign of a subnormal x
-    if act.name in ("tanh", "elu", "leaky_relu"):
+    # f(x) = x + O(x^2) at 0 (Activation.identity_at_zero): f(t) = t for the
+    # smallest subnormal, and f(-t) keeps the sign (or is a zero: leaky_relu's
+    # alpha t underflows)
+    if act.identity_at_zero:
         f = getattr(cact, act.name)
-        assert f(-t) < 0 or (act.name == "leaky_relu" and f(-t) == 0), f"{act.name}(-tiny)"
+        assert f(-t) < 0 or (act.params and f(-t) == 0), f"{act.name}(-tiny)"
         assert f(t) == t
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("act", [a for a in cact.ACTIVATIONS if a.odd], ids=lambda a: a.name)
+def test_odd_functions_are_bitwise_odd(act, dtype):
+    """f(-x) = -f(x) bitwise for the rows marked odd (Activation.odd), on every
+    float bit pattern class: zeros, subnormals, normals, the largest, inf."""
+    rng = np.random.default_rng(8)
+    x = np.concatenate([rng.uniform(-30, 30, 20_000), rng.standard_normal(2000) * 1e-30,
+                        [0.0, np.inf, np.finfo(dtype).max, np.finfo(dtype).smallest_subnormal]]).astype(dtype)
+    for params in param_sets(act):
+        f = getattr(cact, act.name)
+        assert_bitwise(f(-x, **params), -f(x, **params), f"{act.name}(-x) != -{act.name}(x)")
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
