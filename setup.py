@@ -188,6 +188,7 @@ def extensions():
             "src/cact_common.h",
             "src/cact_pool.h",
             "src/cact_exp.h",
+            "src/cact_exp32.h",
             "src/cact_exp_t.h",
             "src/cact_exp_family_t.h",
             "src/cact_exp_family.h",

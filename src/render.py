@@ -5,6 +5,7 @@
     src/cact_ufuncs.c.tp    -> src/cact_ufuncs.c     (NumPy loops, ufunc specs)
     src/_fast.pxi.tp        -> src/_fast.pxi         (public wrappers with the
                                                       fast path, in _core.pyx)
+    cact/__init__.pyi.tp    -> cact/__init__.pyi     (type stubs)
 
 Used by setup.py at build time; also runnable by hand:
     python src/render.py
@@ -137,6 +138,8 @@ def kernel_context(table: dict) -> dict:
             "alpha_arg": f"{p.name}, True" if p else "None, False",
             "alpha_fwd": f", {p.name}" if p else "",
             "alpha_bwd": f", {p.name}={p.name}" if p else "",
+            "pos": "".join(f", {q.name}: float = {q.default!r}" for q in act.params),
+            "kw": "".join(f", {q.name}: float = {q.default!r}" for q in act.params),
             "y_cond": (f" and type({p.name}) is float and {p.name} >= {float(p.y_min)!r}"
                        if p and p.y_min is not None else ""),
         })
@@ -145,6 +148,7 @@ def kernel_context(table: dict) -> dict:
 
 TEMPLATES = (
     ("cact_kernels.inc.tp", "cact_kernels.inc"),
+    (os.path.join("..", "cact", "__init__.pyi.tp"), os.path.join("..", "cact", "__init__.pyi")),
     ("cact_ufuncs.c.tp", "cact_ufuncs.c"),
     ("_fast.pxi.tp", "_fast.pxi"),
 )
