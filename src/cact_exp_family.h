@@ -3,10 +3,11 @@
  *
  * Naming: cact_<name>_<variant>_<dtype>, variant one of
  *   f           the activation              f(x)
- *   grad        its derivative              f'(x)
  *   backward_x  the fused backward          g * f'(x)
  *   backward_y  the fused backward from y   g * f'(x) written through y = f(x)
- * and dtype f32 (float) or f64 (double).  Parameters (alpha) come last.
+ * and dtype f32 (float) or f64 (double).  Parameters (alpha) come last.  The
+ * derivative f'(x) is backward_x with g = 1 (exact: every formula multiplies
+ * by g once, or selects it), generated in src/cact_kernels.inc.tp.
  *
  Two precisions, two cores:
  *   float32: each function is its formula evaluated in double on the float32
@@ -151,19 +152,9 @@ CACT_INLINE float cact_logistic_grad32(float x, double a, double k, float g)
     return cact_nan_pass_f32(x, fabsf(x) == INFINITY ? g * 0.0f : y);
 }
 
-CACT_INLINE float cact_sigmoid_grad_f32(float x)
-{
-    return cact_logistic_grad32(x, cact_negabs32(x, -200.0f), 1.0, 1.0f);
-}
-
 CACT_INLINE float cact_sigmoid_backward_x_f32(float g, float x)
 {
     return cact_logistic_grad32(x, cact_negabs32(x, -200.0f), 1.0, g);
-}
-
-CACT_INLINE float cact_tanh_grad_f32(float x)
-{
-    return cact_logistic_grad32(x, 2.0 * cact_negabs32(x, -100.0f), 4.0, 1.0f);
 }
 
 CACT_INLINE float cact_tanh_backward_x_f32(float g, float x)
@@ -200,12 +191,7 @@ CACT_INLINE float cact_elu_g_exp32(float x, float alpha, float g)
     return x == -INFINITY ? g * (alpha * 0.0f) : y;
 }
 
-/* elu'(x) = 1 for x > 0, alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */
-CACT_INLINE float cact_elu_grad_f32(float x, float alpha)
-{
-    return cact_nan_pass_f32(x, x > 0.0f ? 1.0f : cact_elu_g_exp32(x, alpha, 1.0f));
-}
-
+/* elu'(x) g: g for x > 0, g alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */
 CACT_INLINE float cact_elu_backward_x_f32(float g, float x, float alpha)
 {
     return cact_nan_pass_f32(x, x > 0.0f ? g : cact_elu_g_exp32(x, alpha, g));

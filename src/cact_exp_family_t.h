@@ -132,19 +132,9 @@ CACT_INLINE CACT_T CACT_FN(cact_logistic_grad)(CACT_T a, CACT_T k, CACT_T g)
     return a == -(CACT_T)INFINITY ? g * CACT_ZERO : y;
 }
 
-CACT_INLINE CACT_T CACT_FN(cact_sigmoid_grad)(CACT_T x)
-{
-    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_logistic_grad)(-CACT_FN(cact_fabs)(x), CACT_ONE, CACT_ONE));
-}
-
 CACT_INLINE CACT_T CACT_FN(cact_sigmoid_backward_x)(CACT_T g, CACT_T x)
 {
     return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_logistic_grad)(-CACT_FN(cact_fabs)(x), CACT_ONE, g));
-}
-
-CACT_INLINE CACT_T CACT_FN(cact_tanh_grad)(CACT_T x)
-{
-    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_logistic_grad)((CACT_T)-2 * CACT_FN(cact_fabs)(x), (CACT_T)4, CACT_ONE));
 }
 
 CACT_INLINE CACT_T CACT_FN(cact_tanh_backward_x)(CACT_T g, CACT_T x)
@@ -217,12 +207,7 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_g_exp)(CACT_T x, CACT_T alpha, CACT_T g)
     return a == -(CACT_T)INFINITY ? g * (alpha * CACT_ZERO) : y;
 }
 
-/* elu'(x) = 1 for x > 0, alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */
-CACT_INLINE CACT_T CACT_FN(cact_elu_grad)(CACT_T x, CACT_T alpha)
-{
-    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? CACT_ONE : CACT_FN(cact_elu_g_exp)(x, alpha, CACT_ONE));
-}
-
+/* elu'(x) g: g for x > 0, g alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */
 CACT_INLINE CACT_T CACT_FN(cact_elu_backward_x)(CACT_T g, CACT_T x, CACT_T alpha)
 {
     return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? g : CACT_FN(cact_elu_g_exp)(x, alpha, g));

@@ -25,10 +25,6 @@
 /* relu: -0.0 and negative inputs give +0.0; NaN fails "x <= 0" and stays. */
 #define CACT_RELU_FAMILY(T, sfx)                                                     \
     CACT_INLINE T cact_relu_f_##sfx(T x) { return x <= (T)0 ? (T)0 : x; }          \
-    CACT_INLINE T cact_relu_grad_##sfx(T x)                                          \
-    {                                                                                \
-        return x > (T)0 ? (T)1 : (x <= (T)0 ? (T)0 : x);                             \
-    }                                                                                \
     CACT_INLINE T cact_relu_backward_x_##sfx(T g, T x)                               \
     {                                                                                \
         return x > (T)0 ? g : (x <= (T)0 ? (T)0 : x);                                \
@@ -40,10 +36,6 @@
     CACT_INLINE T cact_leaky_relu_f_##sfx(T x, T alpha)                              \
     {                                                                                \
         return x > (T)0 ? x : alpha * x;                                             \
-    }                                                                                \
-    CACT_INLINE T cact_leaky_relu_grad_##sfx(T x, T alpha)                           \
-    {                                                                                \
-        return x > (T)0 ? (T)1 : (x <= (T)0 ? alpha : x);                            \
     }                                                                                \
     CACT_INLINE T cact_leaky_relu_backward_x_##sfx(T g, T x, T alpha)                \
     {                                                                                \

@@ -138,6 +138,8 @@ def kernel_context(table: dict) -> dict:
             "alpha_arg": f"{p.name}, True" if p else "None, False",
             "alpha_fwd": f", {p.name}" if p else "",
             "alpha_bwd": f", {p.name}={p.name}" if p else "",
+            "c_params": lambda T, a=act: "".join(f", {T} {q.name}" for q in a.params),
+            "c_args": "".join(f", {q.name}" for q in act.params),
             "pos": "".join(f", {q.name}: float = {q.default!r}" for q in act.params),
             "kw": "".join(f", {q.name}: float = {q.default!r}" for q in act.params),
             "y_cond": (f" and type({p.name}) is float and {p.name} >= {float(p.y_min)!r}"

@@ -65,9 +65,9 @@ static void kernel(int fn, const float *x, float *y, int n, float alpha)
     case 0: LOOP(cact_sigmoid_f_f32(x[i]));
     case 1: LOOP(cact_tanh_f_f32(x[i]));
     case 2: LOOP(cact_elu_f_f32(x[i], alpha));
-    case 3: LOOP(cact_sigmoid_grad_f32(x[i]));
-    case 4: LOOP(cact_tanh_grad_f32(x[i]));
-    case 5: LOOP(cact_elu_grad_f32(x[i], alpha));
+    case 3: LOOP(cact_sigmoid_backward_x_f32(1.0f, x[i])); /* the grad kernel's own call */
+    case 4: LOOP(cact_tanh_backward_x_f32(1.0f, x[i]));
+    case 5: LOOP(cact_elu_backward_x_f32(1.0f, x[i], alpha));
     case 6: LOOP(cact_sigmoid_backward_x_f32(g, x[i]));
     case 7: LOOP(cact_tanh_backward_x_f32(g, x[i]));
     default: LOOP(cact_elu_backward_x_f32(g, x[i], alpha));
