@@ -219,6 +219,23 @@ def _param(fname: str, name: str, value, dtype: np.dtype | None) -> float:
     return v
 
 
+def _bind(fname: str, act, pos: tuple, kw: dict) -> list:
+    """The values of the row's parameters from a call's extra positional
+    arguments (in the row's order) and keywords, defaults for the others."""
+    names = [p.name for p in act.params]
+    if len(pos) > len(names):
+        raise TypeError(f"cact.{fname}() takes at most {len(names) + 1} positional arguments "
+                        f"({len(pos) + 1} given)")
+    values = dict(zip(names, pos))
+    for k, v in kw.items():
+        if k not in names:
+            raise TypeError(f"cact.{fname}() got an unexpected keyword argument {k!r}")
+        if k in values:
+            raise TypeError(f"cact.{fname}() got multiple values for argument {k!r}")
+        values[k] = v
+    return [values.get(p.name, p.default) for p in act.params]
+
+
 def _widens_float(rdt, *dtypes) -> bool:
     """Will the ufunc convert a float operand to the wider result dtype?
 
@@ -300,24 +317,25 @@ def _make_unary(act, variant: str):
     plist = [("x", P.POSITIONAL_OR_KEYWORD, P.empty)]
 
     if act.params:
-        pname, pdefault = act.params[0].name, act.params[0].default
 
-        def fn(x, alpha=pdefault, *, out=None):
+        def fn(x, *pvals, out=None, **kw):
+            values = _bind(name, act, pvals, kw)
             x, dt = _operand(name, "x", x)
             if out is not None and _dask_array_module(x) is not None:
                 _no_dask_out(name, out)
             if dt is None:  # foreign array type: its __array_ufunc__ decides
-                return uf(x, _param(name, pname, alpha, None), out=out)
+                return uf(x, *[_param(name, p.name, v, None) for p, v in zip(act.params, values)],
+                          out=out)
             # The result dtype is the one of the parameter-free functions (bool
-            # and small integers -> float32); alpha is passed in that dtype.
+            # and small integers -> float32); parameters are passed in that dtype.
             rdt = _result_dtype(base_uf, (dt,))
-            a = _param(name, pname, alpha, rdt)
+            ps = [rdt.type(_param(name, p.name, v, rdt)) for p, v in zip(act.params, values)]
             if out is not None:
                 _check_out(name, out, _shape(x), rdt)
-            return uf(x, rdt.type(a), out=out)
+            return uf(x, *ps, out=out)
 
-        plist.append((pname, P.POSITIONAL_OR_KEYWORD, pdefault))
-        call = f"cact.{name}(x, {pname}={pdefault})"
+        plist += [(p.name, P.POSITIONAL_OR_KEYWORD, p.default) for p in act.params]
+        call = f"cact.{name}(x, " + ", ".join(f"{p.name}={p.default}" for p in act.params) + ")"
     else:
 
         def fn(x, *, out=None):
@@ -389,11 +407,9 @@ Examples
 def _make_backward(act):
     name = act.name + "_backward"
     uf_x = ufuncs[ufunc_name(act, "backward_x")]
-    uf_y = ufuncs[ufunc_name(act, "backward_y")]
+    has_y = "backward_y" in act.variants
+    uf_y = ufuncs[ufunc_name(act, "backward_y")] if has_y else None
     nparams = len(act.params)
-    pname = act.params[0].name if nparams else None
-    pdefault = act.params[0].default if nparams else None
-    y_min = act.params[0].y_min if nparams else None
 
     def fn(grad_output, x=None, *, y=None, out=None, **kw):
         if (x is None) == (y is None):
@@ -401,13 +417,12 @@ def _make_backward(act):
                 f"cact.{name}: pass exactly one of x= (the forward input) or y= "
                 "(the forward output)"
             )
-        if nparams:
-            extra = set(kw) - {pname}
-            alpha = kw.get(pname, pdefault)
-        else:
-            extra = set(kw)
-        if extra:
-            raise TypeError(f"cact.{name}() got an unexpected keyword argument {sorted(extra)[0]!r}")
+        values = _bind(name, act, (), kw)
+        if y is not None and not has_y:
+            raise TypeError(
+                f"cact.{name}: {act.name} has no derivative from its output y (f is not "
+                "invertible, so y does not determine x): pass x= (the forward input)"
+            )
         uf = uf_x if y is None else uf_y
         g, gdt = _operand(name, "grad_output", grad_output)
         v, vdt = _operand(name, "x" if y is None else "y", x if y is None else y)
@@ -422,12 +437,12 @@ def _make_backward(act):
         if rdt is _F32 or rdt == _F32:
             _check_weak_in_float32(name, "grad_output", g, gdt)
             _check_weak_in_float32(name, "x" if y is None else "y", v, vdt)
-        if nparams:
-            a = _param(name, pname, alpha, rdt)
-            if y is not None and y_min is not None and a < y_min:
+        for p, value in zip(act.params, values):
+            a = _param(name, p.name, value, rdt)
+            if y is not None and p.y_min is not None and a < p.y_min:
                 raise ValueError(
-                    f"cact.{name}: the derivative from y needs {pname} >= {y_min:g} (got {a}); "
-                    "with a negative alpha the sign of y does not give the sign of x: "
+                    f"cact.{name}: the derivative from y needs {p.name} >= {p.y_min:g} (got {a}); "
+                    f"with a smaller {p.name} the sign of y does not give the sign of x: "
                     "pass x= instead"
                 )
             args += (rdt.type(a) if known else a,)
@@ -450,25 +465,41 @@ def _make_backward(act):
     plist = [("grad_output", P.POSITIONAL_OR_KEYWORD, P.empty),
              ("x", P.POSITIONAL_OR_KEYWORD, None),
              ("y", P.KEYWORD_ONLY, None)]
-    if nparams:
-        plist.append((pname, P.KEYWORD_ONLY, pdefault))
+    plist += [(p.name, P.KEYWORD_ONLY, p.default) for p in act.params]
     plist.append(("out", P.KEYWORD_ONLY, None))
     params = _param_doc(act)
-    ycond = f" (requires {pname} >= {y_min:g}, else ValueError)" if y_min is not None else ""
+    ycond = "".join(f" (requires {p.name} >= {p.y_min:g}, else ValueError)"
+                    for p in act.params if p.y_min is not None)
+    if has_y:
+        from_y = f"\n    from y:  grad_output * ({act.grad_y}){ycond}"
+        x_doc = "Input of the forward pass.  Pass exactly one of ``x`` and ``y``."
+        y_doc = (f"Output of the forward pass, ``y = {act.name}(x)``, for when x was\n"
+                 "    overwritten by an in-place forward pass.")
+        y_note = ("  From y it is as exact as y allows: y already carries the rounding\n"
+                  "of the forward pass, and where f saturates (y close to its limits) that\n"
+                  "rounding dominates the derivative's small value.")
+        example = (f">>> np.allclose(cact.{name}(g, x), cact.{name}(g, y=cact.{act.name}(x)))\n"
+                   "True")
+    else:
+        from_y = ""
+        x_doc = "Input of the forward pass (required)."
+        y_doc = (f"Not accepted: {act.name} is not invertible, so its output does not\n"
+                 "    determine f'; passing it raises TypeError.")
+        y_note = ""
+        example = (f">>> np.allclose(cact.{name}(g, x), cact.{act.name}_grad(x))\n"
+                   "True")
     doc = f"""Backward pass of {act.name}: ``grad_output * f'(x)`` in one pass.
 
-    from x:  grad_output * ({act.grad})
-    from y:  grad_output * ({act.grad_y}){ycond}
+    from x:  grad_output * ({act.grad}){from_y}
 
 Parameters
 ----------
 grad_output : array_like
     Gradient of the loss with respect to the output of {act.name}.
 x : array_like, optional
-    Input of the forward pass.  Pass exactly one of ``x`` and ``y``.
+    {x_doc}
 y : array_like, optional
-    Output of the forward pass, ``y = {act.name}(x)``, for when x was
-    overwritten by an in-place forward pass.
+    {y_doc}
 {params + chr(10) if params else ""}out : ndarray, optional
     Where to write the result; ``out=grad_output`` works in place.
 
@@ -481,9 +512,7 @@ ndarray or scalar
 Notes
 -----
 From x the derivative is as accurate as ``{act.name}_grad``, saturated tails
-included.  From y it is as exact as y allows: y already carries the rounding
-of the forward pass, and where f saturates (y close to its limits) that
-rounding dominates the derivative's small value.
+included.{y_note}
 
 {_COMMON_RULES}
 
@@ -492,8 +521,7 @@ Examples
 >>> import numpy as np, cact
 >>> x = np.array({list(act.example)})
 >>> g = np.ones_like(x)
->>> np.allclose(cact.{name}(g, x), cact.{name}(g, y=cact.{act.name}(x)))
-True
+{example}
 """
     return _finish(fn, name, doc, _signature(plist))
 

@@ -63,9 +63,6 @@ class Activation:
     summary: str
     f: str
     grad: str
-    # The formula only: a condition on the parameters is Param.y_min, which
-    # the docstrings state once (cact/_api.py, src/render.py).
-    grad_y: str
     # The accuracy promise: the largest error, in ULPs of the result, per
     # dtype ("float32", "float64") and variant, for every parameter value
     # (tests/test_accuracy.py and tests/test_values.py hold each row to it).
@@ -73,6 +70,11 @@ class Activation:
     # Where the computation switches formula or saturates, per dtype: the
     # tests sample 40 ULPs either side of each point (tests/test_values.py).
     switch: dict[str, tuple[float, ...]]
+    # f' written through y = f(x), the formula only (a condition on the
+    # parameters is Param.y_min, which the docstrings state once); None when
+    # f is not invertible: then the row has no backward_y variant and
+    # f_backward(g, y=...) raises TypeError.
+    grad_y: str | None = None
     params: tuple[Param, ...] = ()
     notes: str = ""
     # Values used in the docstring example and the ``python -m cact`` demo.
@@ -84,8 +86,9 @@ class Activation:
 
     @property
     def variants(self) -> tuple[str, ...]:
-        """The compiled variants of this row, in VARIANT_NAMES order."""
-        return VARIANT_NAMES
+        """The compiled variants of this row, in VARIANT_NAMES order: all four,
+        or all but backward_y when f has no y-form."""
+        return tuple(v for v in VARIANT_NAMES if v != "backward_y" or self.grad_y is not None)
 
     @property
     def y_needs_nonneg(self) -> bool:

@@ -46,7 +46,7 @@ def kernel_context(table: dict) -> dict:
     kernels = []
     for act in table["ACTIVATIONS"]:
         nparams = len(act.params)
-        for variant, _suffix in table["VARIANTS"]:
+        for variant in act.variants:
             data = VARIANT_INPUTS[variant]
             ndata = len(data)
             nin = ndata + nparams
@@ -124,20 +124,27 @@ def kernel_context(table: dict) -> dict:
     spec = {k["ufunc"]: i for i, k in enumerate(kernels)}
     rows = []
     for act in table["ACTIVATIONS"]:
-        assert len(act.params) <= 1, "the wrappers support one parameter"
         uname = lambda v, a=act: table["ufunc_name"](a, v)  # noqa: E731
-        p = act.params[0] if act.params else None
+        ps = act.params
+        # The compiled fast path carries at most one parameter (_fast_call's
+        # alpha); a row with more calls the validating implementation.
+        p = ps[0] if len(ps) == 1 else None
+        has_y = "backward_y" in act.variants
         rows.append({
             "name": act.name,
+            "fast": len(ps) <= 1,
+            "has_y": has_y,
             "spec_f": spec[uname("f")],
             "spec_grad": spec[uname("grad")],
             "spec_bx": spec[uname("backward_x")],
-            "spec_by": spec[uname("backward_y")],
-            "alpha_pos": f", {p.name}={p.default!r}" if p else "",
-            "alpha_kw": f", {p.name}={p.default!r}" if p else "",
+            "spec_by": spec[uname("backward_y")] if has_y else -1,
+            # the Python signatures: parameters positional after x in the
+            # forward functions, keyword-only in the backward
+            "params_pos": "".join(f", {q.name}={q.default!r}" for q in ps),
+            "params_kw": "".join(f", {q.name}={q.default!r}" for q in ps),
+            "params_fwd": "".join(f", {q.name}" for q in ps),
+            "params_bwd": "".join(f", {q.name}={q.name}" for q in ps),
             "alpha_arg": f"{p.name}, True" if p else "None, False",
-            "alpha_fwd": f", {p.name}" if p else "",
-            "alpha_bwd": f", {p.name}={p.name}" if p else "",
             "c_params": lambda T, a=act: "".join(f", {T} {q.name}" for q in a.params),
             "c_args": "".join(f", {q.name}" for q in act.params),
             "pos": "".join(f", {q.name}: float = {q.default!r}" for q in act.params),
