@@ -61,6 +61,18 @@ def threads():
     return set_
 
 
+@pytest.fixture(autouse=True)
+def _variant_of_the_row(request):
+    """A test parametrised over rows and variants separately skips the
+    variants a row does not have (a row without a y-form has no backward_y)."""
+    params = getattr(request.node, "callspec", None)
+    params = params.params if params is not None else {}
+    act, variant = params.get("act"), params.get("variant")
+    if act is not None and isinstance(variant, str) and hasattr(act, "variants") \
+            and variant not in act.variants:
+        pytest.skip(f"{act.name} has no {variant} variant")
+
+
 @pytest.fixture
 def split():
     """Loops of helpers.SPLIT items or more are split over the threads during

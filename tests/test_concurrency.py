@@ -44,7 +44,7 @@ def test_thread_counts_and_offsets(act, dtype, threads):
     n = 1000
     width = 64 // np.dtype(dtype).itemsize  # elements per 64-byte line
     failures = []
-    for variant in VARIANTS:
+    for variant in act.variants:
         raw = np.random.default_rng(n).uniform(-20, 20, n + width).astype(dtype)
         raw[::31] = np.nan
         base = make_inputs(act, variant, raw, params)
@@ -92,7 +92,7 @@ def _all_jobs(dtype, n):
     x = rng.uniform(-8, 8, n).astype(dtype)
     for act in cact.ACTIVATIONS:
         params = param_sets(act)[-1]
-        for variant in VARIANTS:
+        for variant in act.variants:
             jobs.append((act, variant, make_inputs(act, variant, x, params), params))
     return jobs
 

@@ -83,7 +83,7 @@ def test_partial_overlap(act, dtype, shift, size, threads):
     n = 300 if size == "serial" else SPLIT + 1000
     with min_parallel(SPLIT):
         failures = []
-        for variant in VARIANTS:
+        for variant in act.variants:
             buf = [np.concatenate([a, a[:abs(shift)]]) for a in make_inputs(act, variant, _x(dtype, n), params)]
             lo, hi = (slice(0, n), slice(shift, n + shift)) if shift > 0 else \
                 (slice(-shift, n - shift), slice(0, n))

@@ -223,7 +223,7 @@ def test_misaligned_every_offset(act, dtype):
     x = np.random.default_rng(3).uniform(-30, 30, n).astype(dtype)
     x[::17] = np.nan
     failures = []
-    for variant in VARIANTS:
+    for variant in act.variants:
         ins = make_inputs(act, variant, x, params)
         expected = call(act, variant, ins, params)
         for override in (0, 128):  # 128: short loops take the threaded path
@@ -271,7 +271,7 @@ def test_overlap_reversed_and_frombuffer_views(act, dtype, threads):
     failures = []
     for n, override in ((50, 0), (5000, 0), (5000, 128)):  # 128: threaded
         with min_parallel(override):
-            for variant in VARIANTS:
+            for variant in act.variants:
                 x = np.random.default_rng(n).uniform(-6, 6, n).astype(dtype)
                 ins = make_inputs(act, variant, x, params)
                 expected = call(act, variant, ins, params)

@@ -57,7 +57,7 @@ def _layouts(dtype):
 def _cases():
     out = []
     for act in cact.ACTIVATIONS:
-        for variant in VARIANTS:
+        for variant in act.variants:
             for dt in DTYPES:
                 for name, make in _layouts(dt):
                     out.append(pytest.param(act, variant, dt, make,
@@ -99,7 +99,7 @@ def test_out_empty_multidimensional(shape):
     for dt in DTYPES:
         x = np.empty(shape, dt)
         for act in cact.ACTIVATIONS:
-            for variant in VARIANTS:
+            for variant in act.variants:
                 ins = make_inputs(act, variant, x, param_sets(act)[0])
                 for out in (np.empty(shape, dt), ins[-1]):
                     try:

@@ -178,6 +178,8 @@ def _check_reference(act, variant, cins, alpha, res):
        override=st.sampled_from([0, 128]),
        out_kind=st.sampled_from(["none", "fresh", "strided", "misaligned", "inplace"]))
 def test_elementwise_properties(data, act, variant, shape, alpha, nthreads, override, out_kind):
+    if variant not in act.variants:
+        variant = "backward_x"  # a row without a y-form
     nin = 1 if variant in ("f", "grad") else 2
     if variant == "backward_y" and act.y_needs_nonneg:
         alpha = abs(alpha)
@@ -225,6 +227,8 @@ def test_elementwise_properties(data, act, variant, shape, alpha, nthreads, over
 def test_partial_overlap_property(act, variant, dtype, n, shift, reverse, which, nthreads, seed):
     """out overlapping an input at any element shift, possibly reversed: the
     result is the one computed from a copy."""
+    if variant not in act.variants:
+        variant = "backward_x"  # a row without a y-form
     rng = np.random.default_rng(seed)
     nin = 1 if variant in ("f", "grad") else 2
     alpha = 0.25

@@ -54,7 +54,7 @@ def test_lengths_around_vector_widths(act, dtype, isa):
     params = param_sets(act)[-1]
     failures = []
     with isa_level(isa):
-        for variant in VARIANTS:
+        for variant in act.variants:
             base = make_inputs(act, variant, _values(dtype, LMAX + 8, seed=LMAX), params)
             alone = np.concatenate([np.atleast_1d(call(act, variant, tuple(a[i:i + 1] for a in base), params))
                                     for i in range(LMAX + 8)])
@@ -120,7 +120,7 @@ def test_threads_times_chunk_at_the_thresholds(act, dtype, threads, split):
     params = param_sets(act)[-1]
     sizes = sorted({n for t in THREADS for n in _split_sizes(thr, t)})
     failures = []
-    for variant in ("f",) if act.family == "linear" else VARIANTS:
+    for variant in ("f",) if act.family == "linear" else act.variants:
         base = make_inputs(act, variant, _values(dtype, max(sizes), seed=thr), params)
         threads(1)
         full = call(act, variant, base, params)
@@ -149,7 +149,7 @@ def test_threads_times_chunk_small(act, dtype, threads):
         return [t * 64 * k + d for k in (1, 2, 3) for d in (-1, 0, 1) if t * 64 * k + d >= 127]
 
     failures = []
-    for variant in VARIANTS:
+    for variant in act.variants:
         base = make_inputs(act, variant, _values(dtype, 7 * 64 * 3 + 16, seed=7), params)
         threads(1)
         full = call(act, variant, base, params)

@@ -110,7 +110,7 @@ def test_probe_then_split_is_bitwise_serial(act, dtype, threads):
     sizes = [RULE["serial_work"], p - 1, p, p + 1, p + 64 * 3 + 1, 20_000, 200_003]
     x = np.random.default_rng(3).uniform(-12, 12, max(sizes)).astype(dtype)
     failures = []
-    for variant in VARIANTS:
+    for variant in act.variants:
         base = make_inputs(act, variant, x, params)
         threads(1)
         full = call(act, variant, base, params)

@@ -145,7 +145,7 @@ def _jobs(dtype):
         params = param_sets(act)[-1]
         rng = np.random.default_rng(i)
         x = rng.uniform(-10, 10, n).astype(dtype)
-        for variant in VARIANTS:
+        for variant in act.variants:
             jobs.append((act, variant, make_inputs(act, variant, x, params), params))
     return jobs
 

@@ -67,7 +67,7 @@ def test_signalling_nans_and_payloads(act, dtype, layout, threads):
         x, g = np.tile(x, 20), np.tile(g, 20)
     with min_parallel(128 if layout == "threaded" else 0):
         for params in param_sets(act) + ([{"alpha": 0.0}] if act.params else []):
-            for variant in VARIANTS:
+            for variant in act.variants:
                 ins = (x,) if variant in ("f", "grad") else (g, x)
                 res = _quiet(lambda: call(act, variant, ins, params))
                 isnan = np.isnan(x)
@@ -159,7 +159,7 @@ def test_switch_and_saturation_points(act, dtype):
     for params in param_sets(act):
         for x0 in pts:
             x = _neighbourhood(x0, dtype)
-            for variant in VARIANTS:
+            for variant in act.variants:
                 y = _check_against_reference(act, variant, dtype, x, params, f"near {x0}")
                 if variant == "f" and act.monotonic:
                     assert (np.diff(y) >= 0).all(), f"{act.name} not monotonic near {x0}"
@@ -177,7 +177,7 @@ def test_subnormal_and_extreme_inputs(act, dtype):
             dtype=dtype), dtype(fi.max), np.nextafter(fi.max, 0, dtype=dtype), dtype(fi.max / 2)]
     x = np.array(vals + [-v for v in vals] + [dtype(0), dtype(-0.0)], dtype)
     for params in param_sets(act) + ([{"alpha": 0.0}] if act.params else []):
-        for variant in VARIANTS:
+        for variant in act.variants:
             _check_against_reference(act, variant, dtype, x, params, "subnormal/extreme")
     # f(x) = x + O(x^2) at 0 (Activation.identity_at_zero): f(t) = t for the
     # smallest subnormal, and f(-t) keeps the sign (or is a zero: leaky_relu's
@@ -268,7 +268,7 @@ def test_alpha_values(act, dtype):
         x = x.astype(dtype)
     alphas = ALPHAS + ([float(fi.max), -float(fi.max)] if dtype == np.float32 else [1e300, -1e300])
     for a in alphas:
-        for variant in VARIANTS:
+        for variant in act.variants:
             if variant == "backward_y" and act.y_needs_nonneg and a < 0:
                 continue
             ps = {"alpha": a}
