@@ -20,6 +20,7 @@ import reference
 MAXIMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "accuracy_maxima.json")
 
 from cact._table import VARIANT_NAMES as VARIANTS  # noqa: E402
+from cact._table import VARIANTS as VARIANT_SUFFIXES  # noqa: E402
 G = 1.5  # grad_output of the backward checks: an exact scaling
 
 
@@ -27,16 +28,9 @@ def _call(cact, act, variant, x, dtype, y=None):
     """One variant on x; the backward from y takes y (computed once by the
     caller, so that every level and the reference see the same y)."""
     params = [dtype(p.default) for p in act.params]
-    u = cact.ufuncs
+    inputs = (x,) if variant in ("f", "grad") else (np.full_like(x, G), x if variant == "backward_x" else y)
     with np.errstate(all="ignore"):
-        if variant == "f":
-            return u[act.name](x, *params)
-        if variant == "grad":
-            return u[act.name + "_grad"](x, *params)
-        g = np.full_like(x, G)
-        if variant == "backward_x":
-            return u[act.name + "_backward_x"](g, x, *params)
-        return u[act.name + "_backward_y"](g, y, *params)
+        return cact.ufuncs[act.name + dict(VARIANT_SUFFIXES)[variant]](*inputs, *params)
 
 
 def _reference(act, variant, x, dtype, y):

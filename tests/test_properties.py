@@ -40,7 +40,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cact"))
 
 IN_DTYPES = ["f4", "f8", "f4", "f8", ">f4", ">f8", "f2", "i1", "u1", "i4", "?"]
 SMALL = {"f4", ">f4", "f2", "i1", "u1", "?"}
-from helpers import VARIANTS  # noqa: E402
+from helpers import VARIANTS, call  # noqa: E402
 
 
 def _result_dtype(*specs):
@@ -111,16 +111,8 @@ def _same(a, b):
 
 
 def _call(act, variant, ins, alpha, out=None):
-    kw = {} if out is None else {"out": out}
-    p = {} if not act.params else {"alpha": alpha}
-    if variant == "f":
-        return getattr(cact, act.name)(ins[0], **p, **kw)
-    if variant == "grad":
-        return getattr(cact, act.name + "_grad")(ins[0], **p, **kw)
-    bwd = getattr(cact, act.name + "_backward")
-    if variant == "backward_x":
-        return bwd(ins[0], ins[1], **p, **kw)
-    return bwd(ins[0], y=ins[1], **p, **kw)
+    # every parameter of the row set to alpha (the rows have one at most today)
+    return call(act, variant, ins, {p.name: alpha for p in act.params}, out=out)
 
 
 class _threads:
