@@ -131,6 +131,7 @@ ISA_SOURCES = {
     },
 }
 
+
 def _is_clang(compiler) -> bool:
     """Whether the C compiler is clang (also when it is called cc or gcc, as
     on macOS): its predefined macros, from ``-dM -E``."""
@@ -245,6 +246,13 @@ class BuildExt(build_ext):
         macros, include directories, flags and dependencies, plus theirs), and
         the objects go to the link as ``extra_objects``; the extension's own
         lists are restored afterwards.
+
+        A whole file compiled with AVX flags is safe to link next to baseline
+        code as long as no function it defines can be picked for a baseline
+        caller: cact's headers define static inline functions only.  A
+        non-static inline function of a system header (a COMDAT, which the
+        linker may take from any object) could be; an MSVC build should be
+        checked for that (its C runtime headers have a few such wrappers).
         """
         isa = [src for src in ext.sources if src.replace(os.sep, "/") in self.isa_flags]
         if not isa:
