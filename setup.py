@@ -16,8 +16,18 @@ Steps:
 3. In ``build_ext``, compile everything with portable flags:
    no ``-march=native`` and no ``-ffast-math``, so a wheel runs on any CPU of
    its platform.  The kernels are compiled once more per instruction-set level
-   (``src/cact_isa_*.c`` set their target with a pragma) and the best level the
-   CPU supports is chosen at import.
+   (``src/cact_isa_*.c``) and the best level the CPU supports is chosen at
+   import.  On x86-64 the AVX2 and AVX-512 files get their instruction set in
+   one of two ways, chosen by ``CACT_ISA_BUILD``:
+     pragma  a ``#pragma GCC target`` inside the file (the default with gcc);
+     flags   per-source compiler flags added to those two files only: gcc and
+             clang ``-mavx2 -mfma`` / ``-mavx512f -mavx512dq -mavx512vl
+             -mavx512bw -mavx2 -mfma``, MSVC ``/arch:AVX2`` / ``/arch:AVX512``
+             (the default with MSVC, which has no target pragma, and with
+             clang, which ignores ``#pragma GCC target`` without a word and
+             would compile those levels at the baseline; ``pragma`` is refused
+             with both).
+   Either way every other file keeps the platform's baseline flags.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import sys
 import tempfile
 
 from setuptools import Extension, setup
+from setuptools.modified import newer_group
 from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -110,6 +121,60 @@ def _base_flags(compiler) -> list[str]:
     return ["-O3", "-fno-trapping-math"]
 
 
+# The kernel files that get an instruction set of their own, and its flags per
+# compiler family, in CACT_ISA_BUILD=flags mode (see the module docstring).
+ISA_SOURCES = {
+    "src/cact_isa_avx2.c": {"unix": ["-mavx2", "-mfma"], "msvc": ["/arch:AVX2"]},
+    "src/cact_isa_avx512.c": {
+        "unix": ["-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw", "-mavx2", "-mfma"],
+        "msvc": ["/arch:AVX512"],
+    },
+}
+
+
+def _is_clang(compiler) -> bool:
+    """Whether the C compiler is clang (also when it is called cc or gcc, as
+    on macOS): its predefined macros, from ``-dM -E``."""
+    if compiler.compiler_type == "msvc":
+        return False
+    cmd = list(getattr(compiler, "compiler_so", ["cc"]))
+    n = next((i for i, arg in enumerate(cmd) if arg.startswith("-")), len(cmd))
+    try:  # the program, and a launcher such as ccache before it
+        out = subprocess.run(cmd[:n] + ["-dM", "-E", "-x", "c", os.devnull],
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "__clang__" in out.stdout
+
+
+def _targets_x86_64(plat_name: str) -> bool:
+    """Whether the extension is built for x86-64 only (the levels exist only
+    there; a macOS universal2 build also has an arm64 slice)."""
+    arch = plat_name.rsplit("-", 1)[-1].lower()
+    if sys.platform == "darwin" and "arm64" in os.environ.get("ARCHFLAGS", ""):
+        return False
+    return arch in ("x86_64", "amd64")
+
+
+def _isa_build_mode(compiler, plat_name: str) -> str:
+    """CACT_ISA_BUILD: 'pragma' or 'flags' (see the module docstring), or
+    'baseline' where there are no other levels to build."""
+    want = os.environ.get("CACT_ISA_BUILD", "").strip().lower()
+    if want not in ("", "pragma", "flags"):
+        raise RuntimeError(f"cact: CACT_ISA_BUILD={want!r}: use 'pragma' or 'flags'")
+    if not _targets_x86_64(plat_name):
+        return "baseline"
+    no_pragma = ("MSVC" if compiler.compiler_type == "msvc"
+                 else "clang" if _is_clang(compiler) else None)
+    if no_pragma and want == "pragma":
+        raise RuntimeError(
+            f"cact: CACT_ISA_BUILD=pragma: {no_pragma} does not apply #pragma GCC target, so "
+            "the AVX2 and AVX-512 levels would be baseline code; use CACT_ISA_BUILD=flags "
+            "(the default with this compiler)"
+        )
+    return want or ("flags" if no_pragma else "pragma")
+
+
 def _compiler_flags(compiler) -> list[str]:
     """The flags the compiler object puts on every compile command."""
     if compiler.compiler_type == "msvc":
@@ -145,19 +210,77 @@ class BuildExt(build_ext):
                 # dladdr() (cact_openmp_library) is in libdl, and the pool's
                 # pthread_create in libpthread, before glibc 2.34
                 libraries += ["dl", "pthread"]
+        self.isa_mode = _isa_build_mode(self.compiler, self.plat_name)
+        family = "msvc" if self.compiler.compiler_type == "msvc" else "unix"
+        self.isa_flags = ({src: flags[family] for src, flags in ISA_SOURCES.items()}
+                          if self.isa_mode == "flags" else {})
+        print(f"cact: instruction-set levels by {self.isa_mode}"
+              + "".join(f"; {os.path.basename(src)}: {' '.join(f)}"
+                        for src, f in self.isa_flags.items()))
         # Recorded for show_config: every flag of the compile command line,
         # the interpreter's (CFLAGS of sysconfig and the environment) and
-        # ours, for every source file.  The per-level kernel files add their
-        # instruction sets with target pragmas, not flags.
+        # ours, for every source file, then how the per-level kernel files
+        # get their instruction sets (cact/_config.py reads that part).
         flags_text = " ".join(_compiler_flags(self.compiler) + cflags)
+        flags_text += f"; levels: {self.isa_mode}" + "".join(
+            f"; {os.path.basename(src)}: {' '.join(f)}" for src, f in self.isa_flags.items())
+        macros = [("CACT_BUILD_FLAGS", '"' + flags_text.replace('"', "") + '"')]
+        if self.isa_mode == "flags":
+            macros.append(("CACT_ISA_FLAGS_FROM_BUILD", "1"))
         for ext in self.extensions:
             ext.extra_compile_args = list(ext.extra_compile_args or []) + cflags
             ext.extra_link_args = list(ext.extra_link_args or []) + ldflags
             ext.libraries = list(ext.libraries or []) + libraries
-            ext.define_macros = list(ext.define_macros or []) + [
-                ("CACT_BUILD_FLAGS", '"' + flags_text.replace('"', "") + '"'),
-            ]
+            ext.define_macros = list(ext.define_macros or []) + macros
         super().build_extensions()
+
+    def build_extension(self, ext):
+        """Compile the per-level kernel files with their own flags, then the
+        rest as usual.
+
+        setuptools passes one set of flags to every source of an extension.
+        Of the two ways around that, wrapping the compiler's ``_compile``
+        (one call per object) works for the unix compilers only: MSVC's
+        ``compile`` runs its own loop.  So these files are compiled here with
+        the same public ``compile`` call that ``build_extension`` makes (same
+        macros, include directories, flags and dependencies, plus theirs), and
+        the objects go to the link as ``extra_objects``; the extension's own
+        lists are restored afterwards.
+
+        A whole file compiled with AVX flags is safe to link next to baseline
+        code as long as no function it defines can be picked for a baseline
+        caller: cact's headers define static inline functions only.  A
+        non-static inline function of a system header (a COMDAT, which the
+        linker may take from any object) could be; an MSVC build should be
+        checked for that (its C runtime headers have a few such wrappers).
+        """
+        isa = [src for src in ext.sources if src.replace(os.sep, "/") in self.isa_flags]
+        if not isa:
+            return super().build_extension(ext)
+        ext_path = self.get_ext_fullpath(ext.name)
+        if not (self.force or newer_group(list(ext.sources) + list(ext.depends), ext_path,
+                                          "newer")):
+            return super().build_extension(ext)  # up to date: it says so and skips
+        objects = []
+        for src in isa:
+            objects += self.compiler.compile(
+                [src],
+                output_dir=self.build_temp,
+                macros=list(ext.define_macros) + [(m,) for m in ext.undef_macros],
+                include_dirs=ext.include_dirs,
+                debug=self.debug,
+                extra_postargs=list(ext.extra_compile_args or [])
+                + self.isa_flags[src.replace(os.sep, "/")],
+                depends=ext.depends,
+            )
+        saved = ext.sources, ext.extra_objects, ext.depends
+        ext.sources = [src for src in ext.sources if src not in isa]
+        ext.extra_objects = list(ext.extra_objects or []) + objects
+        ext.depends = list(ext.depends) + isa  # still what the module is built from
+        try:
+            super().build_extension(ext)
+        finally:
+            ext.sources, ext.extra_objects, ext.depends = saved
 
 
 def extensions():
@@ -172,8 +295,8 @@ def extensions():
             "src/cact_parallel.c",
             "src/cact_pool.c",
             "src/cact_dispatch.c",
-            # the kernels, once per instruction-set level (target pragmas
-            # inside; the command-line flags stay the platform's baseline)
+            # the kernels, once per instruction-set level (a target pragma
+            # inside, or per-source flags: BuildExt.build_extension)
             "src/cact_isa_baseline.c",
             "src/cact_isa_avx2.c",
             "src/cact_isa_avx512.c",

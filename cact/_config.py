@@ -124,15 +124,24 @@ def _pool_description() -> str:
             f"threads; count {follows})")
 
 
+def _build_flags() -> tuple[str, str]:
+    """(the flags of every compile command, how the AVX2 / AVX-512 kernel
+    files got their instruction sets): setup.py records both in one string,
+    the second part after "; levels: " (pragma, or flags and each file's)."""
+    flags, sep, levels = _core.build_flags().partition("; levels: ")
+    return flags, levels if sep else "unknown"
+
+
 def _config() -> dict:
     omp = _core.openmp_version()
+    flags, levels_by = _build_flags()
     return {
         "cact": __version__,
         "numpy": np.__version__,
         "python": sys.version.split()[0],
         "platform": f"{platform.system()} {platform.machine()}",
         "compiler": _core.compiler(),
-        "compile flags": _core.build_flags(),
+        "compile flags": flags,
         "openmp": f"yes (OpenMP {_OPENMP_VERSIONS.get(omp, '?')}, _OPENMP={omp})" if omp else "no (serial build)",
         "openmp runtime": _openmp_runtime() if omp else "none",
         "threads": get_num_threads(),
@@ -143,6 +152,7 @@ def _config() -> dict:
             f"{name}{'' if ok else ' (not supported by this CPU)'}"
             for name, ok in _core.isa_levels()
         ),
+        "levels built by": levels_by,
         "CACT_ISA": os.environ.get("CACT_ISA", "(unset)"),
     }
 

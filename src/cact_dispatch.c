@@ -7,6 +7,17 @@
  */
 #include "cact_dispatch.h"
 
+#ifdef CACT_X86_CPUID
+#include <immintrin.h> /* _xgetbv */
+#include <intrin.h>    /* __cpuid, __cpuidex */
+#if defined(__GNUC__) || defined(__clang__)
+/* gcc's _xgetbv needs the xsave target; it runs only once OSXSAVE is seen. */
+#define CACT_TARGET_XSAVE __attribute__((target("xsave")))
+#else
+#define CACT_TARGET_XSAVE
+#endif
+#endif
+
 extern const cact_chunk_fn cact_chunks_baseline[];
 #ifdef CACT_X86_DISPATCH
 extern const cact_chunk_fn cact_chunks_avx2[];
@@ -25,14 +36,56 @@ const char *cact_isa_name(int level)
     return level >= 0 && level < CACT_N_LEVELS ? cact_level_names[level] : "";
 }
 
-/* Does this CPU (and OS: libgcc checks XCR0 for the AVX and AVX-512 state)
- * support the level? */
+#ifdef CACT_X86_CPUID
+/* MSVC has no __builtin_cpu_supports: ask the CPU (cpuid) and the OS (xgetbv:
+ * the register state it saves on a context switch) directly, with MSVC's
+ * intrinsics.  Compile-checked with mingw-w64 gcc (which has the same
+ * intrinsics) and CACT_FORCE_CPUID only: no MSVC was at hand.
+ * Returns 0: baseline, 1: AVX2 + FMA, 2: also AVX-512 F/DQ/VL/BW, each only
+ * when both the CPU and the OS support it. */
+CACT_TARGET_XSAVE static int cact_cpuid_level(void)
+{
+    int r[4]; /* eax, ebx, ecx, edx */
+    __cpuid(r, 0);
+    const int max_leaf = r[0];
+    if (max_leaf < 7) {
+        return 0;
+    }
+    __cpuid(r, 1);
+    const int fma = (r[2] >> 12) & 1, osxsave = (r[2] >> 27) & 1, avx = (r[2] >> 28) & 1;
+    if (!(fma && osxsave && avx)) {
+        return 0;
+    }
+    /* XCR0 bits 1 and 2: the OS saves the SSE and AVX (ymm) state. */
+    const unsigned long long xcr0 = _xgetbv(0);
+    if ((xcr0 & 0x6) != 0x6) {
+        return 0;
+    }
+    __cpuidex(r, 7, 0);
+    const unsigned ebx = (unsigned)r[1];
+    if (!((ebx >> 5) & 1)) { /* AVX2 */
+        return 0;
+    }
+    /* AVX-512 F (bit 16), DQ (17), BW (30), VL (31) */
+    const unsigned avx512 = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);
+    /* XCR0 bits 5, 6, 7: the opmask, upper-zmm0-15 and zmm16-31 state. */
+    if ((ebx & avx512) == avx512 && (xcr0 & 0xe0) == 0xe0) {
+        return 2;
+    }
+    return 1;
+}
+#endif
+
+/* Does this CPU (and OS: libgcc checks XCR0 for the AVX and AVX-512 state,
+ * and so does cact_cpuid_level) support the level? */
 int cact_isa_supported(int level)
 {
     if (level == 0) {
         return 1;
     }
-#ifdef CACT_X86_DISPATCH
+#if defined(CACT_X86_CPUID)
+    return level < CACT_N_LEVELS && cact_cpuid_level() >= level;
+#elif defined(CACT_X86_DISPATCH)
     __builtin_cpu_init();
     const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (level == 1) {

@@ -1,8 +1,16 @@
 /* The kernels for AVX-512 (F, DQ, VL, BW) with AVX2 and FMA, selected at run
- * time only on CPUs that have all of them.  Elsewhere this file is empty. */
+ * time only on CPUs that have all of them.
+ *
+ * As in cact_isa_avx2.c, the instruction set comes from the target pragma
+ * below (CACT_ISA_BUILD=pragma) or from per-source flags that setup.py adds
+ * to this file only (CACT_ISA_BUILD=flags: gcc/clang -mavx512f -mavx512dq
+ * -mavx512vl -mavx512bw -mavx2 -mfma, MSVC /arch:AVX512), which define
+ * CACT_ISA_FLAGS_FROM_BUILD.  Elsewhere this file is empty. */
 #include "cact_dispatch.h"
 #ifdef CACT_X86_DISPATCH
+#ifndef CACT_ISA_FLAGS_FROM_BUILD
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")
+#endif
 #define CACT_KERNEL_FMA 1 /* cact_exp.h: use the fma instruction */
 #define CACT_CHUNK_TABLE cact_chunks_avx512
 #include "cact_kernels.inc"

@@ -6,8 +6,10 @@
 #             `twine check`; `auditwheel repair` bundles libgomp (the
 #             manylinux tag is reported); the repaired wheel and the sdist
 #             carry the runtime's license texts; no compile command has
-#             -march / -mavx* / -ffast-math (the instruction-set levels come
-#             from target pragmas in src/cact_isa_*.c only).
+#             -march / -mavx* / -ffast-math (with gcc the instruction-set
+#             levels come from target pragmas in src/cact_isa_*.c only: the
+#             default CACT_ISA_BUILD=pragma; =flags, the per-source flags
+#             that MSVC and clang use, is not what this script checks).
 #   pythons   for each CPython 3.10-3.13 found (pyenv or PATH): build a wheel
 #             from the sdist, repair it, install it in a fresh virtual
 #             environment and run the test suite from a folder outside the
@@ -69,8 +71,8 @@ trap cleanup EXIT
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PYTHONDONTWRITEBYTECODE=1
 # the variables that change how cact builds or runs come from the steps only
-unset CACT_DISABLE_OPENMP CACT_FAIL_NO_OPENMP CACT_OPENMP_PREFIX CACT_ISA OMP_NUM_THREADS \
-    CACT_EXPECT_INSTALLED CACT_EXPECT_OPENMP PYTHONPATH || true
+unset CACT_DISABLE_OPENMP CACT_FAIL_NO_OPENMP CACT_OPENMP_PREFIX CACT_ISA CACT_ISA_BUILD \
+    OMP_NUM_THREADS CACT_EXPECT_INSTALLED CACT_EXPECT_OPENMP CACT_EXPECT_ISA_BUILD PYTHONPATH || true
 
 SUMMARY=()
 FLAKY=()
