@@ -142,6 +142,8 @@ void cact_pool_set_spin(long long worker_ns, long long done_ns)
     (void)done_ns;
 }
 int cact_pool_install_fork_handler(void) { return 0; }
+/* A serial build never splits a loop, so cact_run never times a probe. */
+long long cact_now_ns(void) { return 0; }
 
 #else
 
