@@ -198,8 +198,23 @@ CACT_INLINE float cact_elu_backward_x_f32(float g, float x, float alpha)
 }
 
 /* ------------------------------------------------- the backward from y
- * g * f'(y) written in double: for float32 the product y (1 - y) of a float is
- * exact in double, so g times it is rounded once in double, then to float. */
+ * g * f'(y), f' written through y.  float64: the plain formula (README,
+ * Semantics: as exact as y allows).  float32 at the levels with a fused
+ * multiply-add: in float, with f'(y) carried exactly as two floats and g
+ * times it rounded once (a fused multiply-add), 2.2x faster than converting
+ * to double and back (0.14 against 0.31 ns an element from cache on the
+ * project machine) and within 0.5 ULP plus the low part's rounding: at most
+ * 1 ULP, for a subnormal result.  float32 without the instruction (the
+ * baseline level): in double, where y (1 - y) of a float is exact, then one
+ * rounding to float.
+ *
+ * cact_g_times_dw32(g, h, l) = g (h + l) rounded once, for |l| <= ulp(h):
+ * fma(g, h, g l).  g l is exact to its own rounding, far below an ULP of
+ * the result.  Two cases take the plain product g h instead, which is then
+ * what IEEE gives g f'(y): l = 0 (h is f' itself, and an fma adding a zero
+ * could change the sign of a zero result: y = -0.0 in sigmoid's), and a g l
+ * that is not finite (g = +-inf or NaN: inf - inf inside the fma would turn
+ * g h = +-inf into NaN).  A NaN y reaches h. */
 CACT_INLINE double cact_sigmoid_grad_y_d(double y) { return y * (1.0 - y); }
 
 CACT_INLINE double cact_tanh_grad_y_d(double y)
@@ -208,18 +223,15 @@ CACT_INLINE double cact_tanh_grad_y_d(double y)
     return (1.0 - ay) * (1.0 + ay);
 }
 
-#define CACT_EXP_BACKWARD_Y(name)                                                      \
-    CACT_INLINE double cact_##name##_backward_y_f64(double g, double y)                \
-    {                                                                                  \
-        return g * cact_##name##_grad_y_d(y);                                          \
-    }                                                                                  \
-    CACT_INLINE float cact_##name##_backward_y_f32(float g, float y)                   \
-    {                                                                                  \
-        return (float)((double)g * cact_##name##_grad_y_d(y));                         \
-    }
+CACT_INLINE double cact_sigmoid_backward_y_f64(double g, double y)
+{
+    return g * cact_sigmoid_grad_y_d(y);
+}
 
-CACT_EXP_BACKWARD_Y(sigmoid)
-CACT_EXP_BACKWARD_Y(tanh)
+CACT_INLINE double cact_tanh_backward_y_f64(double g, double y)
+{
+    return g * cact_tanh_grad_y_d(y);
+}
 
 CACT_INLINE double cact_elu_backward_y_d(double g, double y, double alpha)
 {
@@ -231,9 +243,58 @@ CACT_INLINE double cact_elu_backward_y_f64(double g, double y, double alpha)
     return cact_elu_backward_y_d(g, y, alpha);
 }
 
+#ifdef CACT_HW_FMA
+CACT_INLINE float cact_g_times_dw32(float g, float h, float l)
+{
+    const float gl = g * l;
+    return l == 0.0f || !(fabsf(gl) < INFINITY) ? g * h : fmaf(g, h, gl);
+}
+
+/* y (1 - y): 1 - y = th + tl exactly (Fast2Sum: |1| >= |y| on [0, 1]), then
+ * y th exactly as ph + its error (one fma) with y tl added. */
+CACT_INLINE float cact_sigmoid_backward_y_f32(float g, float y)
+{
+    const float th = 1.0f - y;
+    const float tl = (1.0f - th) - y;
+    const float ph = y * th;
+    return cact_g_times_dw32(g, ph, fmaf(y, tl, fmaf(y, th, -ph)));
+}
+
+/* 1 - y^2: y^2 = sh + sl exactly (one fma), 1 - sh = dh + dl exactly
+ * (Fast2Sum, sh <= 1), f' = dh + (dl - sl): no cancellation is lost near
+ * |y| = 1, where 1 - sh is exact (Sterbenz) and small. */
+CACT_INLINE float cact_tanh_backward_y_f32(float g, float y)
+{
+    const float sh = y * y;
+    const float sl = fmaf(y, y, -sh);
+    const float dh = 1.0f - sh;
+    const float dl = (1.0f - dh) - sh;
+    return cact_g_times_dw32(g, dh, dl - sl);
+}
+
+/* y + alpha = sh + sl exactly (Knuth's TwoSum: either may be larger). */
+CACT_INLINE float cact_elu_backward_y_f32(float g, float y, float alpha)
+{
+    const float sh = y + alpha;
+    const float bb = sh - y;
+    const float sl = (y - (sh - bb)) + (alpha - bb);
+    return y > 0.0f ? g : cact_g_times_dw32(g, sh, sl);
+}
+#else
+CACT_INLINE float cact_sigmoid_backward_y_f32(float g, float y)
+{
+    return (float)((double)g * cact_sigmoid_grad_y_d(y));
+}
+
+CACT_INLINE float cact_tanh_backward_y_f32(float g, float y)
+{
+    return (float)((double)g * cact_tanh_grad_y_d(y));
+}
+
 CACT_INLINE float cact_elu_backward_y_f32(float g, float y, float alpha)
 {
     return (float)cact_elu_backward_y_d(g, y, alpha);
 }
+#endif
 
 #endif /* CACT_EXP_FAMILY_H */
