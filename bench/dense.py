@@ -37,7 +37,7 @@ OpenBLAS thread, which evicts the caches alike but leaves no thread spinning
 slower than from a warm cache whoever ran the product).
 
 ``--guard`` is the check in ``.ci/run``: for the issue's layer (batch 256,
-width 512, 131,072 activations per call, above every threading threshold),
+width 512, 131,072 activations per call, enough work to be split on 2 threads),
 every activation and both dtypes, it fails (exit 1) when the cact loop is
 more than 1.5x slower than the NumPy loop; a thread pool that stalls next to
 BLAS is a ten-fold effect, far outside the noise.

@@ -116,7 +116,7 @@ ufuncs = _build()
 # The public elementwise functions (generated into _fast.pxi from the
 # activation table) first try this path: exact ndarrays, C-contiguous, native
 # float32/float64, out None or an input itself, alpha a float in range.  It
-# calls the ufunc's inner loop directly (same kernels, same thresholds, same
+# calls the ufunc's inner loop directly (same kernels, same thread rule, same
 # flag clearing), without NumPy's ufunc dispatch or Python-level checks.
 # Anything else returns _NOFAST and the wrapper calls the full Python
 # implementation in cact._api (registered in _SLOW), which validates every
