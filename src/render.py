@@ -69,20 +69,6 @@ def kernel_context(table: dict) -> dict:
                 + " for the full documentation."
             )
 
-            def contiguous(T, ndata=ndata, nparams=nparams, nin=nin):
-                conds = [f"steps[{i}] == (ptrdiff_t)sizeof({T})" for i in range(ndata)]
-                conds += [f"steps[{ndata + j}] == 0" for j in range(nparams)]
-                conds.append(f"steps[{nin}] == (ptrdiff_t)sizeof({T})")
-                return " && ".join(conds)
-
-            def strided(T, ndata=ndata, nparams=nparams):
-                parts = [f"*(const {T} *)(args[{i}] + i * steps[{i}])" for i in range(ndata)]
-                parts += [
-                    f"*(const {T} *)(args[{ndata + j}] + i * steps[{ndata + j}])"
-                    for j in range(nparams)
-                ]
-                return ", ".join(parts)
-
             kernels.append(
                 {
                     "ufunc": ufunc,
@@ -91,14 +77,6 @@ def kernel_context(table: dict) -> dict:
                     "ndata": ndata,
                     "nparams": nparams,
                     "nin": nin,
-                    "contiguous": contiguous,
-                    "contig_args": ", ".join(
-                        [f"in{i}[i]" for i in range(ndata)] + [f"p{j}" for j in range(nparams)]
-                    ),
-                    "strided_args": strided,
-                    "tail_args": ", ".join(
-                        [f"t{i}[i]" for i in range(ndata)] + [f"p{j}" for j in range(nparams)]
-                    ),
                     "doc_c": _c_string(doc),
                 }
             )
@@ -145,8 +123,7 @@ def kernel_context(table: dict) -> dict:
             "params_fwd": "".join(f", {q.name}" for q in ps),
             "params_bwd": "".join(f", {q.name}={q.name}" for q in ps),
             "alpha_arg": f"{p.name}, True" if p else "None, False",
-            "c_params": lambda T, a=act: "".join(f", {T} {q.name}" for q in a.params),
-            "c_args": "".join(f", {q.name}" for q in act.params),
+            "param_names": [q.name for q in ps],
             "pos": "".join(f", {q.name}: float = {q.default!r}" for q in act.params),
             "kw": "".join(f", {q.name}: float = {q.default!r}" for q in act.params),
             "y_cond": (f" and type({p.name}) is float and {p.name} >= {float(p.y_min)!r}"
