@@ -223,15 +223,16 @@ CACT_INLINE double cact_tanh_grad_y_d(double y)
     return (1.0 - ay) * (1.0 + ay);
 }
 
-CACT_INLINE double cact_sigmoid_backward_y_f64(double g, double y)
-{
-    return g * cact_sigmoid_grad_y_d(y);
-}
+/* float64, and float32 through double (where no fma is available): g times
+ * f'(y) in double, rounded once to the dtype. */
+#define CACT_EXP_BACKWARD_Y_D(name, T, sfx)                                            \
+    CACT_INLINE T cact_##name##_backward_y_##sfx(T g, T y)                              \
+    {                                                                                  \
+        return (T)((double)g * cact_##name##_grad_y_d(y));                             \
+    }
 
-CACT_INLINE double cact_tanh_backward_y_f64(double g, double y)
-{
-    return g * cact_tanh_grad_y_d(y);
-}
+CACT_EXP_BACKWARD_Y_D(sigmoid, double, f64)
+CACT_EXP_BACKWARD_Y_D(tanh, double, f64)
 
 CACT_INLINE double cact_elu_backward_y_d(double g, double y, double alpha)
 {
@@ -281,15 +282,8 @@ CACT_INLINE float cact_elu_backward_y_f32(float g, float y, float alpha)
     return y > 0.0f ? g : cact_g_times_dw32(g, sh, sl);
 }
 #else
-CACT_INLINE float cact_sigmoid_backward_y_f32(float g, float y)
-{
-    return (float)((double)g * cact_sigmoid_grad_y_d(y));
-}
-
-CACT_INLINE float cact_tanh_backward_y_f32(float g, float y)
-{
-    return (float)((double)g * cact_tanh_grad_y_d(y));
-}
+CACT_EXP_BACKWARD_Y_D(sigmoid, float, f32)
+CACT_EXP_BACKWARD_Y_D(tanh, float, f32)
 
 CACT_INLINE float cact_elu_backward_y_f32(float g, float y, float alpha)
 {

@@ -17,9 +17,9 @@
  * everywhere.  So each kernel's cost is measured where it runs: the first
  * CACT_PROBE_FIRST long calls of a kernel (the very first one pays for cold
  * caches, TLB entries and page faults: 3x the steady cost of relu here) and
- * every CACT_PROBE_EVERY-th after them time their
- * first CACT_PROBE_WORK items on the calling thread, which is work the call
- * does anyway, and keeps the estimate in ns per item (it falls at once to a
+ * every CACT_PROBE_EVERY-th after them time their first CACT_PROBE_WORK items
+ * on the calling thread, which is work the call does anyway, and cact_probe
+ * keeps the estimate in ns per item (it falls at once to a
  * lower measurement and rises by an eighth of the difference towards a higher
  * one, so one descheduled probe does not make it jump).  A call then uses
  * one thread per CACT_THREAD_NS of estimated work, at most the thread count.

@@ -116,16 +116,14 @@ def kernel_context(table: dict) -> dict:
             "spec_grad": spec[uname("grad")],
             "spec_bx": spec[uname("backward_x")],
             "spec_by": spec[uname("backward_y")] if has_y else -1,
-            # the Python signatures: parameters positional after x in the
-            # forward functions, keyword-only in the backward
-            "params_pos": "".join(f", {q.name}={q.default!r}" for q in ps),
-            "params_kw": "".join(f", {q.name}={q.default!r}" for q in ps),
+            # the Python signatures' parameters with their defaults (after x
+            # in the forward functions, keyword-only after y in the backward)
+            "params_sig": "".join(f", {q.name}={q.default!r}" for q in ps),
             "params_fwd": "".join(f", {q.name}" for q in ps),
             "params_bwd": "".join(f", {q.name}={q.name}" for q in ps),
             "alpha_arg": f"{p.name}, True" if p else "None, False",
             "param_names": [q.name for q in ps],
-            "pos": "".join(f", {q.name}: float = {q.default!r}" for q in act.params),
-            "kw": "".join(f", {q.name}: float = {q.default!r}" for q in act.params),
+            "stub_params": "".join(f", {q.name}: float = {q.default!r}" for q in ps),
             "y_cond": (f" and type({p.name}) is float and {p.name} >= {float(p.y_min)!r}"
                        if p and p.y_min is not None else ""),
         })

@@ -59,7 +59,7 @@ def test_render_follows_the_rows():
     rows = {r["name"]: r for r in ctx["rows"]}
     assert rows["noy"]["has_y"] is False and rows["noy"]["spec_by"] == -1
     assert rows["two"]["fast"] is False
-    assert rows["two"]["params_pos"] == ", lo=-1.0, hi=1.0"
+    assert rows["two"]["params_sig"] == ", lo=-1.0, hi=1.0"
     assert rows["sigmoid"]["fast"] and rows["elu"]["fast"]
 
 
