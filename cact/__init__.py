@@ -8,6 +8,9 @@ Elementwise (float32 and float64, any shape and strides, ``out=`` in place):
 
 Maxout: ``maxout(z, pieces, axis=-1)`` and ``maxout_backward``.
 
+Monitoring: ``forward_with_stats(f, x)`` returns ``(f(x), ActivationStats)``,
+the saturated (|f'| < threshold) and dead (f(x) == 0) counts from the same pass.
+
 Threads: ``get_num_threads()``, ``set_num_threads(n)``, ``thread_limit()``; build and runtime
 information: ``show_config()``.  The compiled NumPy ufuncs behind the
 functions are in ``cact.ufuncs``.
@@ -44,6 +47,7 @@ from ._api import *  # noqa: F401,F403,E402  (the functions of the activation ta
 from ._api import __all__ as _api_all
 from ._api import ufuncs
 from . import _ufuncs  # noqa: E402,F401  (makes the ufuncs picklable by reference)
+from ._stats import ActivationStats, forward_with_stats
 from ._config import get_num_threads, set_num_threads, show_config, thread_limit
 from ._table import ACTIVATIONS
 
@@ -52,6 +56,8 @@ __all__ = list(_api_all) + [
     "set_num_threads",
     "thread_limit",
     "show_config",
+    "forward_with_stats",
+    "ActivationStats",
     "ufuncs",
     "ACTIVATIONS",
     "__version__",

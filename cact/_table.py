@@ -18,7 +18,9 @@ This module must only import the standard library: ``setup.py`` loads it with
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Callable
 
 __all__ = [
     "Param",
@@ -76,6 +78,14 @@ class Activation:
     # f_backward(g, y=...) raises TypeError.
     grad_y: str | None = None
     params: tuple[Param, ...] = ()
+    # Saturation as an interval test on y, for cact.forward_with_stats:
+    # (t, *params) -> (lo, hi) such that |f'(y)| < t exactly when y < lo or
+    # y > hi, for every y the row outputs (t >= 0, parameters inside the
+    # y-form), computed on exact decimal.Decimal arguments (cact/_stats.py
+    # rounds the ends outwards to the dtype, so the float test is the exact
+    # one).  None: saturation is counted from f'(x), which costs the
+    # derivative's evaluation.
+    saturated_y: Callable[..., tuple[float, float]] | None = None
     notes: str = ""
     # Values used in the docstring example and the ``python -m cact`` demo.
     example: tuple[float, ...] = (-2.0, -0.5, 0.0, 0.5, 2.0)
@@ -116,6 +126,45 @@ _EXP = {"f": 1.0, "grad": 1.0, "backward_x": 1.0}
 _EXACT = {"f": 0.0, "grad": 0.0, "backward_x": 0.0, "backward_y": 0.0}
 _ONE_PRODUCT = {"f": 0.5, "grad": 0.0, "backward_x": 0.5, "backward_y": 0.5}
 
+# The saturated_y intervals (see Activation).  They are called with exact
+# decimal.Decimal arguments in a 100-digit context (cact/_stats.py rounds the
+# ends outwards to the dtype, exactly), so they use integer constants,
+# comparisons and .sqrt() only.  _TINY: the least positive double, so that
+# y < _TINY is y <= 0 for floats of either dtype.
+_TINY = 5e-324
+_ALL = (math.inf, -math.inf)  # y < inf or y > -inf: every output but NaN
+_NONE = (-math.inf, math.inf)
+
+
+def _sat_sigmoid(t):
+    # y (1 - y) < t outside the roots (1 -+ r)/2, r = sqrt(1 - 4t)
+    if 4 * t > 1:
+        return _ALL
+    r = (1 - 4 * t).sqrt()
+    return (1 - r) / 2, (1 + r) / 2
+
+
+def _sat_tanh(t):
+    # 1 - y**2 < t outside -+sqrt(1 - t)
+    if t > 1:
+        return _ALL
+    r = (1 - t).sqrt()
+    return -r, r
+
+
+def _sat_leaky(t, alpha=0):
+    # f' is 1 for y > 0 and alpha for y <= 0 (relu: alpha = 0)
+    if t > 1:
+        return _ALL if abs(alpha) < t else (-math.inf, 0)
+    return (_TINY, math.inf) if abs(alpha) < t else _NONE
+
+
+def _sat_elu(t, alpha):
+    # f' is 1 for y > 0 and y + alpha (in [0, alpha]) for y <= 0: saturated
+    # where y <= 0 and y < t - alpha, or y > 0 when 1 < t
+    return min(_TINY, t - alpha), (0 if t > 1 else math.inf)
+
+
 ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="sigmoid",
@@ -133,6 +182,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "float64": (-745.13, -744.44, -709.78, -708.4, -36.74, -37.0, 0.0, 36.74, 37.0, 709.78,
                         745.13),
         },
+        saturated_y=_sat_sigmoid,
         notes=(
             "Computed with e = exp(-|x|), which never overflows: 1/(1+e) for x >= 0 and\n"
             "e/(1+e) for x < 0.  sigmoid(+inf) = 1, sigmoid(-inf) = 0, float32 results\n"
@@ -158,6 +208,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         },
         odd=True,
         identity_at_zero=True,
+        saturated_y=_sat_tanh,
         notes=(
             "tanh(+-inf) = +-1 and tanh(-0.0) = -0.0.  The derivative from x is computed\n"
             "as 4e/(1+e)**2 with e = exp(-2|x|), accurate in the tails where 1 - y**2\n"
@@ -173,6 +224,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         grad_y="1 if y > 0 else 0",
         ulp={"float32": _EXACT, "float64": _EXACT},
         switch={"float32": (0.0,), "float64": (0.0,)},
+        saturated_y=_sat_leaky,
         notes="relu(-0.0) is +0.0; relu(NaN) is NaN and so are its derivatives.",
     ),
     Activation(
@@ -187,6 +239,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         params=(_ALPHA_LEAKY,),
         monotonic=False,
         identity_at_zero=True,
+        saturated_y=_sat_leaky,
         notes=(
             "For float32 inputs alpha is rounded to float32 first.  alpha * x follows\n"
             "IEEE arithmetic: with alpha = 0, leaky_relu(-inf) is NaN (0 * inf)."
@@ -208,6 +261,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         },
         params=(_ALPHA_ELU,),
         identity_at_zero=True,
+        saturated_y=_sat_elu,
         notes=(
             "exp(x) - 1 is computed with expm1, so elu keeps full relative accuracy\n"
             "for small negative x; elu(-inf) = -alpha, elu(-0.0) = -0.0 for alpha > 0.\n"

@@ -50,6 +50,10 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_isa_set(int level)
     int cact_isa_get()
 
+cdef extern from "cact_common.h" nogil:
+    void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims,
+                  const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t core_span)
+
 cdef extern from "cact_pool.h" nogil:
     int cact_thread_limit()
     int cact_pool_workers()
@@ -239,6 +243,63 @@ cdef object _fast_call(int spec, object a0, object a1, object out, object alpha,
 
 
 include "_fast.pxi"
+
+
+# ------------------------------------------------------------------ stats
+#: chunk kernel name -> its index (the stats kernels are called by name)
+_CHUNK_INDEX = {cact_chunk_names[i].decode("ascii"): i for i in range(cact_n_chunks)}
+
+
+def _stats_1d(str kernel, cnp.ndarray x, cnp.ndarray out, tuple params, double a, double b):
+    """The stats kernel ``kernel`` (e.g. "sigmoid_stats_y") over ``x`` into
+    ``out`` (same dtype, float32 or float64; both C-contiguous of one shape,
+    or both 1-D of one length with any strides; ``out`` may be ``x``):
+    ``a``, ``b`` are the kernel's two scalars (the interval ends of a
+    "_stats_y" kernel, the threshold of a "_stats_x" one); returns
+    ``(saturated, dead)``.  Called by
+    cact.forward_with_stats, which validates everything first."""
+    cdef int dt = _dtype_index(x)
+    cdef int np_ = len(params), j, k
+    cdef char *args[_MAX_ARGS]
+    cdef ptrdiff_t steps[_MAX_ARGS]
+    cdef ptrdiff_t dims[1]
+    cdef float p32[_MAX_ARGS]
+    cdef double p64[_MAX_ARGS]
+    cdef long long counts[2]
+    cdef bint flat = (cnp.PyArray_IS_C_CONTIGUOUS(x) and cnp.PyArray_IS_C_CONTIGUOUS(out)
+                      and cnp.PyArray_SAMESHAPE(x, out))
+    if (dt < 0 or _dtype_index(out) != dt or np_ + 5 > _MAX_ARGS
+            or not flat and (cnp.PyArray_NDIM(x) != 1 or cnp.PyArray_NDIM(out) != 1
+                             or cnp.PyArray_DIM(x, 0) != cnp.PyArray_DIM(out, 0))):
+        raise ValueError("cact._core._stats_1d: x and out must be float32/float64 arrays "
+                         "of one dtype, both C-contiguous of one shape or both 1-D of one "
+                         "length")
+    k = _CHUNK_INDEX[kernel + ("_f32" if dt == 0 else "_f64")]
+    for j in range(np_):
+        p32[j] = <float>params[j]
+        p64[j] = <double>params[j]
+    p32[np_] = <float>a
+    p64[np_] = a
+    p32[np_ + 1] = <float>b
+    p64[np_ + 1] = b
+    counts[0] = 0
+    counts[1] = 0
+    args[0] = cnp.PyArray_BYTES(x)
+    steps[0] = (4 if dt == 0 else 8) if flat else cnp.PyArray_STRIDE(x, 0)
+    for j in range(np_ + 2):
+        args[1 + j] = <char *>&p32[j] if dt == 0 else <char *>&p64[j]
+        steps[1 + j] = 0
+    args[3 + np_] = <char *>&counts[0]
+    steps[3 + np_] = 0
+    args[4 + np_] = cnp.PyArray_BYTES(out)
+    steps[4 + np_] = steps[0] if flat else cnp.PyArray_STRIDE(out, 0)
+    dims[0] = cnp.PyArray_SIZE(x) if flat else cnp.PyArray_DIM(x, 0)
+    if dims[0] >= _NOGIL_MIN:
+        with nogil:
+            cact_run(k, np_ + 5, args, dims, steps, 1, 0)
+    else:
+        cact_run(k, np_ + 5, args, dims, steps, 1, 0)
+    return counts[0], counts[1]
 
 cact_isa_set(cact_isa_best())
 

@@ -106,4 +106,21 @@ void cact_split_rule(ptrdiff_t *serial_work, ptrdiff_t *probe_work, double *thre
 
 CACT_INLINE ptrdiff_t cact_absp(ptrdiff_t v) { return v < 0 ? -v : v; }
 
+/* Add v to a counter shared by the threads of a call (the stats kernels: one
+ * add per chunk, so relaxed order is enough: the caller reads the counters
+ * after cact_run, which returns only when every chunk is done, with the
+ * pool's acquire/release on the chunk count ordering the adds before it). */
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+CACT_INLINE void cact_count_add(long long *p, long long v)
+{
+    (void)_InterlockedExchangeAdd64((volatile long long *)p, v);
+}
+#else
+CACT_INLINE void cact_count_add(long long *p, long long v)
+{
+    (void)__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+#endif
+
 #endif /* CACT_COMMON_H */

@@ -97,6 +97,23 @@ def kernel_context(table: dict) -> dict:
              "core_span": spans[name]}
             for t, _T in DTYPES
         ]
+    # The stats kernels of cact.forward_with_stats (chunks only, no ufunc):
+    # the forward plus counts, saturation tested on y where the row gives the
+    # interval (saturated_y), and from f'(x) for every row (parameters outside
+    # the y-form, rows without the interval).
+    stats = []
+    for act in table["ACTIVATIONS"]:
+        for mode in ("x", "y") if act.saturated_y is not None else ("x",):
+            stats.append({"name": f"{act.name}_stats_{mode}", "row": act.name, "mode": mode,
+                          "fused": act.family == "linear",
+                          "nparams": len(act.params),
+                          "pargs": "".join(f", p{j}" for j in range(len(act.params)))})
+    chunks += [
+        {"name": f"{s['name']}_{t}", "nargs": s["nparams"] + 5, "work_per_item": "1",
+         "core_span": "0", "ufunc": False}
+        for s in stats
+        for t, _T in DTYPES
+    ]
     # The public wrappers (_fast.pxi): spec indices are positions in
     # cact_ufunc_specs, which lists the kernels in this order.
     spec = {k["ufunc"]: i for i, k in enumerate(kernels)}
@@ -127,7 +144,7 @@ def kernel_context(table: dict) -> dict:
             "y_cond": (f" and type({p.name}) is float and {p.name} >= {float(p.y_min)!r}"
                        if p and p.y_min is not None else ""),
         })
-    return {"kernels": kernels, "chunks": chunks, "rows": rows, "dtypes": DTYPES}
+    return {"kernels": kernels, "chunks": chunks, "rows": rows, "dtypes": DTYPES, "stats": stats}
 
 
 TEMPLATES = (
