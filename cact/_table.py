@@ -13,6 +13,10 @@ The rows drive
   independent reference for each, and the benchmarks (``bench/``): each row
   names its peers (``Activation.peers``), which ``bench/_peers.py`` and
   ``cact/_numpy_ref.py`` turn into timed calls.
+* the tools and docs: ``tools/exhaustive_f32.py`` sweeps the rows that have
+  a C reference in ``tests/reference.py``, and ``tools/readme_tables.py``
+  renders the README's API and accuracy-promise tables (``tests/test_docs.py``
+  fails when the README's copy is stale).
 
 This module must only import the standard library: ``setup.py`` loads it with
 ``runpy`` before the package is built.
