@@ -24,6 +24,7 @@ This module must only import the standard library: ``setup.py`` loads it with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -74,13 +75,13 @@ class TorchCall:
     """
 
     op: str
-    args: tuple = ("buf",)
+    args: tuple[object, ...] = ("buf",)
     kwargs: tuple[tuple[str, object], ...] = ()
 
 
 # An ONNX node: (op type, input names, output name, attributes).  An attribute
 # whose value is a parameter's name takes the parameter's value.
-OnnxNode = tuple[str, tuple[str, ...], str, dict]
+OnnxNode = tuple[str, tuple[str, ...], str, dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -183,12 +184,13 @@ _ONE_PRODUCT = {"f": 0.5, "grad": 0.0, "backward_x": 0.5, "backward_y": 0.5}
 
 
 # Peer fragments shared by rows (plain data, see Peers).
-def _aten_backward(op: str, *args) -> TorchCall:
+def _aten_backward(op: str, *args: object) -> TorchCall:
     """An aten backward op writing into grad_output itself (grad_input=)."""
     return TorchCall(f"ops.aten.{op}.grad_input", ("buf",) + args, (("grad_input", "buf"),))
 
 
-def _onnx_through_y(op: str, d_of_y) -> dict[str, tuple[OnnxNode, ...]]:
+def _onnx_through_y(op: str, d_of_y: Callable[[str, str], tuple[OnnxNode, ...]]
+                    ) -> dict[str, tuple[OnnxNode, ...]]:
     """ONNX graphs of a row whose derivative ONNX computes from y = op(x):
     ``d_of_y(y, out)`` gives the nodes of f'(y)."""
     mul_g: tuple[OnnxNode, ...] = (("Mul", ("g", "d"), "out", {}),)
@@ -208,7 +210,7 @@ def _onnx_tanh_d(y: str, out: str) -> tuple[OnnxNode, ...]:  # 1 - y*y
     return (("Mul", (y, y), "t1", {}), ("Sub", ("one", "t1"), out, {}))
 
 
-def _onnx_select(v: str, neg: tuple[OnnxNode, ...], neg_out: str, pos: str):
+def _onnx_select(v: str, neg: tuple[OnnxNode, ...], neg_out: str, pos: str) -> tuple[OnnxNode, ...]:
     """Where(v > 0, pos, neg_out), neg_out computed by the nodes neg."""
     return (("Greater", (v, "zero"), "m", {}),) + neg + (("Where", ("m", pos, neg_out), "out", {}),)
 
