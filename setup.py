@@ -315,6 +315,7 @@ def extensions():
             "src/cact_exp_t.h",
             "src/cact_exp_family_t.h",
             "src/cact_exp_family.h",
+            "src/cact_linear_t.h",
             "src/cact_linear.h",
             "src/cact_maxout.h",
             "src/cact_kernels.h",

@@ -26,20 +26,23 @@ peer cannot run that case (a dtype it lacks, for instance):
   (``(rows, cols // pieces)`` forward, like ``z`` backward) and ``g`` the
   gradient of the output (``None`` forward).
 
-The peers, each in place where the library allows it:
+What each row is compared with is data in its table row
+(``Activation.peers`` in ``cact/_table.py``: NumPy function names, numexpr
+expressions, torch calls, ONNX graphs); this module turns that data into
+makers, the same way for every row, and holds maxout's peers (maxout is not
+a row).  The peers, each in place where the library allows it:
 
 =============  ==============================================================
 numpy          ``cact/_numpy_ref.py``: the best plain-NumPy formulations with
                ``out=`` (several per case; the fastest counts)
-scipy          ``scipy.special.expit(x, out=x)`` (sigmoid forward only)
+scipy          a ufunc ``fn(x, out=x)`` (``special.expit``, sigmoid forward)
 numexpr        one expression per case with ``out=``, ``casting="no"``,
                ``numexpr.set_num_threads(threads)``
 torch          CPU tensors viewing the NumPy buffers (``torch.from_numpy``,
-               made once per cell): ``torch.sigmoid_``, ``torch.tanh_``,
-               ``torch.relu_``, ``F.leaky_relu_``, ``F.elu_``; backward through
-               ``torch.ops.aten.{sigmoid,tanh,threshold,leaky_relu,elu}_backward``
-               with ``grad_input=`` the gradient buffer itself;
-               ``torch.set_num_threads(threads)``
+               made once per cell): the in-place forward (``torch.sigmoid_``,
+               ``F.elu_``, ...); backward through
+               ``torch.ops.aten.*_backward.grad_input`` with ``grad_input=``
+               the gradient buffer itself; ``torch.set_num_threads(threads)``
 onnxruntime    one tiny ONNX model per case (built with the ``onnx`` package),
                CPU execution provider, ``intra_op_num_threads = threads``, run
                with IO binding of the input and output to the same NumPy
@@ -52,12 +55,13 @@ Every peer's result is compared with cact's by the benchmark.
 from __future__ import annotations
 
 import functools
+import importlib
 
 import numpy as np
 
 from cact import _numpy_ref as ref
+from cact._table import ACTIVATIONS
 
-ELEMENTWISE_VARIANTS = ("f", "grad", "backward_x", "backward_y")
 PEER_ORDER = ("numpy", "scipy", "numexpr", "torch", "onnxruntime")
 
 
@@ -133,50 +137,19 @@ def _numpy_peer(threads):
 # ------------------------------------------------------------------- scipy
 def _scipy_peer(threads):
     import scipy
-    import scipy.special as sps
 
-    peer = Peer("scipy", scipy.__version__, "special.expit, 1 thread")
-    peer.impls[("sigmoid", "f")] = (lambda buf, v, ws, p: functools.partial(sps.expit, buf, out=buf),)
+    paths = sorted({path for act in ACTIVATIONS for path in act.peers.scipy.values()})
+    peer = Peer("scipy", scipy.__version__, ", ".join(paths + ["1 thread"]))
+    for act in ACTIVATIONS:
+        for variant, path in act.peers.scipy.items():
+            module, _, fname = path.rpartition(".")
+            fn = getattr(importlib.import_module("scipy." + module), fname)  # scipy's submodules load lazily
+            peer.impls[(act.name, variant)] = (
+                lambda buf, v, ws, p, fn=fn: functools.partial(fn, buf, out=buf),)
     return peer
 
 
 # ----------------------------------------------------------------- numexpr
-# Constants are passed as variables of the array's dtype (``one``, ``zero``,
-# ``a``) so that float32 is computed in float32.
-_NE_EXPR = {
-    "sigmoid": {
-        "f": "one / (one + exp(-x))",
-        "grad": "exp(-x) / (one + exp(-x))**2",
-        "backward_x": "g * exp(-x) / (one + exp(-x))**2",
-        "backward_y": "g * y * (one - y)",
-    },
-    "tanh": {
-        "f": "tanh(x)",
-        "grad": "one - tanh(x)**2",
-        "backward_x": "g * (one - tanh(x)**2)",
-        "backward_y": "g * (one - y**2)",
-    },
-    "relu": {
-        "f": "where(x > zero, x, zero)",
-        "grad": "where(x > zero, one, zero)",
-        "backward_x": "where(x > zero, g, zero)",
-        "backward_y": "where(y > zero, g, zero)",
-    },
-    "leaky_relu": {
-        "f": "where(x > zero, x, a * x)",
-        "grad": "where(x > zero, one, a)",
-        "backward_x": "where(x > zero, g, a * g)",
-        "backward_y": "where(y > zero, g, a * g)",
-    },
-    "elu": {
-        "f": "where(x > zero, x, a * expm1(x))",
-        "grad": "where(x > zero, one, a * exp(x))",
-        "backward_x": "where(x > zero, g, g * a * exp(x))",
-        "backward_y": "where(y > zero, g, g * (y + a))",
-    },
-}
-
-
 def _numexpr_peer(threads):
     import numexpr as ne
 
@@ -184,13 +157,11 @@ def _numexpr_peer(threads):
     vml = "VML" if getattr(ne, "use_vml", False) else "no VML"
     peer = Peer("numexpr", ne.__version__, f"{threads} threads, {vml}")
 
-    def consts(dtype, p):
-        dt = np.dtype(dtype).type
-        return {"one": dt(1), "zero": dt(0), "a": dt(p.get("alpha", 0.0))}
-
     def maker(expr, variant):
         def make(buf, v, ws, p):
-            d = consts(buf.dtype, p)
+            dt = buf.dtype.type
+            # constants and parameters of the array's dtype: float32 stays float32
+            d = {"one": dt(1), "zero": dt(0), **{k: dt(val) for k, val in p.items()}}
             if variant in ("f", "grad"):
                 d["x"] = buf
             else:
@@ -199,9 +170,9 @@ def _numexpr_peer(threads):
             return functools.partial(ne.evaluate, expr, local_dict=d, out=buf, casting="no")
         return make
 
-    for name, exprs in _NE_EXPR.items():
-        for variant, expr in exprs.items():
-            peer.impls[(name, variant)] = (maker(expr, variant),)
+    for act in ACTIVATIONS:
+        for variant, expr in act.peers.numexpr.items():
+            peer.impls[(act.name, variant)] = (maker(expr, variant),)
 
     def maxout_f(z, g, k, out, ws):
         rows, cols = z.shape
@@ -219,42 +190,32 @@ def _numexpr_peer(threads):
 # ------------------------------------------------------------------- torch
 def _torch_peer(threads):
     import torch
-    import torch.nn.functional as F
+    import torch.nn.functional  # noqa: F401  (imports the submodule the rows name)
 
     torch.set_num_threads(threads)
-    aten = torch.ops.aten
     peer = Peer("torch", torch.__version__, f"{torch.get_num_threads()} threads")
     T = torch.from_numpy
 
-    fwd = {
-        "sigmoid": lambda t, p: functools.partial(torch.sigmoid_, t),
-        "tanh": lambda t, p: functools.partial(torch.tanh_, t),
-        "relu": lambda t, p: functools.partial(torch.relu_, t),
-        "leaky_relu": lambda t, p: functools.partial(F.leaky_relu_, t, p["alpha"]),
-        "elu": lambda t, p: functools.partial(F.elu_, t, p["alpha"]),
-    }
-    for name, mk in fwd.items():
-        peer.impls[(name, "f")] = ((lambda buf, v, ws, p, mk=mk: mk(T(buf), p)),)
+    def maker(call, variant):
+        """The maker of one TorchCall (cact/_table.py says how its argument
+        tokens resolve)."""
+        op = functools.reduce(getattr, call.op.split("."), torch)
 
-    # backward, written into grad_output itself (grad_input= the same tensor)
-    def bw(op, *args_of):
         def make(buf, v, ws, p):
-            g, t = T(buf), T(v)
-            args = [a(t, p) if callable(a) else a for a in args_of]
-            return functools.partial(op, g, *args, grad_input=g)
+            tensors = {"buf": T(buf), "v": None if v is None else T(v)}
+            flags = {"is_result": variant == "backward_y"}
+
+            def arg(a):
+                if isinstance(a, str):
+                    return tensors[a] if a in tensors else flags[a] if a in flags else p[a]
+                return a
+            return functools.partial(op, *map(arg, call.args),
+                                     **{k: arg(a) for k, a in call.kwargs})
         return make
 
-    V = lambda t, p: t  # noqa: E731  (the x or y tensor)
-    A = lambda t, p: p["alpha"]  # noqa: E731
-    peer.impls[("sigmoid", "backward_y")] = (bw(aten.sigmoid_backward.grad_input, V),)
-    peer.impls[("tanh", "backward_y")] = (bw(aten.tanh_backward.grad_input, V),)
-    for variant, is_result in (("backward_x", False), ("backward_y", True)):
-        peer.impls[("relu", variant)] = (bw(aten.threshold_backward.grad_input, V, 0),)
-        peer.impls[("leaky_relu", variant)] = (
-            bw(aten.leaky_relu_backward.grad_input, V, A, is_result),)
-        # elu_backward(grad, alpha, scale, input_scale, is_result, self_or_result)
-        peer.impls[("elu", variant)] = (
-            bw(aten.elu_backward.grad_input, A, 1, 1, is_result, V),)
+    for act in ACTIVATIONS:
+        for variant, call in act.peers.torch.items():
+            peer.impls[(act.name, variant)] = (maker(call, variant),)
 
     # maxout: amax over a (rows, m, pieces) view, or pairwise maximum
     def maxout_amax(z, g, k, out, ws):
@@ -295,56 +256,8 @@ def _torch_peer(threads):
 
 
 # ------------------------------------------------------------- onnxruntime
-# Graphs as lists of (op, inputs, output, attributes).  Elementwise graph
-# inputs: ``x`` (f, grad) or ``g`` and ``v`` (backward); output ``out``.
-# Constants ``one``, ``zero``, ``alpha`` are scalars of the array's dtype.
-def _sig_d(y, out):  # y (1 - y)
-    return [("Sub", ["one", y], "t1", {}), ("Mul", ["t1", y], out, {})]
-
-
-def _tanh_d(y, out):  # 1 - y*y
-    return [("Mul", [y, y], "t1", {}), ("Sub", ["one", "t1"], out, {})]
-
-
-def _ort_graph(name: str, variant: str):
-    if variant == "f":
-        op = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "leaky_relu": "LeakyRelu",
-              "elu": "Elu"}[name]
-        return [(op, ["x"], "out", {"alpha": None} if name in ("leaky_relu", "elu") else {})]
-    if variant == "grad":
-        return {
-            "sigmoid": [("Sigmoid", ["x"], "y", {})] + _sig_d("y", "out"),
-            "tanh": [("Tanh", ["x"], "y", {})] + _tanh_d("y", "out"),
-            "relu": [("Greater", ["x", "zero"], "m", {}), ("Where", ["m", "one", "zero"], "out", {})],
-            "leaky_relu": [("Greater", ["x", "zero"], "m", {}),
-                           ("Where", ["m", "one", "alpha"], "out", {})],
-            "elu": [("Greater", ["x", "zero"], "m", {}), ("Exp", ["x"], "e", {}),
-                    ("Mul", ["e", "alpha"], "t1", {}), ("Where", ["m", "one", "t1"], "out", {})],
-        }[name]
-    mul_g = [("Mul", ["g", "d"], "out", {})]
-    relu_like = {
-        "relu": [("Greater", ["v", "zero"], "m", {}), ("Where", ["m", "g", "zero"], "out", {})],
-        "leaky_relu": [("Greater", ["v", "zero"], "m", {}), ("Mul", ["g", "alpha"], "s", {}),
-                       ("Where", ["m", "g", "s"], "out", {})],
-    }
-    if variant == "backward_y":
-        return {
-            "sigmoid": _sig_d("v", "d") + mul_g,
-            "tanh": _tanh_d("v", "d") + mul_g,
-            "elu": [("Greater", ["v", "zero"], "m", {}), ("Add", ["v", "alpha"], "t2", {}),
-                    ("Mul", ["g", "t2"], "s", {}), ("Where", ["m", "g", "s"], "out", {})],
-            **relu_like,
-        }[name]
-    return {  # backward_x
-        "sigmoid": [("Sigmoid", ["v"], "y", {})] + _sig_d("y", "d") + mul_g,
-        "tanh": [("Tanh", ["v"], "y", {})] + _tanh_d("y", "d") + mul_g,
-        "elu": [("Greater", ["v", "zero"], "m", {}), ("Exp", ["v"], "e", {}),
-                ("Mul", ["e", "alpha"], "t2", {}), ("Mul", ["g", "t2"], "s", {}),
-                ("Where", ["m", "g", "s"], "out", {})],
-        **relu_like,
-    }[name]
-
-
+# Elementwise graphs are the rows' (Peers.onnx); maxout's are below.  Nodes
+# are (op, inputs, output, attributes), constants scalars of the array's dtype.
 def _ort_peer(threads):
     import onnx  # noqa: F401  (models are built with it)
     import onnxruntime as ort
@@ -359,13 +272,15 @@ def _ort_peer(threads):
         ``inputs``: (name, symbolic dims) pairs; the output is ``out``."""
         dtype = np.dtype(dtype)
         t = ttype[dtype]
-        alpha = (params or {}).get("alpha", 0.0)
+        params = params or {}
         onnx_nodes, used = [], set()
         for op, ins, out, attrs in nodes:
-            attrs = {k: (float(alpha) if v is None else v) for k, v in attrs.items()}
-            onnx_nodes.append(helper.make_node(op, ins, [out], **attrs))
+            # an attribute naming a parameter takes its value (Peers.onnx)
+            attrs = {k: (float(params[v]) if isinstance(v, str) and v in params else v)
+                     for k, v in attrs.items()}
+            onnx_nodes.append(helper.make_node(op, list(ins), [out], **attrs))
             used.update(ins)
-        consts = {"one": 1.0, "zero": 0.0, "alpha": alpha}
+        consts = {"one": 1.0, "zero": 0.0, **params}
         inits = [numpy_helper.from_array(np.array(consts[c], dtype), c) for c in consts if c in used]
         inits += [e for e in extra_inits if e.name in used]
         vi = [helper.make_tensor_value_info(nm, t, dims) for nm, dims in inputs]
@@ -407,8 +322,7 @@ def _ort_peer(threads):
         io.bind_output("out", "cpu", 0, out.dtype, list(out.shape), out.ctypes.data)
         return functools.partial(sess.run_with_iobinding, io)
 
-    def elementwise(name, variant):
-        nodes = _ort_graph(name, variant)
+    def elementwise(name, variant, nodes):
         inputs = [("x", ["n"])] if variant in ("f", "grad") else [("g", ["n"]), ("v", ["n"])]
 
         def make(buf, v, ws, p):
@@ -420,9 +334,9 @@ def _ort_peer(threads):
             return bind(sess, arrays, buf)
         return make
 
-    for name in _NE_EXPR:
-        for variant in ELEMENTWISE_VARIANTS:
-            peer.impls[(name, variant)] = (elementwise(name, variant),)
+    for act in ACTIVATIONS:
+        for variant, nodes in act.peers.onnx.items():
+            peer.impls[(act.name, variant)] = (elementwise(act.name, variant, nodes),)
 
     def maxout(variant):
         if variant == "f":

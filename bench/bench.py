@@ -3,7 +3,8 @@
 
 One run times, for every row of ``cact.ACTIVATIONS`` (a new row is
 benchmarked automatically) and for maxout with 2 and 4 pieces, the in-place
-cact call against, when they are installed (bench/_peers.py):
+cact call against, when they are installed (bench/_peers.py, from the peer
+data of each row, ``Activation.peers``):
 
     numpy        the best plain-NumPy formulation with out= (cact/_numpy_ref.py)
     scipy        scipy.special.expit (sigmoid)

@@ -18,6 +18,9 @@ Layout::
 
     NUMPY_REF[name][variant] -> tuple of candidate implementations
 
+built from the table: each row lists the names of its functions here in
+``Activation.peers.numpy`` (``cact/_table.py``).
+
 ``variant`` is one of ``f``, ``grad`` (``fn(x, ws, **params)``, result written
 into ``x``), ``backward_x`` (``fn(g, x, ws, **params)``) and ``backward_y``
 (``fn(g, y, ws, **params)``), both writing ``g * f'`` into ``g`` and leaving
@@ -36,6 +39,8 @@ This module is not part of the public API.
 from __future__ import annotations
 
 import numpy as np
+
+from cact._table import ACTIVATIONS
 
 __all__ = ["Workspace", "NUMPY_REF", "MAXOUT_REF", "candidates"]
 
@@ -224,38 +229,18 @@ def _elu_backward_y(g, y, ws, alpha=1.0):
     g *= t
 
 
-NUMPY_REF: dict[str, dict[str, tuple]] = {
-    "sigmoid": {
-        "f": (_sigmoid_f, _sigmoid_f_tanh),
-        "grad": (_sigmoid_grad,),
-        "backward_x": (_sigmoid_backward_x,),
-        "backward_y": (_sigmoid_backward_y,),
-    },
-    "tanh": {
-        "f": (_tanh_f,),
-        "grad": (_tanh_grad,),
-        "backward_x": (_tanh_backward_x,),
-        "backward_y": (_tanh_backward_y,),
-    },
-    "relu": {
-        "f": (_relu_f,),
-        "grad": (_relu_grad,),
-        "backward_x": (_relu_backward,),
-        "backward_y": (_relu_backward,),
-    },
-    "leaky_relu": {
-        "f": (_leaky_relu_f,),
-        "grad": (_leaky_relu_grad,),
-        "backward_x": (_leaky_relu_backward,),
-        "backward_y": (_leaky_relu_backward,),
-    },
-    "elu": {
-        "f": (_elu_f,),
-        "grad": (_elu_grad,),
-        "backward_x": (_elu_backward_x,),
-        "backward_y": (_elu_backward_y,),
-    },
-}
+def _from_rows() -> dict[str, dict[str, tuple]]:
+    """NUMPY_REF from the table: each row names its functions here
+    (``Activation.peers.numpy``), so a new row brings its own entry."""
+    here = globals()
+    return {
+        act.name: {variant: tuple(here[fn] for fn in names)
+                   for variant, names in act.peers.numpy.items()}
+        for act in ACTIVATIONS if act.peers.numpy
+    }
+
+
+NUMPY_REF: dict[str, dict[str, tuple]] = _from_rows()
 
 
 # ------------------------------------------------------------------- maxout

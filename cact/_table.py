@@ -10,7 +10,13 @@ The rows drive
 * the Python API: ``cact/_api.py`` makes ``f``, ``f_grad`` and ``f_backward`` for
   each row, with docstrings assembled from the formulas here,
 * the tests (``tests/``), which parametrise over the rows and require an
-  independent reference for each, and the benchmarks (``bench/``).
+  independent reference for each, and the benchmarks (``bench/``): each row
+  names its peers (``Activation.peers``), which ``bench/_peers.py`` and
+  ``cact/_numpy_ref.py`` turn into timed calls.
+* the tools and docs: ``tools/exhaustive_f32.py`` sweeps the rows that have
+  a C reference in ``tests/reference.py``, and ``tools/readme_tables.py``
+  renders the README's API and accuracy-promise tables (``tests/test_docs.py``
+  fails when the README's copy is stale).
 
 This module must only import the standard library: ``setup.py`` loads it with
 ``runpy`` before the package is built.
@@ -19,11 +25,14 @@ This module must only import the standard library: ``setup.py`` loads it with
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 __all__ = [
     "Param",
+    "TorchCall",
+    "Peers",
     "Activation",
     "ACTIVATIONS",
     "BY_NAME",
@@ -48,6 +57,61 @@ class Param:
     default: float
     doc: str
     y_min: float | None = None
+
+
+@dataclass(frozen=True)
+class TorchCall:
+    """One PyTorch call of the benchmark: ``op(*args, **dict(kwargs))``.
+
+    ``op`` is a dotted path under the ``torch`` module: ``"sigmoid_"``,
+    ``"nn.functional.elu_"``, ``"ops.aten.elu_backward.grad_input"``.  The
+    arguments are tokens that bench/_peers.py resolves per call:
+
+    * ``"buf"``: the tensor viewing the buffer written in place (x for f and
+      grad, grad_output for the backward);
+    * ``"v"``: the tensor viewing x (backward_x) or y (backward_y), read only;
+    * ``"is_result"``: True for backward_y, False for backward_x (the aten
+      backward ops that take either);
+    * a parameter's name: its value, a Python float;
+    * anything else (a number): itself.
+    """
+
+    op: str
+    args: tuple[object, ...] = ("buf",)
+    kwargs: tuple[tuple[str, object], ...] = ()
+
+
+# An ONNX node: (op type, input names, output name, attributes).  An attribute
+# whose value is a parameter's name takes the parameter's value.
+OnnxNode = tuple[str, tuple[str, ...], str, dict[str, object]]
+
+
+@dataclass(frozen=True)
+class Peers:
+    """What bench/bench.py times this row against, per variant (``f``,
+    ``grad``, ``backward_x``, ``backward_y``); a variant without an entry is
+    benchmarked without that peer.  Plain data: bench/_peers.py builds the
+    calls (see its docstring for how each library is run).
+
+    ``numpy``: names of functions in ``cact/_numpy_ref.py``, the plain
+    textbook one first (the benchmark keeps the fastest).
+    ``scipy``: dotted path of a ufunc under ``scipy``, called ``fn(x, out=x)``
+    (f and grad only).
+    ``numexpr``: one expression, evaluated with ``out=`` the buffer; its
+    variables are ``x`` (f, grad), ``g`` and ``x`` or ``y`` (backward), the
+    constants ``one`` and ``zero`` and the parameters by name, all of the
+    array's dtype so that float32 is computed in float32.
+    ``torch``: one ``TorchCall``, in place.
+    ``onnx``: the graph of ``OnnxNode``; its inputs are ``x`` (f, grad) or
+    ``g`` and ``v`` (x or y, backward), its output ``out``, and the constants
+    ``one``, ``zero`` and the parameters by name are scalars of the dtype.
+    """
+
+    numpy: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    scipy: dict[str, str] = field(default_factory=dict)
+    numexpr: dict[str, str] = field(default_factory=dict)
+    torch: dict[str, TorchCall] = field(default_factory=dict)
+    onnx: dict[str, tuple[OnnxNode, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,7 +149,7 @@ class Activation:
     # rounds the ends outwards to the dtype, so the float test is the exact
     # one).  None: saturation is counted from f'(x), which costs the
     # derivative's evaluation.
-    saturated_y: Callable[..., tuple[float, float]] | None = None
+    saturated_y: Callable[..., tuple[Decimal | float, Decimal | float]] | None = None
     notes: str = ""
     # Values used in the docstring example and the ``python -m cact`` demo.
     example: tuple[float, ...] = (-2.0, -0.5, 0.0, 0.5, 2.0)
@@ -93,6 +157,8 @@ class Activation:
     odd: bool = False  # f(-x) = -f(x), bitwise
     monotonic: bool = True  # f non-decreasing (not for leaky_relu's alpha < 0)
     identity_at_zero: bool = False  # f(x) = x + O(x^2): f(t) = t for t subnormal
+    # The implementations the benchmark compares this row with.
+    peers: Peers = Peers()
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -132,11 +198,12 @@ _ONE_PRODUCT = {"f": 0.5, "grad": 0.0, "backward_x": 0.5, "backward_y": 0.5}
 # comparisons and .sqrt() only.  _TINY: the least positive double, so that
 # y < _TINY is y <= 0 for floats of either dtype.
 _TINY = 5e-324
-_ALL = (math.inf, -math.inf)  # y < inf or y > -inf: every output but NaN
-_NONE = (-math.inf, math.inf)
+_End = tuple[Decimal | float, Decimal | float]
+_ALL: _End = (math.inf, -math.inf)  # y < inf or y > -inf: every output but NaN
+_NONE: _End = (-math.inf, math.inf)
 
 
-def _sat_sigmoid(t):
+def _sat_sigmoid(t: Decimal) -> _End:
     # y (1 - y) < t outside the roots (1 -+ r)/2, r = sqrt(1 - 4t)
     if 4 * t > 1:
         return _ALL
@@ -144,7 +211,7 @@ def _sat_sigmoid(t):
     return (1 - r) / 2, (1 + r) / 2
 
 
-def _sat_tanh(t):
+def _sat_tanh(t: Decimal) -> _End:
     # 1 - y**2 < t outside -+sqrt(1 - t)
     if t > 1:
         return _ALL
@@ -152,17 +219,49 @@ def _sat_tanh(t):
     return -r, r
 
 
-def _sat_leaky(t, alpha=0):
+def _sat_leaky(t: Decimal, alpha: Decimal = Decimal(0)) -> _End:
     # f' is 1 for y > 0 and alpha for y <= 0 (relu: alpha = 0)
     if t > 1:
-        return _ALL if abs(alpha) < t else (-math.inf, 0)
+        return _ALL if abs(alpha) < t else (-math.inf, 0.0)
     return (_TINY, math.inf) if abs(alpha) < t else _NONE
 
 
-def _sat_elu(t, alpha):
+def _sat_elu(t: Decimal, alpha: Decimal) -> _End:
     # f' is 1 for y > 0 and y + alpha (in [0, alpha]) for y <= 0: saturated
     # where y <= 0 and y < t - alpha, or y > 0 when 1 < t
-    return min(_TINY, t - alpha), (0 if t > 1 else math.inf)
+    return min(Decimal(_TINY), t - alpha), (0.0 if t > 1 else math.inf)
+
+
+# Peer fragments shared by rows (plain data, see Peers).
+def _aten_backward(op: str, *args: object) -> TorchCall:
+    """An aten backward op writing into grad_output itself (grad_input=)."""
+    return TorchCall(f"ops.aten.{op}.grad_input", ("buf",) + args, (("grad_input", "buf"),))
+
+
+def _onnx_through_y(op: str, d_of_y: Callable[[str, str], tuple[OnnxNode, ...]]
+                    ) -> dict[str, tuple[OnnxNode, ...]]:
+    """ONNX graphs of a row whose derivative ONNX computes from y = op(x):
+    ``d_of_y(y, out)`` gives the nodes of f'(y)."""
+    mul_g: tuple[OnnxNode, ...] = (("Mul", ("g", "d"), "out", {}),)
+    return {
+        "f": ((op, ("x",), "out", {}),),
+        "grad": ((op, ("x",), "y", {}),) + d_of_y("y", "out"),
+        "backward_x": ((op, ("v",), "y", {}),) + d_of_y("y", "d") + mul_g,
+        "backward_y": d_of_y("v", "d") + mul_g,
+    }
+
+
+def _onnx_sigmoid_d(y: str, out: str) -> tuple[OnnxNode, ...]:  # y (1 - y)
+    return (("Sub", ("one", y), "t1", {}), ("Mul", ("t1", y), out, {}))
+
+
+def _onnx_tanh_d(y: str, out: str) -> tuple[OnnxNode, ...]:  # 1 - y*y
+    return (("Mul", (y, y), "t1", {}), ("Sub", ("one", "t1"), out, {}))
+
+
+def _onnx_select(v: str, neg: tuple[OnnxNode, ...], neg_out: str, pos: str) -> tuple[OnnxNode, ...]:
+    """Where(v > 0, pos, neg_out), neg_out computed by the nodes neg."""
+    return (("Greater", (v, "zero"), "m", {}),) + neg + (("Where", ("m", pos, neg_out), "out", {}),)
 
 
 ACTIVATIONS: tuple[Activation, ...] = (
@@ -190,6 +289,19 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "The derivative from x stays accurate in the tails: sigmoid_grad(30.0) is\n"
             "9.357622968838e-14, where y * (1 - y) would give 0 or rounding noise."
         ),
+        peers=Peers(
+            numpy={"f": ("_sigmoid_f", "_sigmoid_f_tanh"), "grad": ("_sigmoid_grad",),
+                   "backward_x": ("_sigmoid_backward_x",), "backward_y": ("_sigmoid_backward_y",)},
+            scipy={"f": "special.expit"},
+            numexpr={
+                "f": "one / (one + exp(-x))",
+                "grad": "exp(-x) / (one + exp(-x))**2",
+                "backward_x": "g * exp(-x) / (one + exp(-x))**2",
+                "backward_y": "g * y * (one - y)",
+            },
+            torch={"f": TorchCall("sigmoid_"), "backward_y": _aten_backward("sigmoid_backward", "v")},
+            onnx=_onnx_through_y("Sigmoid", _onnx_sigmoid_d),
+        ),
     ),
     Activation(
         name="tanh",
@@ -214,6 +326,18 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "as 4e/(1+e)**2 with e = exp(-2|x|), accurate in the tails where 1 - y**2\n"
             "cancels to 0."
         ),
+        peers=Peers(
+            numpy={"f": ("_tanh_f",), "grad": ("_tanh_grad",), "backward_x": ("_tanh_backward_x",),
+                   "backward_y": ("_tanh_backward_y",)},
+            numexpr={
+                "f": "tanh(x)",
+                "grad": "one - tanh(x)**2",
+                "backward_x": "g * (one - tanh(x)**2)",
+                "backward_y": "g * (one - y**2)",
+            },
+            torch={"f": TorchCall("tanh_"), "backward_y": _aten_backward("tanh_backward", "v")},
+            onnx=_onnx_through_y("Tanh", _onnx_tanh_d),
+        ),
     ),
     Activation(
         name="relu",
@@ -226,6 +350,25 @@ ACTIVATIONS: tuple[Activation, ...] = (
         switch={"float32": (0.0,), "float64": (0.0,)},
         saturated_y=_sat_leaky,
         notes="relu(-0.0) is +0.0; relu(NaN) is NaN and so are its derivatives.",
+        peers=Peers(
+            numpy={"f": ("_relu_f",), "grad": ("_relu_grad",), "backward_x": ("_relu_backward",),
+                   "backward_y": ("_relu_backward",)},
+            numexpr={
+                "f": "where(x > zero, x, zero)",
+                "grad": "where(x > zero, one, zero)",
+                "backward_x": "where(x > zero, g, zero)",
+                "backward_y": "where(y > zero, g, zero)",
+            },
+            torch={"f": TorchCall("relu_"),
+                   "backward_x": _aten_backward("threshold_backward", "v", 0),
+                   "backward_y": _aten_backward("threshold_backward", "v", 0)},
+            onnx={
+                "f": (("Relu", ("x",), "out", {}),),
+                "grad": _onnx_select("x", (), "zero", "one"),
+                "backward_x": _onnx_select("v", (), "zero", "g"),
+                "backward_y": _onnx_select("v", (), "zero", "g"),
+            },
+        ),
     ),
     Activation(
         name="leaky_relu",
@@ -243,6 +386,27 @@ ACTIVATIONS: tuple[Activation, ...] = (
         notes=(
             "For float32 inputs alpha is rounded to float32 first.  alpha * x follows\n"
             "IEEE arithmetic: with alpha = 0, leaky_relu(-inf) is NaN (0 * inf)."
+        ),
+        peers=Peers(
+            numpy={"f": ("_leaky_relu_f",), "grad": ("_leaky_relu_grad",),
+                   "backward_x": ("_leaky_relu_backward",), "backward_y": ("_leaky_relu_backward",)},
+            numexpr={
+                "f": "where(x > zero, x, alpha * x)",
+                "grad": "where(x > zero, one, alpha)",
+                "backward_x": "where(x > zero, g, alpha * g)",
+                "backward_y": "where(y > zero, g, alpha * g)",
+            },
+            torch={
+                "f": TorchCall("nn.functional.leaky_relu_", ("buf", "alpha")),
+                "backward_x": _aten_backward("leaky_relu_backward", "v", "alpha", "is_result"),
+                "backward_y": _aten_backward("leaky_relu_backward", "v", "alpha", "is_result"),
+            },
+            onnx={
+                "f": (("LeakyRelu", ("x",), "out", {"alpha": "alpha"}),),
+                "grad": _onnx_select("x", (), "alpha", "one"),
+                "backward_x": _onnx_select("v", (("Mul", ("g", "alpha"), "s", {}),), "s", "g"),
+                "backward_y": _onnx_select("v", (("Mul", ("g", "alpha"), "s", {}),), "s", "g"),
+            },
         ),
     ),
     Activation(
@@ -267,6 +431,31 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "for small negative x; elu(-inf) = -alpha, elu(-0.0) = -0.0 for alpha > 0.\n"
             "A zero result has the sign IEEE gives the formula: elu(x, alpha=0) is -0.0\n"
             "for every x < 0 (0 times exp(x) - 1 < 0), at every instruction-set level."
+        ),
+        peers=Peers(
+            numpy={"f": ("_elu_f",), "grad": ("_elu_grad",), "backward_x": ("_elu_backward_x",),
+                   "backward_y": ("_elu_backward_y",)},
+            numexpr={
+                "f": "where(x > zero, x, alpha * expm1(x))",
+                "grad": "where(x > zero, one, alpha * exp(x))",
+                "backward_x": "where(x > zero, g, g * alpha * exp(x))",
+                "backward_y": "where(y > zero, g, g * (y + alpha))",
+            },
+            # elu_backward(grad, alpha, scale, input_scale, is_result, self_or_result)
+            torch={
+                "f": TorchCall("nn.functional.elu_", ("buf", "alpha")),
+                "backward_x": _aten_backward("elu_backward", "alpha", 1, 1, "is_result", "v"),
+                "backward_y": _aten_backward("elu_backward", "alpha", 1, 1, "is_result", "v"),
+            },
+            onnx={
+                "f": (("Elu", ("x",), "out", {"alpha": "alpha"}),),
+                "grad": _onnx_select("x", (("Exp", ("x",), "e", {}), ("Mul", ("e", "alpha"), "t1", {})),
+                                     "t1", "one"),
+                "backward_x": _onnx_select("v", (("Exp", ("v",), "e", {}), ("Mul", ("e", "alpha"), "t2", {}),
+                                                 ("Mul", ("g", "t2"), "s", {})), "s", "g"),
+                "backward_y": _onnx_select("v", (("Add", ("v", "alpha"), "t2", {}),
+                                                 ("Mul", ("g", "t2"), "s", {})), "s", "g"),
+            },
         ),
     ),
 )

@@ -1,6 +1,7 @@
 /*
  * cact_linear.h -- element functions of the piecewise-linear family:
- * relu and leaky_relu.  Naming as in cact_exp_family.h.
+ * relu and leaky_relu.  Naming as in cact_exp_family.h; the functions are in
+ * cact_linear_t.h, for a generic type, included below for float and double.
  *
  * These are exact: every result is either an input, zero, or one rounded
  * product alpha * x (alpha * g), so float32 is computed in float32.
@@ -22,31 +23,19 @@
 
 #include "cact_common.h"
 
-/* relu: -0.0 and negative inputs give +0.0; NaN fails "x <= 0" and stays. */
-#define CACT_RELU_FAMILY(T, sfx)                                                     \
-    CACT_INLINE T cact_relu_f_##sfx(T x) { return x <= (T)0 ? (T)0 : x; }          \
-    CACT_INLINE T cact_relu_backward_x_##sfx(T g, T x)                               \
-    {                                                                                \
-        return x > (T)0 ? g : (x <= (T)0 ? (T)0 : x);                                \
-    }                                                                                \
-    CACT_INLINE T cact_relu_backward_y_##sfx(T g, T y)                               \
-    {                                                                                \
-        return cact_relu_backward_x_##sfx(g, y);                                     \
-    }                                                                                \
-    CACT_INLINE T cact_leaky_relu_f_##sfx(T x, T alpha)                              \
-    {                                                                                \
-        return x > (T)0 ? x : alpha * x;                                             \
-    }                                                                                \
-    CACT_INLINE T cact_leaky_relu_backward_x_##sfx(T g, T x, T alpha)                \
-    {                                                                                \
-        return x > (T)0 ? g : (x <= (T)0 ? alpha * g : x);                           \
-    }                                                                                \
-    CACT_INLINE T cact_leaky_relu_backward_y_##sfx(T g, T y, T alpha)                \
-    {                                                                                \
-        return cact_leaky_relu_backward_x_##sfx(g, y, alpha);                        \
-    }
+/* The element functions are written once for a generic type in
+ * cact_linear_t.h and instantiated here for both dtypes, as the exp family's
+ * are (cact_exp_family.h): one mechanism for every family. */
+#define CACT_T float
+#define CACT_SFX f32
+#include "cact_linear_t.h"
+#undef CACT_T
+#undef CACT_SFX
 
-CACT_RELU_FAMILY(float, f32)
-CACT_RELU_FAMILY(double, f64)
+#define CACT_T double
+#define CACT_SFX f64
+#include "cact_linear_t.h"
+#undef CACT_T
+#undef CACT_SFX
 
 #endif /* CACT_LINEAR_H */

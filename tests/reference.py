@@ -10,7 +10,13 @@ Nothing here imports cact.  Every row of ``cact.ACTIVATIONS`` needs an entry in
   possible to differ from cact's (e.g. sigmoid' = s(x) s(-x), tanh' = sech^2);
 * ``mp_f``, ``mp_grad``, ``mp_grad_y``: the same in mpmath (scalar mpf in and
   out, ``mp.dps = 40``), used for spot values and, where long double is no
-  wider than double, for the float64 references.
+  wider than double, for the float64 references;
+* ``c_f``, ``c_grad`` (optional): f and f'(x) as the body of a C function of
+  ``double x`` and the parameters (``double alpha``) returning double, with
+  the C library: the reference of ``tools/exhaustive_f32.py``, which runs
+  every float32 input through cact's C element functions (a double
+  reference is exact to about 2^-27 float32 ULP).  A row whose float32
+  promise is more than one rounding needs them (``test_reference.py``).
 
 Parameters (``alpha``) are passed as keyword arguments; for float32 results the
 caller passes alpha rounded to float32 (cact rounds alpha to the dtype).
@@ -181,16 +187,24 @@ class Reference:
     params: tuple[str, ...] = ()
     # Points where f is not differentiable (skipped by finite differences).
     kinks: tuple[float, ...] = ()
+    c_f: str | None = None
+    c_grad: str | None = None
 
 
 REFERENCES: dict[str, Reference] = {
     "sigmoid": Reference(
         _sigmoid, _sigmoid_grad, _sigmoid_grad_y,
         _mp_sigmoid, _mp_sigmoid_grad, lambda y: y * (1 - y),
+        # e = exp(-|x|) never overflows; e / (1 + e) for x < 0 has no cancellation
+        c_f="double e = exp(-fabs(x)); return (x >= 0 ? 1.0 : e) / (1.0 + e);",
+        c_grad="double e = exp(-fabs(x)); return e / ((1 + e) * (1 + e));",
     ),
     "tanh": Reference(
         _tanh, _tanh_grad, _tanh_grad_y,
         mp.tanh, _mp_tanh_grad, lambda y: (1 - y) * (1 + y),
+        c_f="return tanh(x);",
+        # sech^2 = 4 e / (1 + e)^2 with e = exp(-2|x|): no cancellation, no overflow
+        c_grad="double e = exp(-2.0 * fabs(x)); return 4 * e / ((1 + e) * (1 + e));",
     ),
     "relu": Reference(
         _relu, _relu_grad, _relu_grad,
@@ -206,6 +220,8 @@ REFERENCES: dict[str, Reference] = {
         _elu, _elu_grad, _elu_grad_y,
         _mp_elu, _mp_elu_grad, _mp_elu_grad_y,
         params=("alpha",), kinks=(0.0,),
+        c_f="return x > 0 ? x : alpha * expm1(x);",
+        c_grad="return x > 0 ? 1 : alpha * exp(x);",
     ),
 }
 

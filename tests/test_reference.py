@@ -31,6 +31,17 @@ def test_reference_params_match_table(act):
 
 
 @pytest.mark.parametrize("act", acts())
+def test_inexact_rows_have_a_c_reference(act):
+    """tools/exhaustive_f32.py sweeps every float32 input of the rows with a
+    C reference: a row whose float32 promise is more than one rounding
+    (ulp > 0.5 for f, grad or backward_x) must be among them."""
+    ref = REFERENCES[act.name]
+    assert (ref.c_f is None) == (ref.c_grad is None), act.name
+    if max(act.ulp["float32"][v] for v in ("f", "grad", "backward_x")) > 0.5:
+        assert ref.c_f is not None, f"{act.name}: give c_f and c_grad in tests/reference.py"
+
+
+@pytest.mark.parametrize("act", acts())
 @pytest.mark.parametrize("variant", ["f", "grad", "backward_y"])
 def test_numpy_reference_agrees_with_mpmath(act, variant):
     """The float64 (for float32 results) and long double (for float64) forms

@@ -53,10 +53,20 @@ def test_valgrind_report_parser(tmp_path):
     assert r.returncode == 1 and "1 in cact's code" in r.stdout
 
 
+def _exhaustive_tool():
+    sys.path.insert(0, TOOLS)
+    try:
+        import exhaustive_f32
+    finally:
+        sys.path.remove(TOOLS)
+    return exhaustive_f32
+
+
 def test_exhaustive_f32_tool_runs():
     """tools/exhaustive_f32.py builds its C driver from src/ and measures every
-    exp-family function within 1 ULP (a sparse stride here; the full sweep is
-    the opt-in run recorded in the README)."""
+    function it renders from the rows (those with a C reference: the exp
+    family today) within 1 ULP (a sparse stride here; the full sweep is the
+    opt-in run recorded in the README)."""
     if shutil.which(os.environ.get("CC", "gcc")) is None:
         pytest.skip("no C compiler")
     level = cact._core.isa()
@@ -64,4 +74,32 @@ def test_exhaustive_f32_tool_runs():
                         "--levels", level], capture_output=True, text=True, timeout=600, env=_env())
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
     rows = [line for line in r.stdout.splitlines() if line.startswith("| ") and "ULP" not in line]
-    assert len(rows) == 1 + 9, r.stdout  # header + 3 functions x (f, grad, backward_x)
+    funcs = _exhaustive_tool().functions()
+    assert len(funcs) >= 9 and {a.name for a, _ in funcs} >= {"sigmoid", "tanh", "elu"}
+    assert len(rows) == 1 + len(funcs), r.stdout  # header + each row's f, grad, backward_x
+    for act, variant in funcs:
+        assert any(line.startswith(f"| {act.name} {variant} |") for line in rows), (act.name, variant)
+
+
+def test_exhaustive_f32_renders_any_row(tmp_path):
+    """A row brings itself into the exhaustive sweep with its C reference:
+    here leaky_relu (the linear family, a parameter), given one for the
+    test, is compiled and measured within its row's promise (0.5 ULP: the one
+    rounding of alpha * x, 0 for the derivative)."""
+    if shutil.which(os.environ.get("CC", "gcc")) is None:
+        pytest.skip("no C compiler")
+    import dataclasses
+
+    tool = _exhaustive_tool()
+    refs = {name: dataclasses.replace(ref, c_f=None) for name, ref in tool.reference.REFERENCES.items()}
+    refs["leaky_relu"] = dataclasses.replace(refs["leaky_relu"], c_f="return x > 0 ? x : alpha * x;",
+                                             c_grad="return x > 0 ? 1 : alpha;")
+    funcs = tool.functions(refs)
+    assert [(a.name, v) for a, v in funcs] == [("leaky_relu", v) for v in tool.MEASURED]
+    (tmp_path / "exhaustive_rows.h").write_text(tool.render_header(funcs, refs))
+    exe = tool.build(cact._core.isa(), str(tmp_path))
+    for fn, (act, variant) in enumerate(funcs):
+        out = subprocess.run([exe, str(fn), "999983", "0.3"], capture_output=True, text=True,
+                             check=True).stdout.split("\t")
+        assert out[0] == f"leaky_relu {variant}", out
+        assert float(out[1]) <= act.ulp["float32"][variant], out

@@ -1,0 +1,43 @@
+/*
+ * cact_linear_t.h -- relu and leaky_relu written for a generic type T, as
+ * cact_exp_family_t.h: included by cact_linear.h once per dtype, with
+ * CACT_T (float, double) and CACT_SFX (f32, f64) defined.  No include guard
+ * on purpose.  Why each select is written as it is: cact_linear.h.
+ */
+#define CACT_CAT_(a, b) a##_##b
+#define CACT_CAT(a, b) CACT_CAT_(a, b)
+#define CACT_FN(name) CACT_CAT(name, CACT_SFX)
+#define CACT_ZERO ((CACT_T)0)
+
+/* relu: -0.0 and negative inputs give +0.0; NaN fails "x <= 0" and stays. */
+CACT_INLINE CACT_T CACT_FN(cact_relu_f)(CACT_T x) { return x <= CACT_ZERO ? CACT_ZERO : x; }
+
+CACT_INLINE CACT_T CACT_FN(cact_relu_backward_x)(CACT_T g, CACT_T x)
+{
+    return x > CACT_ZERO ? g : (x <= CACT_ZERO ? CACT_ZERO : x);
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_relu_backward_y)(CACT_T g, CACT_T y)
+{
+    return CACT_FN(cact_relu_backward_x)(g, y);
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_leaky_relu_f)(CACT_T x, CACT_T alpha)
+{
+    return x > CACT_ZERO ? x : alpha * x;
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_leaky_relu_backward_x)(CACT_T g, CACT_T x, CACT_T alpha)
+{
+    return x > CACT_ZERO ? g : (x <= CACT_ZERO ? alpha * g : x);
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_leaky_relu_backward_y)(CACT_T g, CACT_T y, CACT_T alpha)
+{
+    return CACT_FN(cact_leaky_relu_backward_x)(g, y, alpha);
+}
+
+#undef CACT_CAT_
+#undef CACT_CAT
+#undef CACT_FN
+#undef CACT_ZERO
