@@ -24,6 +24,8 @@ import numpy as np
 
 import _mlp
 
+import cact  # noqa: E402  (after _mlp, which finds the package)
+
 ACTIVATIONS = ("relu", "leaky_relu", "elu")
 HIGH_LR, LR, CLIP = 3.0, 0.05, 2.0
 
@@ -41,6 +43,18 @@ def never_active(net, x) -> float:
     """The fraction of hidden units with z <= 0 on every row of x."""
     zs = pre_activations(net, x)
     return float(sum((z <= 0).all(axis=0).sum() for z in zs) / sum(z.shape[1] for z in zs))
+
+
+def output_stats(net, x) -> tuple[float, float]:
+    """The fractions of hidden outputs over the data set that are exactly 0
+    and that have |f'| < 0.001 (the gradient through them damped a
+    thousandfold), counted by cact.forward_with_stats in the activation's own
+    pass (no second pass over the outputs)."""
+    dead = saturated = size = 0
+    for layer, z in zip(net.layers[:-1], pre_activations(net, x)):
+        _, st = cact.forward_with_stats(layer.activation, z, out=z, threshold=1e-3)
+        dead, saturated, size = dead + st.dead, saturated + st.saturated, size + st.size
+    return dead / size, saturated / size
 
 
 def main() -> None:
@@ -65,14 +79,18 @@ def main() -> None:
                    lr=lambda epoch: HIGH_LR if epoch == 0 else LR,
                    on_epoch=count_after_first_epoch)
         hists[act] = np.concatenate([z.ravel() for z in pre_activations(net, x_train)])
+        zero, sat = output_stats(net, x_train)
         rows.append([act, f"{after_high[0]:.1%}", f"{never_active(net, x_train):.1%}",
+                     f"{zero:.1%}", f"{sat:.1%}",
                      f"{_mlp.loss_of(net, x_train, y_train):.3f}",
                      f"{net.accuracy(x_test, y_test):.1%}"])
     print()
     print(_mlp.markdown_table(["activation", "never active after epoch 1", "never active",
+                               "outputs at 0", "outputs with |f'| < 0.001",
                                "final loss", "test accuracy"], rows))
     print("\n(never active: hidden units, both layers, with z <= 0 on every training image, "
-          "at the end unless said)")
+          "at the end unless said; outputs: every hidden output over the training set at the "
+          "end, counted by cact.forward_with_stats in the forward pass)")
 
     fig = _mlp.new_figure((11.0, 3.6))
     axes = fig.subplots(1, len(ACTIVATIONS), sharey=True)

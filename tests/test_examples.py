@@ -151,6 +151,10 @@ def test_dead_relu(tmp_path):
     dead = {a: _pct(rows[a]["never active"]) for a in rows}
     assert dead["relu"] > dead["leaky_relu"], out
     assert dead["relu"] > dead["elu"], out
+    # counted by cact.forward_with_stats: a ReLU output is 0 wherever z <= 0,
+    # a Leaky ReLU output only at z == 0
+    zero = {a: _pct(rows[a]["outputs at 0"]) for a in rows}
+    assert zero["relu"] > 0.2 and zero["leaky_relu"] < 0.01, out
 
 
 def test_maxout(tmp_path):

@@ -63,7 +63,15 @@ m: NDArray[np.floating[Any]] = cact.maxout(z, 2)
 mb = cact.maxout_backward(np.ones((2, 2)), z, 2)
 mb[0] = 0
 
+# monitoring
+ys, st = cact.forward_with_stats(cact.relu, x32, out=x32)
+ys32: NDArray[np.float32] = ys
+frac: float = st.saturated_fraction + st.dead_fraction
+cnt: int = st.saturated + st.dead + st.size
+ye, st2 = cact.forward_with_stats("elu", x64, alpha=0.5, threshold=0.05)
+ye64: NDArray[np.float64] = ye
+
 # the rest of the API
 n: int = cact.get_num_threads()
 cfg: dict[str, Any] = cact.show_config(mode="dicts")
-print(h, t64, g32, e32, l64, same, b64, d32, d64, ds, m, n, len(cfg))
+print(h, t64, g32, e32, l64, same, b64, d32, d64, ds, m, n, len(cfg), ys32, frac, cnt, ye64, st2)
