@@ -528,6 +528,12 @@ def main(argv=None) -> int:
                     pe.reset()
 
     _summary(results, sizes, args.overhead, has_stream, md)
+    if args.overhead:
+        # every common call form against NumPy in the same form (issue 9)
+        import call_forms
+
+        print("\n### Call forms\n")
+        call_forms.run(16, repeat)
     for msg in notes.values():
         print(f"note: {msg}", file=sys.stderr)
 

@@ -772,6 +772,11 @@ def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
     return out
 
 
+# The public maxout functions are the compiled wrappers of _core: a fast path
+# for exact C-contiguous float32/float64 arrays with the groups along the last
+# axis, and these validating implementations for everything else.
+_maxout_slow, _maxout_backward_slow = maxout, maxout_backward
+
 maxout.__doc__ = f"""Maxout: the maximum over consecutive groups of ``pieces`` entries.
 
     {MAXOUT["f"]}
@@ -870,3 +875,14 @@ Examples
 >>> cact.maxout_backward(np.array([10.0, 20.0]), z, 2)
 array([ 0., 10., 20.,  0.])
 """
+
+
+for _slow in (_maxout_slow, _maxout_backward_slow):
+    _fast = getattr(_core, _slow.__name__)
+    _core._SLOW[_slow.__name__] = _slow
+    _fast.__doc__ = _slow.__doc__
+    _fast.__signature__ = inspect.signature(_slow)
+    _fast.__module__ = "cact"
+    _fast.__qualname__ = _slow.__name__
+    globals()[_slow.__name__] = _fast
+maxout, maxout_backward = _core.maxout, _core.maxout_backward

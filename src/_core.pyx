@@ -245,6 +245,141 @@ cdef object _fast_call(int spec, object a0, object a1, object out, object alpha,
 include "_fast.pxi"
 
 
+# ------------------------------------------------------- maxout fast path
+# maxout(z, pieces) and maxout_backward(g, z, pieces) for the common case:
+# exact C-contiguous native float32/float64 ndarrays, the groups along the
+# last axis, pieces a Python int, out None or a C-contiguous array of the
+# result's shape and dtype apart from every input.  The gufunc's inner loop
+# is called directly (same kernels and thread rule as through NumPy).
+cdef int _spec_index(str name) except -1:
+    cdef int i
+    for i in range(cact_n_ufunc_specs):
+        if cact_ufunc_specs[i].name.decode("ascii") == name:
+            return i
+    raise ImportError(f"cact._core: no ufunc spec {name}")
+
+
+cdef int _SPEC_REDUCE = _spec_index("_maxout_reduce")
+cdef int _SPEC_SCATTER = _spec_index("_maxout_scatter")
+
+
+cdef inline bint _plain(object a, int dt) noexcept:
+    """An exact aligned C-contiguous ndarray of dtype index dt."""
+    return (type(a) is cnp.ndarray and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a)
+            and cnp.PyArray_ISALIGNED(<cnp.ndarray>a) and _dtype_index(<cnp.ndarray>a) == dt)
+
+
+cdef inline bint _apart(cnp.ndarray a, cnp.ndarray b) noexcept:
+    cdef char *pa = cnp.PyArray_BYTES(a)
+    cdef char *pb = cnp.PyArray_BYTES(b)
+    return pa + cnp.PyArray_NBYTES(a) <= pb or pb + cnp.PyArray_NBYTES(b) <= pa
+
+
+cdef object _maxout_fast(object z, object pieces, object axis, object out, object g):
+    """The result, or _NOFAST.  g is None for the forward."""
+    cdef cnp.ndarray zz, oo, gg
+    cdef int dt, nd, i
+    cdef Py_ssize_t p, last, m
+    cdef char *args[3]
+    cdef ptrdiff_t steps[5]
+    cdef ptrdiff_t dims[2]
+    cdef ptrdiff_t w
+    cdef cnp.npy_intp shape[32]
+    cdef int spec
+    cdef cact_loop_fn loop
+    if type(z) is not cnp.ndarray or type(pieces) is not int:
+        return _NOFAST
+    zz = <cnp.ndarray>z
+    dt = _dtype_index(zz)
+    nd = cnp.PyArray_NDIM(zz)
+    if dt < 0 or nd == 0 or nd > 32 or not _plain(zz, dt):
+        return _NOFAST
+    if not (axis == -1 or axis == nd - 1) or type(axis) is not int:
+        return _NOFAST
+    p = pieces
+    last = cnp.PyArray_DIM(zz, nd - 1)
+    if p < 1 or last % p != 0:
+        return _NOFAST
+    m = last // p
+    w = 4 if dt == 0 else 8
+    for i in range(nd - 1):
+        shape[i] = cnp.PyArray_DIM(zz, i)
+    shape[nd - 1] = m
+    if g is None:
+        if out is None:
+            oo = <cnp.ndarray>cnp.PyArray_EMPTY(nd, shape, cnp.PyArray_TYPE(zz), 0)
+        else:
+            if not _plain(out, dt) or cnp.PyArray_NDIM(<cnp.ndarray>out) != nd:
+                return _NOFAST
+            oo = <cnp.ndarray>out
+            for i in range(nd):
+                if cnp.PyArray_DIM(oo, i) != shape[i]:
+                    return _NOFAST
+            if not cnp.PyArray_ISWRITEABLE(oo) or not _apart(oo, zz):
+                return _NOFAST
+        args[0] = cnp.PyArray_BYTES(zz)
+        args[1] = cnp.PyArray_BYTES(oo)
+        steps[0] = p * w
+        steps[1] = w
+        steps[2] = w
+        dims[0] = cnp.PyArray_SIZE(zz) // p if p else 0
+        dims[1] = p
+        spec = _SPEC_REDUCE
+    else:
+        if not _plain(g, dt) or cnp.PyArray_NDIM(<cnp.ndarray>g) != nd:
+            return _NOFAST
+        gg = <cnp.ndarray>g
+        for i in range(nd):
+            if cnp.PyArray_DIM(gg, i) != shape[i]:
+                return _NOFAST
+        if out is None:
+            oo = <cnp.ndarray>cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(zz), cnp.PyArray_TYPE(zz), 0)
+        else:
+            if (not _plain(out, dt) or not cnp.PyArray_SAMESHAPE(<cnp.ndarray>out, zz)
+                    or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>out)):
+                return _NOFAST
+            oo = <cnp.ndarray>out
+            if not _apart(oo, zz) or not _apart(oo, gg):
+                return _NOFAST
+        args[0] = cnp.PyArray_BYTES(gg)
+        args[1] = cnp.PyArray_BYTES(zz)
+        args[2] = cnp.PyArray_BYTES(oo)
+        steps[0] = w
+        steps[1] = p * w
+        steps[2] = p * w
+        steps[3] = w
+        steps[4] = w
+        dims[0] = cnp.PyArray_SIZE(zz) // p if p else 0
+        dims[1] = p
+        spec = _SPEC_SCATTER
+    if dims[0] > 0:
+        loop = cact_ufunc_specs[spec].loops[dt]
+        if dims[0] * p >= _NOGIL_MIN:
+            with nogil:
+                loop(args, dims, steps, NULL)
+        else:
+            loop(args, dims, steps, NULL)
+    global _fast_calls
+    _fast_calls += 1
+    return oo
+
+
+def maxout(z, pieces, axis=-1, *, out=None):
+    r = _maxout_fast(z, pieces, axis, out, None)
+    if r is _NOFAST:
+        return _SLOW["maxout"](z, pieces, axis, out=out)
+    return r
+
+
+def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
+    r = _NOFAST
+    if grad_output is not None:
+        r = _maxout_fast(z, pieces, axis, out, grad_output)
+    if r is _NOFAST:
+        return _SLOW["maxout_backward"](grad_output, z, pieces, axis, out=out)
+    return r
+
+
 # ------------------------------------------------------------------ stats
 #: chunk kernel name -> its index (the stats kernels are called by name)
 _CHUNK_INDEX = {cact_chunk_names[i].decode("ascii"): i for i in range(cact_n_chunks)}

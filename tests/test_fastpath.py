@@ -143,3 +143,53 @@ def test_partial_overlap_and_bad_out_take_the_validating_path():
     with pytest.raises(ValueError):
         cact.tanh(x, out=before)  # (1000,) into (10, 100): NumPy's rule, no reshape
     np.testing.assert_array_equal(before, snapshot)
+
+
+@pytest.mark.parametrize("pieces", [1, 2, 3, 4])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_maxout_common_forms_are_fast(dtype, pieces):
+    """Issue 9: maxout(z, k) and maxout_backward(g, z, k) with the groups on
+    the last axis of C-contiguous arrays, out None or a preallocated buffer,
+    1-D to 3-D, take the compiled fast path and give what the gufuncs give."""
+    for shape in ((12 * pieces,), (6, 8 * pieces), (2, 3, 4 * pieces)):
+        z = _x(dtype, int(np.prod(shape))).reshape(shape)
+        z.flat[::7] = z.flat[1::7]  # ties
+        gshape = shape[:-1] + (shape[-1] // pieces,)
+        g = np.cos(np.arange(np.prod(gshape))).astype(dtype).reshape(gshape)
+        groups = z.reshape(shape[:-1] + (shape[-1] // pieces, pieces))
+        want = cact.ufuncs["_maxout_reduce"](groups)
+        want_b = cact.ufuncs["_maxout_scatter"](g, groups).reshape(shape)
+        for axis in (-1, len(shape) - 1):
+            assert _fast(lambda: cact.maxout(z, pieces, axis))
+            assert cact.maxout(z, pieces, axis).tobytes() == want.tobytes()
+            out = np.empty(gshape, dtype)
+            assert _fast(lambda: cact.maxout(z, pieces, axis, out=out))
+            assert cact.maxout(z, pieces, out=out) is out and out.tobytes() == want.tobytes()
+            assert _fast(lambda: cact.maxout_backward(g, z, pieces, axis))
+            assert cact.maxout_backward(g, z, pieces, axis).tobytes() == want_b.tobytes()
+            ob = np.empty(shape, dtype)
+            assert _fast(lambda: cact.maxout_backward(g, z, pieces, out=ob))
+            assert ob.tobytes() == want_b.tobytes()
+
+
+def test_maxout_other_forms_take_the_validating_path():
+    z = _x(np.float64, 48).reshape(6, 8)
+    g = np.ones((6, 4))
+    # another axis, a strided view, a mixed dtype, numpy-int pieces, out
+    # overlapping the input: correct results through cact._api
+    assert not _fast(lambda: cact.maxout(z, 2, axis=0))
+    np.testing.assert_array_equal(cact.maxout(z, 2, axis=0), np.maximum(z[0::2], z[1::2]))
+    assert not _fast(lambda: cact.maxout(z[:, ::2], 2))
+    assert not _fast(lambda: cact.maxout(z, np.int64(2)))
+    assert not _fast(lambda: cact.maxout_backward(g.astype(np.float32), z, 2))
+    buf = np.zeros(96)
+    zz = buf[:48].reshape(6, 8)
+    zz[...] = z
+    out = buf[40:64].reshape(6, 4)  # overlaps z's last row
+    want = cact.maxout(z, 2)
+    assert not _fast(lambda: cact.maxout(zz, 2, out=out))
+    np.testing.assert_array_equal(out, want)
+    with pytest.raises(ValueError, match="multiple"):
+        cact.maxout(z, 3)
+    with pytest.raises(ValueError, match="pieces"):
+        cact.maxout(z, 0)
