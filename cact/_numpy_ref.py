@@ -229,6 +229,27 @@ def _elu_backward_y(g, y, ws, alpha=1.0):
     g *= t
 
 
+# -------------------------------------------------------------------- relu6
+def _relu6_f(x, ws):
+    np.clip(x, 0, 6, out=x)
+
+
+def _relu6_grad(x, ws):
+    # (x > 0) & (x < 6), the bool cast into x
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(x, 0, out=m)
+    np.less(x, 6, out=n)
+    np.logical_and(m, n, out=x)
+
+
+def _relu6_backward(g, v, ws):
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(v, 0, out=m)
+    np.less(v, 6, out=n)
+    m &= n
+    np.multiply(g, m, out=g)
+
+
 def _from_rows() -> dict[str, dict[str, tuple]]:
     """NUMPY_REF from the table: each row names its functions here
     (``Activation.peers.numpy``), so a new row brings its own entry."""

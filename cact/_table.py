@@ -458,6 +458,31 @@ ACTIVATIONS: tuple[Activation, ...] = (
             },
         ),
     ),
+    Activation(
+        name="relu6",
+        family="linear",
+        summary="ReLU clipped at 6 (MobileNet): hardtanh with the ends 0 and 6.",
+        f="min(max(x, 0), 6)",
+        grad="1 if 0 < x < 6 else 0   (relu6'(0) = relu6'(6) = 0, as PyTorch)",
+        grad_y="1 if 0 < y < 6 else 0",
+        ulp={"float32": _EXACT, "float64": _EXACT},
+        switch={"float32": (0.0, 6.0), "float64": (0.0, 6.0)},
+        notes="relu6(-0.0) is +0.0; relu6(NaN) is NaN and so are its derivatives.",
+        example=(-2.0, 0.0, 3.0, 6.0, 8.0),
+        peers=Peers(
+            numpy={"f": ("_relu6_f",), "grad": ("_relu6_grad",), "backward_x": ("_relu6_backward",),
+                   "backward_y": ("_relu6_backward",)},
+            numexpr={
+                "f": "where(x > zero, where(x < 6, x, 6), zero)",
+                "grad": "where((x > zero) & (x < 6), one, zero)",
+                "backward_x": "where((x > zero) & (x < 6), g, zero)",
+                "backward_y": "where((y > zero) & (y < 6), g, zero)",
+            },
+            torch={"f": TorchCall("nn.functional.relu6", ("buf",), (("inplace", True),)),
+                   "backward_x": _aten_backward("hardtanh_backward", "v", 0.0, 6.0),
+                   "backward_y": _aten_backward("hardtanh_backward", "v", 0.0, 6.0)},
+        ),
+    ),
 )
 
 BY_NAME: dict[str, Activation] = {a.name: a for a in ACTIVATIONS}

@@ -1,6 +1,6 @@
 /*
  * cact_linear.h -- element functions of the piecewise-linear family:
- * relu and leaky_relu.  Naming as in cact_exp_family.h; the functions are in
+ * relu, leaky_relu and the clipped relu6.  Naming as in cact_exp_family.h; the functions are in
  * cact_linear_t.h, for a generic type, included below for float and double.
  *
  * These are exact: every result is either an input, zero, or one rounded
@@ -9,7 +9,8 @@
  * NaN handling: every comparison with NaN is false, so the selects are written
  * so that a NaN x (or y) falls through to "return x": relu(NaN) = NaN and the
  * derivatives of a NaN are NaN, never 0 or 1.  Derivative at 0 follows
- * PyTorch: relu'(0) = 0, leaky_relu'(0) = alpha.
+ * PyTorch: relu'(0) = 0, leaky_relu'(0) = alpha, and the clipped functions
+ * have derivative 0 at both clip points (PyTorch's hardtanh_backward).
  *
  * The backward functions select g or 0 instead of multiplying by 0 or 1, so
  * g = +-inf or NaN never turns into NaN through inf * 0 on the zero side of

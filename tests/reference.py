@@ -117,6 +117,19 @@ def _leaky_grad(x, alpha):
     return np.where(np.isnan(x), x, np.where(x > 0, _c(x, 1), _c(x, alpha)))
 
 
+def _clip(x, lo, hi):
+    # the reference's own clip: NaN stays (np.where, not np.clip's order of
+    # operations); -0.0 below lo = 0 becomes +0.0 as in relu
+    x = _q(x)
+    return np.where(x <= _c(x, lo), _c(x, lo), np.where(x >= _c(x, hi), _c(x, hi), x))
+
+
+def _clip_grad(x, lo, hi):
+    x = _q(x)
+    inside = (x > _c(x, lo)) & (x < _c(x, hi))
+    return np.where(np.isnan(x), x, np.where(inside, _c(x, 1), _c(x, 0)))
+
+
 def _elu(x, alpha):
     x = _q(x)
     with np.errstate(all="ignore"):
@@ -162,6 +175,14 @@ def _mp_leaky(x, alpha):
 
 def _mp_leaky_grad(x, alpha):
     return mp.mpf(1) if x > 0 else mp.mpf(alpha)
+
+
+def _mp_clip(x, lo, hi):
+    return mp.mpf(lo) if x <= lo else (mp.mpf(hi) if x >= hi else x)
+
+
+def _mp_clip_grad(x, lo, hi):
+    return mp.mpf(1) if lo < x < hi else mp.mpf(0)
 
 
 def _mp_elu(x, alpha):
@@ -222,6 +243,12 @@ REFERENCES: dict[str, Reference] = {
         params=("alpha",), kinks=(0.0,),
         c_f="return x > 0 ? x : alpha * expm1(x);",
         c_grad="return x > 0 ? 1 : alpha * exp(x);",
+    ),
+    "relu6": Reference(
+        lambda x: _clip(x, 0, 6), lambda x: _clip_grad(x, 0, 6), lambda y: _clip_grad(y, 0, 6),
+        lambda x: _mp_clip(x, 0, 6), lambda x: _mp_clip_grad(x, 0, 6),
+        lambda y: _mp_clip_grad(y, 0, 6),
+        kinks=(0.0, 6.0),
     ),
 }
 

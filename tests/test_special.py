@@ -158,6 +158,23 @@ SPECIAL = [
     ("elu", "backward_y", {"alpha": 0.5}, (2.0, 0.0), 1.0),
     ("elu", "backward_y", {}, (2.0, 3.0), 2.0),
     ("elu", "backward_y", {}, (1.0, NAN), NAN),
+    # relu6: 0 and 6 are reached exactly; the derivative is 0 at both ends
+    ("relu6", "f", {}, (-0.0,), 0.0),
+    ("relu6", "f", {}, (-INF,), 0.0),
+    ("relu6", "f", {}, (INF,), 6.0),
+    ("relu6", "f", {}, ("max",), 6.0),
+    ("relu6", "f", {}, ("tiny",), "tiny"),
+    ("relu6", "f", {}, (NAN,), NAN),
+    ("relu6", "grad", {}, (0.0,), 0.0),
+    ("relu6", "grad", {}, (6.0,), 0.0),
+    ("relu6", "grad", {}, ("tiny",), 1.0),
+    ("relu6", "grad", {}, (NAN,), NAN),
+    ("relu6", "backward_x", {}, (INF, 3.0), INF),
+    ("relu6", "backward_x", {}, (INF, 7.0), 0.0),
+    ("relu6", "backward_x", {}, (1.0, NAN), NAN),
+    ("relu6", "backward_y", {}, (2.0, 6.0), 0.0),
+    ("relu6", "backward_y", {}, (2.0, 5.5), 2.0),
+    ("relu6", "backward_y", {}, (1.0, NAN), NAN),
 ]
 
 
