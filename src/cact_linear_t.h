@@ -57,6 +57,20 @@ CACT_INLINE CACT_T CACT_FN(cact_relu6_backward_y)(CACT_T g, CACT_T y)
     return CACT_FN(cact_relu6_backward_x)(g, y);
 }
 
+/* hardsigmoid'(x) g = g / 6 inside (-3, 3), 0 outside and at both ends
+ * (PyTorch's hardsigmoid_backward), the input NaN for a NaN; g / 6 is one
+ * correctly rounded division.  From y: y is in (0, 1) exactly when x is in
+ * (-3, 3) (cact_linear.h), so the y-form is the same test on y. */
+CACT_INLINE CACT_T CACT_FN(cact_hardsigmoid_backward_x)(CACT_T g, CACT_T x)
+{
+    return (x > (CACT_T)-3) & (x < (CACT_T)3) ? g / (CACT_T)6 : (x == x ? CACT_ZERO : x);
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_hardsigmoid_backward_y)(CACT_T g, CACT_T y)
+{
+    return (y > CACT_ZERO) & (y < (CACT_T)1) ? g / (CACT_T)6 : (y == y ? CACT_ZERO : y);
+}
+
 #undef CACT_CAT_
 #undef CACT_CAT
 #undef CACT_FN

@@ -130,6 +130,13 @@ def _clip_grad(x, lo, hi):
     return np.where(np.isnan(x), x, np.where(inside, _c(x, 1), _c(x, 0)))
 
 
+def _hardsigmoid(x):
+    # (clip(x, -3, 3) + 3) / 6 in the reference precision, NaN kept
+    x = _q(x)
+    c = np.where(x <= -3, _c(x, -3), np.where(x >= 3, _c(x, 3), x))
+    return (c + _c(x, 3)) / _c(x, 6)
+
+
 def _elu(x, alpha):
     x = _q(x)
     with np.errstate(all="ignore"):
@@ -183,6 +190,10 @@ def _mp_clip(x, lo, hi):
 
 def _mp_clip_grad(x, lo, hi):
     return mp.mpf(1) if lo < x < hi else mp.mpf(0)
+
+
+def _mp_hardsigmoid(x):
+    return (_mp_clip(x, -3, 3) + 3) / 6
 
 
 def _mp_elu(x, alpha):
@@ -249,6 +260,13 @@ REFERENCES: dict[str, Reference] = {
         lambda x: _mp_clip(x, 0, 6), lambda x: _mp_clip_grad(x, 0, 6),
         lambda y: _mp_clip_grad(y, 0, 6),
         kinks=(0.0, 6.0),
+    ),
+    "hardsigmoid": Reference(
+        _hardsigmoid, lambda x: _clip_grad(x, -3, 3) / _c(_q(x), 6), lambda y: _clip_grad(y, 0, 1) / _c(_q(y), 6),
+        _mp_hardsigmoid, lambda x: _mp_clip_grad(x, -3, 3) / 6, lambda y: _mp_clip_grad(y, 0, 1) / 6,
+        kinks=(-3.0, 3.0),
+        c_f="double c = x <= -3 ? -3 : (x >= 3 ? 3 : x); return (c + 3) / 6;",
+        c_grad="return x > -3 && x < 3 ? 1.0 / 6 : 0;",
     ),
 }
 

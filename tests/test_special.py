@@ -175,6 +175,27 @@ SPECIAL = [
     ("relu6", "backward_y", {}, (2.0, 6.0), 0.0),
     ("relu6", "backward_y", {}, (2.0, 5.5), 2.0),
     ("relu6", "backward_y", {}, (1.0, NAN), NAN),
+    # hardsigmoid: 0 and 1 exactly beyond -3 and 3, the derivative 0 at both
+    ("hardsigmoid", "f", {}, (-3.0,), 0.0),
+    ("hardsigmoid", "f", {}, (-INF,), 0.0),
+    ("hardsigmoid", "f", {}, (3.0,), 1.0),
+    ("hardsigmoid", "f", {}, (INF,), 1.0),
+    ("hardsigmoid", "f", {}, ("-max",), 0.0),
+    ("hardsigmoid", "f", {}, ("max",), 1.0),
+    ("hardsigmoid", "f", {}, (-0.0,), 0.5),
+    ("hardsigmoid", "f", {}, (1.5,), 0.75),
+    ("hardsigmoid", "f", {}, (NAN,), NAN),
+    ("hardsigmoid", "grad", {}, (-3.0,), 0.0),
+    ("hardsigmoid", "grad", {}, (3.0,), 0.0),
+    ("hardsigmoid", "grad", {}, (0.0,), lambda dt: dt(1) / dt(6)),
+    ("hardsigmoid", "grad", {}, (NAN,), NAN),
+    ("hardsigmoid", "backward_x", {}, (6.0, 2.0), 1.0),
+    ("hardsigmoid", "backward_x", {}, (INF, 4.0), 0.0),
+    ("hardsigmoid", "backward_x", {}, (1.0, NAN), NAN),
+    ("hardsigmoid", "backward_y", {}, (6.0, 0.5), 1.0),
+    ("hardsigmoid", "backward_y", {}, (6.0, 1.0), 0.0),
+    ("hardsigmoid", "backward_y", {}, (6.0, 0.0), 0.0),
+    ("hardsigmoid", "backward_y", {}, (1.0, NAN), NAN),
 ]
 
 
