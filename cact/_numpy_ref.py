@@ -229,6 +229,55 @@ def _elu_backward_y(g, y, ws, alpha=1.0):
     g *= t
 
 
+# -------------------------------------------------------------------- relu6
+def _relu6_f(x, ws):
+    np.clip(x, 0, 6, out=x)
+
+
+def _relu6_grad(x, ws):
+    # (x > 0) & (x < 6), the bool cast into x
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(x, 0, out=m)
+    np.less(x, 6, out=n)
+    np.logical_and(m, n, out=x)
+
+
+def _relu6_backward(g, v, ws):
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(v, 0, out=m)
+    np.less(v, 6, out=n)
+    m &= n
+    np.multiply(g, m, out=g)
+
+
+# -------------------------------------------------------------- hardsigmoid
+def _hardsigmoid_f(x, ws):
+    x += 3
+    np.clip(x, 0, 6, out=x)
+    x /= 6
+
+
+def _hardsigmoid_grad(x, ws):
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(x, -3, out=m)
+    np.less(x, 3, out=n)
+    np.logical_and(m, n, out=x)
+    x /= 6
+
+
+def _hardsigmoid_backward(g, v, ws, lo=-3, hi=3):
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(v, lo, out=m)
+    np.less(v, hi, out=n)
+    m &= n
+    np.multiply(g, m, out=g)
+    g /= 6
+
+
+def _hardsigmoid_backward_y(g, y, ws):
+    _hardsigmoid_backward(g, y, ws, 0, 1)
+
+
 def _from_rows() -> dict[str, dict[str, tuple]]:
     """NUMPY_REF from the table: each row names its functions here
     (``Activation.peers.numpy``), so a new row brings its own entry."""

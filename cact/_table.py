@@ -191,6 +191,7 @@ _F32_BY = 1.0
 _EXP = {"f": 1.0, "grad": 1.0, "backward_x": 1.0}
 _EXACT = {"f": 0.0, "grad": 0.0, "backward_x": 0.0, "backward_y": 0.0}
 _ONE_PRODUCT = {"f": 0.5, "grad": 0.0, "backward_x": 0.5, "backward_y": 0.5}
+_ONE_ROUNDING = {"f": 1.0, "grad": 1.0, "backward_x": 1.0, "backward_y": 1.0}
 
 # The saturated_y intervals (see Activation).  They are called with exact
 # decimal.Decimal arguments in a 100-digit context (cact/_stats.py rounds the
@@ -456,6 +457,61 @@ ACTIVATIONS: tuple[Activation, ...] = (
                 "backward_y": _onnx_select("v", (("Add", ("v", "alpha"), "t2", {}),
                                                  ("Mul", ("g", "t2"), "s", {})), "s", "g"),
             },
+        ),
+    ),
+    Activation(
+        name="relu6",
+        family="linear",
+        summary="ReLU clipped at 6 (MobileNet): hardtanh with the ends 0 and 6.",
+        f="min(max(x, 0), 6)",
+        grad="1 if 0 < x < 6 else 0   (relu6'(0) = relu6'(6) = 0, as PyTorch)",
+        grad_y="1 if 0 < y < 6 else 0",
+        ulp={"float32": _EXACT, "float64": _EXACT},
+        switch={"float32": (0.0, 6.0), "float64": (0.0, 6.0)},
+        notes="relu6(-0.0) is +0.0; relu6(NaN) is NaN and so are its derivatives.",
+        example=(-2.0, 0.0, 3.0, 6.0, 8.0),
+        peers=Peers(
+            numpy={"f": ("_relu6_f",), "grad": ("_relu6_grad",), "backward_x": ("_relu6_backward",),
+                   "backward_y": ("_relu6_backward",)},
+            numexpr={
+                "f": "where(x > zero, where(x < 6, x, 6), zero)",
+                "grad": "where((x > zero) & (x < 6), one, zero)",
+                "backward_x": "where((x > zero) & (x < 6), g, zero)",
+                "backward_y": "where((y > zero) & (y < 6), g, zero)",
+            },
+            torch={"f": TorchCall("nn.functional.relu6", ("buf",), (("inplace", True),)),
+                   "backward_x": _aten_backward("hardtanh_backward", "v", 0.0, 6.0),
+                   "backward_y": _aten_backward("hardtanh_backward", "v", 0.0, 6.0)},
+        ),
+    ),
+    Activation(
+        name="hardsigmoid",
+        family="linear",
+        summary="Hard sigmoid: piecewise linear, 0 below -3 and 1 above 3.",
+        f="min(max(x + 3, 0), 6) / 6",
+        grad="1/6 if -3 < x < 3 else 0   (hardsigmoid'(-3) = hardsigmoid'(3) = 0, as PyTorch)",
+        grad_y="1/6 if 0 < y < 1 else 0",
+        # one rounding of (x + 3) / 6 and of g / 6: 0.5 ULP plus a few 2^-50
+        # relative (src/cact_linear.h), against a reference in the next
+        # precision; promised within the contract's 1 ULP
+        ulp={"float32": _ONE_ROUNDING, "float64": _ONE_ROUNDING},
+        switch={"float32": (-3.0, 0.0, 3.0), "float64": (-3.0, 0.0, 3.0)},
+        notes=("hardsigmoid(x) is exactly 0 for x <= -3 and 1 for x >= 3; NaN is NaN and so are\n"
+               "its derivatives."),
+        example=(-4.0, -1.5, 0.0, 1.5, 4.0),
+        peers=Peers(
+            numpy={"f": ("_hardsigmoid_f",), "grad": ("_hardsigmoid_grad",),
+                   "backward_x": ("_hardsigmoid_backward",), "backward_y": ("_hardsigmoid_backward_y",)},
+            numexpr={
+                "f": "where(x > -3, where(x < 3, (x + 3) / 6, one), zero)",
+                "grad": "where((x > -3) & (x < 3), one / 6, zero)",
+                "backward_x": "where((x > -3) & (x < 3), g / 6, zero)",
+                "backward_y": "where((y > zero) & (y < one), g / 6, zero)",
+            },
+            # f only: PyTorch's hardsigmoid_backward multiplies by 1/6 rounded
+            # to float32 (3e-8 relative in float64), which the benchmark's
+            # check of every peer's result rejects
+            torch={"f": TorchCall("nn.functional.hardsigmoid", ("buf",), (("inplace", True),))},
         ),
     ),
 )

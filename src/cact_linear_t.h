@@ -1,5 +1,5 @@
 /*
- * cact_linear_t.h -- relu and leaky_relu written for a generic type T, as
+ * cact_linear_t.h -- the piecewise-linear functions written for a generic type T, as
  * cact_exp_family_t.h: included by cact_linear.h once per dtype, with
  * CACT_T (float, double) and CACT_SFX (f32, f64) defined.  No include guard
  * on purpose.  Why each select is written as it is: cact_linear.h.
@@ -35,6 +35,40 @@ CACT_INLINE CACT_T CACT_FN(cact_leaky_relu_backward_x)(CACT_T g, CACT_T x, CACT_
 CACT_INLINE CACT_T CACT_FN(cact_leaky_relu_backward_y)(CACT_T g, CACT_T y, CACT_T alpha)
 {
     return CACT_FN(cact_leaky_relu_backward_x)(g, y, alpha);
+}
+
+/* relu6 = min(max(x, 0), 6): hardtanh with the ends 0 and 6 (cact_linear.h).
+ * -0.0 and negative inputs give +0.0, as relu; NaN fails both compares. */
+CACT_INLINE CACT_T CACT_FN(cact_relu6_f)(CACT_T x)
+{
+    return x <= CACT_ZERO ? CACT_ZERO : (x >= (CACT_T)6 ? (CACT_T)6 : x);
+}
+
+/* g inside the open interval (0, 6), 0 outside and at the ends (PyTorch's
+ * hardtanh_backward: relu6'(0) = relu6'(6) = 0), the input NaN for a NaN. */
+CACT_INLINE CACT_T CACT_FN(cact_relu6_backward_x)(CACT_T g, CACT_T x)
+{
+    return (x > CACT_ZERO) & (x < (CACT_T)6) ? g : (x == x ? CACT_ZERO : x);
+}
+
+/* y in (0, 6) exactly when x is: relu6 returns x itself there. */
+CACT_INLINE CACT_T CACT_FN(cact_relu6_backward_y)(CACT_T g, CACT_T y)
+{
+    return CACT_FN(cact_relu6_backward_x)(g, y);
+}
+
+/* hardsigmoid'(x) g = g / 6 inside (-3, 3), 0 outside and at both ends
+ * (PyTorch's hardsigmoid_backward), the input NaN for a NaN; g / 6 is one
+ * correctly rounded division.  From y: y is in (0, 1) exactly when x is in
+ * (-3, 3) (cact_linear.h), so the y-form is the same test on y. */
+CACT_INLINE CACT_T CACT_FN(cact_hardsigmoid_backward_x)(CACT_T g, CACT_T x)
+{
+    return (x > (CACT_T)-3) & (x < (CACT_T)3) ? g / (CACT_T)6 : (x == x ? CACT_ZERO : x);
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_hardsigmoid_backward_y)(CACT_T g, CACT_T y)
+{
+    return (y > CACT_ZERO) & (y < (CACT_T)1) ? g / (CACT_T)6 : (y == y ? CACT_ZERO : y);
 }
 
 #undef CACT_CAT_

@@ -117,6 +117,26 @@ def _leaky_grad(x, alpha):
     return np.where(np.isnan(x), x, np.where(x > 0, _c(x, 1), _c(x, alpha)))
 
 
+def _clip(x, lo, hi):
+    # the reference's own clip: NaN stays (np.where, not np.clip's order of
+    # operations); -0.0 below lo = 0 becomes +0.0 as in relu
+    x = _q(x)
+    return np.where(x <= _c(x, lo), _c(x, lo), np.where(x >= _c(x, hi), _c(x, hi), x))
+
+
+def _clip_grad(x, lo, hi):
+    x = _q(x)
+    inside = (x > _c(x, lo)) & (x < _c(x, hi))
+    return np.where(np.isnan(x), x, np.where(inside, _c(x, 1), _c(x, 0)))
+
+
+def _hardsigmoid(x):
+    # (clip(x, -3, 3) + 3) / 6 in the reference precision, NaN kept
+    x = _q(x)
+    c = np.where(x <= -3, _c(x, -3), np.where(x >= 3, _c(x, 3), x))
+    return (c + _c(x, 3)) / _c(x, 6)
+
+
 def _elu(x, alpha):
     x = _q(x)
     with np.errstate(all="ignore"):
@@ -162,6 +182,18 @@ def _mp_leaky(x, alpha):
 
 def _mp_leaky_grad(x, alpha):
     return mp.mpf(1) if x > 0 else mp.mpf(alpha)
+
+
+def _mp_clip(x, lo, hi):
+    return mp.mpf(lo) if x <= lo else (mp.mpf(hi) if x >= hi else x)
+
+
+def _mp_clip_grad(x, lo, hi):
+    return mp.mpf(1) if lo < x < hi else mp.mpf(0)
+
+
+def _mp_hardsigmoid(x):
+    return (_mp_clip(x, -3, 3) + 3) / 6
 
 
 def _mp_elu(x, alpha):
@@ -222,6 +254,19 @@ REFERENCES: dict[str, Reference] = {
         params=("alpha",), kinks=(0.0,),
         c_f="return x > 0 ? x : alpha * expm1(x);",
         c_grad="return x > 0 ? 1 : alpha * exp(x);",
+    ),
+    "relu6": Reference(
+        lambda x: _clip(x, 0, 6), lambda x: _clip_grad(x, 0, 6), lambda y: _clip_grad(y, 0, 6),
+        lambda x: _mp_clip(x, 0, 6), lambda x: _mp_clip_grad(x, 0, 6),
+        lambda y: _mp_clip_grad(y, 0, 6),
+        kinks=(0.0, 6.0),
+    ),
+    "hardsigmoid": Reference(
+        _hardsigmoid, lambda x: _clip_grad(x, -3, 3) / _c(_q(x), 6), lambda y: _clip_grad(y, 0, 1) / _c(_q(y), 6),
+        _mp_hardsigmoid, lambda x: _mp_clip_grad(x, -3, 3) / 6, lambda y: _mp_clip_grad(y, 0, 1) / 6,
+        kinks=(-3.0, 3.0),
+        c_f="double c = x <= -3 ? -3 : (x >= 3 ? 3 : x); return (c + 3) / 6;",
+        c_grad="return x > -3 && x < 3 ? 1.0 / 6 : 0;",
     ),
 }
 

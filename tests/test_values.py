@@ -74,8 +74,10 @@ def test_signalling_nans_and_payloads(act, dtype, layout, threads):
                 assert np.isnan(res[isnan]).all(), f"{act.name} {variant}: NaN in, not NaN out"
                 assert not np.isnan(res[~isnan]).any(), f"{act.name} {variant}: NaN from finite input"
                 if variant != "f" and variant != "grad":  # NaN grad_output, x > 0: NaN
-                    pos = ~isnan & (x > 0)
-                    res = _quiet(lambda: call(act, variant, (x, np.abs(g)), params))
+                    # (from y: y = f(x) for that x, an output of f, which
+                    # 1.5 need not be: hardsigmoid's y is at most 1)
+                    v = np.abs(g) if variant == "backward_x" else call(act, "f", (np.abs(g),), params)
+                    res = _quiet(lambda: call(act, variant, (x, v), params))
                     assert np.isnan(res[isnan]).all()
                 # scalars
                 for v in nans[:3].tolist() + [nans[5]]:
@@ -238,7 +240,9 @@ def test_derivatives_never_nan_from_inf_times_zero(act, dtype):
 @pytest.mark.parametrize("act", acts())
 def test_infinite_grad_output(act):
     """grad_output = +-inf: the IEEE product inf * f'(x) (NaN where f'(x) = 0,
-    as PyTorch), except relu, whose backward selects g or 0 (0 where x <= 0)."""
+    as PyTorch), except on the flat pieces of the piecewise-linear family
+    (relu's x <= 0, relu6's x <= 0 and x >= 6), whose backward selects 0 there
+    as PyTorch's threshold_backward and hardtanh_backward do."""
     bwd = getattr(cact, act.name + "_backward")
     x = np.array([-np.inf, -1.0, 0.0, 1.0, np.inf])
     g = np.full(5, np.inf)
@@ -246,8 +250,8 @@ def test_infinite_grad_output(act):
     grad = getattr(cact, act.name + "_grad")(x)
     with np.errstate(invalid="ignore"):
         expected = g * grad
-    if act.name == "relu":
-        expected = np.where(x > 0, g, 0.0)
+    if act.family == "linear":
+        expected = np.where(grad == 0, 0.0, expected)
     np.testing.assert_array_equal(res, expected)
 
 
