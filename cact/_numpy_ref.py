@@ -196,6 +196,16 @@ def _elu_f(x, ws, alpha=1.0):
     x += t
 
 
+# --------------------------------------------------------------------- selu
+_SELU_SCALE, _SELU_ALPHA = 1.0507009873554805, 1.6732632423543772
+
+
+def _selu_f(x, ws):
+    # scale * (max(x, 0) + alpha * expm1(min(x, 0)))
+    _elu_f(x, ws, alpha=_SELU_ALPHA)
+    x *= _SELU_SCALE
+
+
 def _elu_grad(x, ws, alpha=1.0):
     # alpha * exp(min(x, 0)) + (1 - alpha) * (x > 0)
     t = ws.float()

@@ -227,6 +227,18 @@ def _sat_leaky(t: Decimal, alpha: Decimal = Decimal(0)) -> _End:
     return (_TINY, math.inf) if abs(alpha) < t else _NONE
 
 
+# SELU's constants (PyTorch's): scale, alpha, and their product.
+_SELU_SCALE = Decimal("1.0507009873554804934193349852946")
+_SELU_ALPHA = Decimal("1.6732632423543772848170429916717")
+
+
+def _sat_selu(t: Decimal) -> _End:
+    # f' is scale for y > 0 and y + scale alpha (in [0, scale alpha]) for
+    # y <= 0: ELU's interval with alpha = scale alpha and 1 -> scale
+    return (min(Decimal(_TINY), t - _SELU_SCALE * _SELU_ALPHA),
+            (0.0 if t > _SELU_SCALE else math.inf))
+
+
 def _sat_elu(t: Decimal, alpha: Decimal) -> _End:
     # f' is 1 for y > 0 and y + alpha (in [0, alpha]) for y <= 0: saturated
     # where y <= 0 and y < t - alpha, or y > 0 when 1 < t
@@ -457,6 +469,40 @@ ACTIVATIONS: tuple[Activation, ...] = (
                 "backward_y": _onnx_select("v", (("Add", ("v", "alpha"), "t2", {}),
                                                  ("Mul", ("g", "t2"), "s", {})), "s", "g"),
             },
+        ),
+    ),
+    Activation(
+        name="selu",
+        family="exp",
+        summary="Scaled exponential linear unit (self-normalising networks), PyTorch's constants.",
+        f="scale * (x if x > 0 else alpha * (exp(x) - 1)),  scale = 1.0507009873554805, "
+          "alpha = 1.6732632423543772",
+        grad="scale if x > 0 else scale * alpha * exp(x)   (selu'(0) = scale * alpha, as PyTorch)",
+        grad_y="scale if y > 0 else y + scale * alpha",
+        ulp={"float32": {**_EXP, "backward_y": 1.0}, "float64": {**_EXP, "backward_y": 2.0}},
+        # ELU's points: below the last nonzero exp(x), its subnormal range,
+        # the saturation to -scale alpha, tiny x
+        switch={
+            "float32": (-103.97, -88.72, -87.3, -17.33, -16.64, -1e-7, 0.0, 1e-7),
+            "float64": (-745.13, -709.78, -708.4, -37.43, -36.04, -1e-17, 0.0, 1e-17),
+        },
+        saturated_y=_sat_selu,
+        notes=(
+            "scale and alpha are PyTorch's (torch.nn.functional.selu), carried as\n"
+            "double-word constants in float64 so that selu keeps one rounding;\n"
+            "selu(-inf) = -scale * alpha = -1.7580993408473766, selu(-0.0) = -0.0."
+        ),
+        peers=Peers(
+            numpy={"f": ("_selu_f",)},
+            # elu_backward(grad, alpha, scale, input_scale, is_result, self_or_result)
+            torch={
+                "f": TorchCall("nn.functional.selu_", ("buf",)),
+                "backward_x": _aten_backward("elu_backward", 1.6732632423543772, 1.0507009873554805,
+                                             1, "is_result", "v"),
+                "backward_y": _aten_backward("elu_backward", 1.6732632423543772, 1.0507009873554805,
+                                             1, "is_result", "v"),
+            },
+            onnx={"f": (("Selu", ("x",), "out", {}),)},
         ),
     ),
     Activation(

@@ -93,6 +93,19 @@
 
 #include "cact_exp.h"
 
+/* SELU's constants (PyTorch's, from Klambauer et al. 2017: scale =
+ * 1.0507009873554804934193349852946, alpha = 1.6732632423543772848170429916717)
+ * as double-word pairs, hi the nearest double and lo the rest (mpmath, 60
+ * digits): scale = SH + SL, scale alpha = SAH + SAL.  The lo parts are 2^-54.5
+ * and 2^-56.8 of the hi parts, a third and a twentieth of an ULP of a product:
+ * the float64 forward carries them, the float32 functions (in double) do not
+ * need them. */
+#define CACT_SELU_SH_f64 1.0507009873554805     /* 0x1.0cfabd6a91132p+0 */
+#define CACT_SELU_SL_f64 3.9874847667154144e-17 /* 0x1.6fc7d272f2695p-55 */
+#define CACT_SELU_SAH_f64 1.7580993408473768    /* 0x1.c212cc640f031p+0 */
+#define CACT_SELU_SAL_f64 1.41535193800845e-17  /* 0x1.05161b045a1fep-56 */
+#define CACT_SELU_TINY_f64 0x1p-968             /* DBL_MIN * 2^54 */
+
 #define CACT_T double
 #define CACT_SFX f64
 #include "cact_exp_family_t.h"
@@ -197,6 +210,29 @@ CACT_INLINE float cact_elu_backward_x_f32(float g, float x, float alpha)
     return cact_nan_pass_f32(x, x > 0.0f ? g : cact_elu_g_exp32(x, alpha, g));
 }
 
+/* selu(x) = scale x for x >= 0 (-0.0 gives -0.0), scale alpha expm1(x)
+ * otherwise (x clamped at -40, where expm1 is -1 in double's float32 budget):
+ * one formula in double, rounded once; the constants' own errors (2^-54) are
+ * far below the float32 budget. */
+CACT_INLINE float cact_selu_f_f32(float x)
+{
+    const double t = cact_expm1_32(cact_nonpos32(x, -40.0f));
+    const double y = x >= 0.0f ? CACT_SELU_SH_f64 * (double)x : CACT_SELU_SAH_f64 * t;
+    return cact_nan_pass_f32(x, (float)y);
+}
+
+/* selu'(x) g: g scale for x > 0, g scale alpha exp(x) otherwise (selu'(0) =
+ * scale alpha, as PyTorch's elu_backward), x clamped at -300 as ELU's:
+ * (g scale alpha) in double (one rounding, 2^-53) times e, then one rounding
+ * to float.  x = -inf gives g 0, as IEEE would. */
+CACT_INLINE float cact_selu_backward_x_f32(float g, float x)
+{
+    const double e = cact_exp32(cact_nonpos32(x, -300.0f));
+    const float neg = x == -INFINITY ? g * 0.0f : (float)(((double)g * CACT_SELU_SAH_f64) * e);
+    const float pos = (float)((double)g * CACT_SELU_SH_f64);
+    return cact_nan_pass_f32(x, x > 0.0f ? pos : neg);
+}
+
 /* ------------------------------------------------- the backward from y
  * g * f'(y), f' written through y.  float64: the plain formula (README,
  * Semantics: as exact as y allows).  float32 at the levels with a fused
@@ -242,6 +278,26 @@ CACT_INLINE double cact_elu_backward_y_d(double g, double y, double alpha)
 CACT_INLINE double cact_elu_backward_y_f64(double g, double y, double alpha)
 {
     return cact_elu_backward_y_d(g, y, alpha);
+}
+
+/* selu'(y) = scale for y > 0, y + scale alpha otherwise (y = scale alpha
+ * (e^x - 1), so scale alpha e^x = y + scale alpha); y <= 0 exactly when
+ * x <= 0.  Both dtypes in double, float32 rounded once.  y + scale alpha as
+ * (y + SAH) + SAL: near saturation (y within a factor 2 of -SAH) y + SAH is
+ * exact (Sterbenz) and SAL, 1.4e-17, is what is left of the derivative when
+ * y = -SAH exactly (a float64 y that deep means e^x < 2^-53: the plain sum
+ * gave 0, the reference 1.4e-17); elsewhere the sum rounds once, as the
+ * plain formula of the other rows. */
+CACT_INLINE double cact_selu_backward_y_d(double g, double y)
+{
+    return g * (y > 0.0 ? CACT_SELU_SH_f64 : (y + CACT_SELU_SAH_f64) + CACT_SELU_SAL_f64);
+}
+
+CACT_INLINE double cact_selu_backward_y_f64(double g, double y) { return cact_selu_backward_y_d(g, y); }
+
+CACT_INLINE float cact_selu_backward_y_f32(float g, float y)
+{
+    return (float)cact_selu_backward_y_d((double)g, (double)y);
 }
 
 #ifdef CACT_HW_FMA

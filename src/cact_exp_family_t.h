@@ -207,6 +207,53 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_g_exp)(CACT_T x, CACT_T alpha, CACT_T g)
     return a == -(CACT_T)INFINITY ? g * (alpha * CACT_ZERO) : y;
 }
 
+/* scale v as fma(SH, v, SL v), within 2^-106 relative before its one
+ * rounding.  Where SH v is below SELU_TINY = 2^-968 (zeros and subnormal
+ * results included) or overflows, SH v itself: +-0 and +-inf with IEEE's
+ * signs, and below 2^-968 a product whose missing SL v is at most 0.35 ULP
+ * (2^-54.5 relative), 0.85 ULP in all.  The emulated fma of the baseline
+ * level needs it: it makes a NaN of an infinite or huge v, can give -0.0 +
+ * -0.0 as +0.0, and loses bits when its splitting underflows (1.4 ULP at
+ * x = 4e-314 before this). */
+CACT_INLINE CACT_T CACT_FN(cact_selu_scale)(CACT_T v)
+{
+    const CACT_T p = CACT_K(CACT_SELU_SH) * v;
+    const CACT_T ap = CACT_FN(cact_fabs)(p);
+    const int plain = ap < CACT_K(CACT_SELU_TINY) || !(ap < (CACT_T)INFINITY);
+    return plain ? p : CACT_FN(cact_fma)(CACT_K(CACT_SELU_SH), v, CACT_K(CACT_SELU_SL) * v);
+}
+
+/* selu(x) = scale x for x >= 0, scale alpha expm1(x) otherwise, each with
+ * its constant as a double-word pair (cact_exp_family.h): scale x =
+ * fma(SH, x, SL x), one rounding of a value within 2^-106 relative of the
+ * exact product (SL x is rounded, far below an ULP); scale alpha (th + tl) =
+ * fma(SAH, th, SAH tl + SAL th), the ELU forward with the pair: 0.5 ULP plus
+ * a few tenths of U.  -0.0 gives -0.0 (SH -0 + SL -0), +-inf +-inf and
+ * scale alpha -1 rounded.  A result is never a zero for x < 0 (|scale alpha
+ * x| > |x| for tiny x, and th <= x < 0). */
+CACT_INLINE CACT_T CACT_FN(cact_selu_f)(CACT_T x)
+{
+    CACT_T th, tl;
+    CACT_FN(cact_expm1_dw)(CACT_FN(cact_clamp_expm1)(CACT_FN(cact_nonpos)(x)), &th, &tl);
+    const CACT_T sah = CACT_K(CACT_SELU_SAH), sal = CACT_K(CACT_SELU_SAL);
+    const CACT_T n0 = CACT_FN(cact_fma)(sah, th, CACT_FN(cact_fma)(sal, th, sah * tl));
+    /* tiny x < 0: th = x and tl = 0, and the plain SAH x is within 0.55 ULP
+     * (the baseline's emulated fma is not, as in cact_selu_scale) */
+    const CACT_T neg = CACT_FN(cact_fabs)(x) < CACT_K(CACT_SELU_TINY) ? sah * x : n0;
+    return CACT_FN(cact_nan_pass)(x, x >= CACT_ZERO ? CACT_FN(cact_selu_scale)(x) : neg);
+}
+
+/* selu'(x) g: g scale for x > 0 (cact_selu_scale, 0.5 ULP), g scale alpha
+ * exp(x) otherwise by ELU's careful product with alpha = SAH (selu'(0) =
+ * scale alpha, as PyTorch); leaving SAL out costs SAL / SAH = 2^-56.8
+ * relative, 0.05 ULP at most. */
+CACT_INLINE CACT_T CACT_FN(cact_selu_backward_x)(CACT_T g, CACT_T x)
+{
+    return CACT_FN(cact_nan_pass)(
+        x, x > CACT_ZERO ? CACT_FN(cact_selu_scale)(g)
+                         : CACT_FN(cact_elu_g_exp)(x, CACT_K(CACT_SELU_SAH), g));
+}
+
 /* elu'(x) g: g for x > 0, g alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */
 CACT_INLINE CACT_T CACT_FN(cact_elu_backward_x)(CACT_T g, CACT_T x, CACT_T alpha)
 {

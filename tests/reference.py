@@ -24,6 +24,7 @@ caller passes alpha rounded to float32 (cact rounds alpha to the dtype).
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from typing import Callable
 
@@ -155,6 +156,57 @@ def _elu_grad_y(y, alpha):
     return np.where(y > 0, _c(y, 1), y + _c(y, alpha))
 
 
+# SELU: PyTorch's constants, at the reference precision (strings: a float64
+# literal would round them)
+_SELU_S = "1.0507009873554804934193349852946"
+_SELU_A = "1.6732632423543772848170429916717"
+# scale * alpha as two doubles (hi + lo, 106 bits): the derivative from y,
+# y + scale alpha, cancels near saturation (y -> -scale alpha) down to the
+# last bits of the constant, which one long double (64 bits) does not hold
+with decimal.localcontext(decimal.Context(prec=80)):
+    _SELU_SA = decimal.Decimal(_SELU_S) * decimal.Decimal(_SELU_A)
+    _SELU_SA_HI = float(_SELU_SA)
+    # the rest as a decimal string, parsed in the reference dtype (a long
+    # double keeps 64 of its bits; as a double it would lose 0.03 ULP of
+    # float64 at y = -scale alpha + 1 ULP)
+    _SELU_SA_LO = str(_SELU_SA - decimal.Decimal(_SELU_SA_HI))
+
+
+def _selu(x):
+    x = _q(x)
+    s, sa = _c(x, _SELU_S), _c(x, _SELU_S) * _c(x, _SELU_A)
+    with np.errstate(all="ignore"):
+        return np.where(x > 0, s * x, sa * np.expm1(np.where(x < 0, x, x * _c(x, 0))))
+
+
+def _selu_grad(x):
+    x = _q(x)
+    s, sa = _c(x, _SELU_S), _c(x, _SELU_S) * _c(x, _SELU_A)
+    with np.errstate(all="ignore"):
+        return np.where(x > 0, s, sa * np.exp(np.minimum(x, _c(x, 0))))
+
+
+def _selu_grad_y(y):
+    # (y + hi) is exact near saturation (Sterbenz), then + lo
+    y = _q(y)
+    return np.where(y > 0, _c(y, _SELU_S), (y + _c(y, _SELU_SA_HI)) + _c(y, _SELU_SA_LO))
+
+
+def _mp_selu(x):
+    s, a = mp.mpf(_SELU_S), mp.mpf(_SELU_A)
+    return s * x if x > 0 else s * a * mp.expm1(x)
+
+
+def _mp_selu_grad(x):
+    s, a = mp.mpf(_SELU_S), mp.mpf(_SELU_A)
+    return s if x > 0 else s * a * mp.exp(x)
+
+
+def _mp_selu_grad_y(y):
+    s, a = mp.mpf(_SELU_S), mp.mpf(_SELU_A)
+    return s if y > 0 else y + s * a
+
+
 # ----------------------------------------------------------------- mpmath forms
 def _mp_sigmoid(x):
     return 1 / (1 + mp.exp(-x))
@@ -255,6 +307,15 @@ REFERENCES: dict[str, Reference] = {
         c_f="return x > 0 ? x : alpha * expm1(x);",
         c_grad="return x > 0 ? 1 : alpha * exp(x);",
     ),
+    "selu": Reference(
+        _selu, _selu_grad, _selu_grad_y,
+        _mp_selu, _mp_selu_grad, _mp_selu_grad_y,
+        kinks=(0.0,),
+        c_f="const double s = 1.0507009873554804934, sa = s * 1.6732632423543772848;"
+            " return x > 0 ? s * x : sa * expm1(x);",
+        c_grad="const double s = 1.0507009873554804934, sa = s * 1.6732632423543772848;"
+               " return x > 0 ? s : sa * exp(x);",
+    ),
     "relu6": Reference(
         lambda x: _clip(x, 0, 6), lambda x: _clip_grad(x, 0, 6), lambda y: _clip_grad(y, 0, 6),
         lambda x: _mp_clip(x, 0, 6), lambda x: _mp_clip_grad(x, 0, 6),
@@ -349,6 +410,28 @@ def _to_mpf(v):
         return mp.mpf(hi) + mp.mpf(float(v - type(v)(hi)))
 
 
+def _overflowed(ref, dtype):
+    """ref with the values whose correct rounding to dtype is an infinity
+    (half an ULP beyond the largest finite value, or more) replaced by it:
+    selu(3.3e38) in float32 is +inf, its float64 reference 3.5e38."""
+    fi = np.finfo(dtype)
+    if ref.dtype == object:
+        with mp.workdps(MP_DPS):
+            lim = mp.mpf(float(fi.max)) * (1 + mp.mpf(2) ** -(fi.nmant + 1))
+            out = ref.copy()
+            for i, r in np.ndenumerate(ref):
+                r = mp.mpf(r)
+                if mp.isfinite(r) and abs(r) >= lim:
+                    out[i] = mp.mpf("inf") if r > 0 else mp.mpf("-inf")
+            return out
+    with np.errstate(over="ignore"):
+        lim = ref.dtype.type(fi.max) * (1 + ref.dtype.type(2.0) ** -(fi.nmant + 1))
+    if not np.isfinite(lim):  # ref in the dtype itself: nothing beyond it
+        return ref
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(ref) >= lim, np.copysign(ref.dtype.type(np.inf), ref), ref)
+
+
 def ulp_error(result, ref, dtype=None):
     """|result - ref| in ULPs of the result's dtype at the reference value.
 
@@ -357,7 +440,7 @@ def ulp_error(result, ref, dtype=None):
     """
     result = np.asarray(result)
     dtype = np.dtype(dtype or result.dtype)
-    ref = np.asarray(ref)
+    ref = _overflowed(np.asarray(ref), dtype)
     if ref.dtype == object:
         with mp.workdps(MP_DPS):
             u = ulp_of(ref, dtype)

@@ -158,6 +158,19 @@ SPECIAL = [
     ("elu", "backward_y", {"alpha": 0.5}, (2.0, 0.0), 1.0),
     ("elu", "backward_y", {}, (2.0, 3.0), 2.0),
     ("elu", "backward_y", {}, (1.0, NAN), NAN),
+    # selu: scale = 1.0507009873554805, scale alpha = 1.7580993408473766
+    ("selu", "f", {}, (0.0,), 0.0),
+    ("selu", "f", {}, (-0.0,), -0.0),
+    ("selu", "f", {}, (INF,), INF),
+    ("selu", "f", {}, (NAN,), NAN),
+    ("selu", "f", {}, ("max",), INF),  # scale > 1: beyond the largest finite value
+    ("selu", "grad", {}, (INF,), lambda dt: 1.0507009873554805),
+    ("selu", "grad", {}, (-INF,), 0.0),
+    ("selu", "grad", {}, (NAN,), NAN),
+    ("selu", "backward_x", {}, (1.0, -INF), 0.0),
+    ("selu", "backward_x", {}, (1.0, NAN), NAN),
+    ("selu", "backward_y", {}, (2.0, 0.0), lambda dt: 2 * 1.7580993408473768),  # selu'(0) = scale alpha
+    ("selu", "backward_y", {}, (1.0, NAN), NAN),
     # relu6: 0 and 6 are reached exactly; the derivative is 0 at both ends
     ("relu6", "f", {}, (-0.0,), 0.0),
     ("relu6", "f", {}, (-INF,), 0.0),
