@@ -29,7 +29,45 @@ def pytest_addoption(parser):
     )
 
 
+def _rows_subset() -> set[str] | None:
+    """CACT_TEST_ROWS=sigmoid,elu,...: run the tests parametrised over
+    activation rows for these rows only (tools/check_wheels.sh, whose six
+    installed-wheel runs check the packaging on every interpreter and build
+    mode: the full suite runs in CI's first step and under the sanitizers).
+    Tests not parametrised by a row always run."""
+    rows = os.environ.get("CACT_TEST_ROWS", "").strip()
+    return {r.strip() for r in rows.split(",") if r.strip()} or None
+
+
+def _names_a_row(value) -> str | None:
+    if isinstance(value, cact._table.Activation):
+        return value.name
+    if isinstance(value, str) and value in cact._table.BY_NAME:
+        return value
+    return None
+
+
+def pytest_report_header(config):
+    rows = _rows_subset()
+    if rows:
+        return f"cact: tests over activation rows limited to {', '.join(sorted(rows))} (CACT_TEST_ROWS)"
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
+    rows = _rows_subset()
+    if rows:
+        unknown = rows - set(cact._table.BY_NAME)
+        if unknown:
+            raise pytest.UsageError(f"CACT_TEST_ROWS names no row: {', '.join(sorted(unknown))}")
+        keep, drop = [], []
+        for item in items:
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            named = {_names_a_row(v) for v in params.values()} - {None}
+            (drop if named - rows else keep).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
     if config.getoption("--runslow"):
         return
     skip = pytest.mark.skip(reason="slow: run with --runslow")

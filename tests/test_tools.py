@@ -103,3 +103,37 @@ def test_exhaustive_f32_renders_any_row(tmp_path):
                              check=True).stdout.split("\t")
         assert out[0] == f"leaky_relu {variant}", out
         assert float(out[1]) <= act.ulp["float32"][variant], out
+
+
+def test_rows_subset_for_the_wheel_runs(tmp_path):
+    """CACT_TEST_ROWS (tools/check_wheels.sh) keeps the row-parametrised tests
+    of the named rows and every test not parametrised by a row; an unknown
+    name is a usage error."""
+    here = os.path.dirname(os.path.abspath(__file__))
+
+    def collect(rows):
+        # the cact this test imported (an in-place build or the installed one)
+        pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(cact.__file__)))
+        path = os.pathsep.join(p for p in (pkg_parent, os.environ.get("PYTHONPATH", "")) if p)
+        env = dict(os.environ, CACT_TEST_ROWS=rows, PYTHONPATH=path)
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider",
+             os.path.join(here, "test_fastpath.py")],
+            capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=120)
+
+    full = collect("")
+    sub = collect("relu")
+    ids = lambda r: [ln for ln in r.stdout.splitlines() if "::" in ln]  # noqa: E731
+    assert full.returncode == 0 and sub.returncode == 0, full.stderr + sub.stderr
+    names = [a.name for a in cact.ACTIVATIONS]
+    kept = ids(sub)
+    assert 0 < len(kept) < len(ids(full))
+    others = [n for n in names if n != "relu"]
+    # ids carry the row's name; "relu" is a prefix of "relu6": compare tokens
+    for item in kept:
+        tokens = set(item.replace("[", "-").replace("]", "-").split("-"))
+        assert not tokens & set(others), item
+    assert any("relu" in i for i in kept)
+    assert any("maxout" in i for i in kept)  # not parametrised by a row
+    bad = collect("nope")
+    assert bad.returncode != 0 and "CACT_TEST_ROWS names no row" in bad.stdout + bad.stderr
