@@ -59,6 +59,35 @@ def param_sets(act) -> list[dict]:
     return [default] + [dict(default, **p) for p in EXTRA_PARAMS.get(act.name, [])]
 
 
+def defaults(act) -> dict:
+    """The row's parameters at their defaults, by name."""
+    return {p.name: p.default for p in act.params}
+
+
+def with_param(act, name: str, value) -> dict:
+    """The row's default parameters with ``name`` set to ``value``: how the
+    tests try one parameter at a time (0, negative, huge, a bad type...)."""
+    return dict(defaults(act), **{name: value})
+
+
+def each_param(act, values) -> list[dict]:
+    """with_param for every parameter of the row and every value in values
+    (none for a row without parameters)."""
+    return [with_param(act, p.name, v) for p in act.params for v in values]
+
+
+def y_allowed(act, params: dict) -> bool:
+    """Whether the derivative from y accepts these parameters (Param.y_min)."""
+    return all(float(params[p.name]) >= p.y_min for p in act.params if p.y_min is not None)
+
+
+def act_param_names(acts_=None):
+    """pytest params over (row, parameter name) for every parameter of every
+    row (default: every row), with ids row[name]."""
+    return [pytest.param(a, p.name, id=f"{a.name}[{p.name}]")
+            for a in (cact.ACTIVATIONS if acts_ is None else acts_) for p in a.params]
+
+
 def rounded(params: dict, dtype) -> dict:
     """Parameters as cact uses them for ``dtype`` (rounded to float32)."""
     return {k: float(np.dtype(dtype).type(v)) for k, v in params.items()}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import cact
-from helpers import VARIANTS, acts, assert_bitwise, call, param_sets
+from helpers import VARIANTS, acts, assert_bitwise, call, param_sets, with_param
 
 # input dtype -> result dtype (NumPy's type resolution for a ufunc with only
 # float32 and float64 loops; float16 has no loop and computes in float32)
@@ -122,9 +122,11 @@ def test_python_scalar_with_float32_array_keeps_float32(act):
         assert_bitwise(res, bwd(np.full(3, 2.0, np.float32), x32), f"{act.name}_backward({g!r}, x32)")
         assert bwd(g, y=x32).dtype == np.float32
         assert bwd(x32, float(g)).dtype == np.float32
-    if act.params:
-        assert getattr(cact, act.name)(x32, 0.5).dtype == np.float32
-        assert getattr(cact, act.name + "_grad")(x32, 2).dtype == np.float32
+    for p in act.params:  # each parameter given as a Python float and int
+        for v in (0.5, 2):
+            pos = with_param(act, p.name, v).values()
+            assert getattr(cact, act.name)(x32, *pos).dtype == np.float32
+            assert getattr(cact, act.name + "_grad")(x32, *pos).dtype == np.float32
 
 
 def test_python_scalar_with_float32_array_into_float32_out():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import cact
-from helpers import DTYPES, VARIANTS, acts, call, call_ufunc, dtname, param_sets
+from helpers import DTYPES, VARIANTS, acts, call, call_ufunc, dtname, each_param, param_sets
 from reference import mp
 
 INF, NAN = np.inf, np.nan
@@ -276,7 +276,8 @@ def _nasty(dtype):
 def test_no_floating_point_warnings(act, dtype, layout, errstate, threads):
     """No RuntimeWarning (warnings are errors in this suite) and, under
     np.errstate(all="raise"), no FloatingPointError, for any input: every
-    pair of nasty values as (grad_output, x/y), every parameter set, alpha = 0."""
+    pair of nasty values as (grad_output, x/y), every parameter set, each
+    parameter 0."""
     v = _nasty(dtype)
     g, x = (a.ravel() for a in np.meshgrid(v, v))
     if layout == "threaded":  # long enough for the OpenMP path
@@ -285,7 +286,7 @@ def test_no_floating_point_warnings(act, dtype, layout, errstate, threads):
         g, x = np.tile(g, reps), np.tile(x, reps)
     elif layout == "strided":
         g, x = np.repeat(g, 2)[::2], np.repeat(x, 2)[::-2]
-    psets = param_sets(act) + ([{"alpha": 0.0}] if act.params else [])
+    psets = param_sets(act) + each_param(act, [0.0])
     ctx = np.errstate(all="raise") if errstate == "raise" else np.errstate()
     with ctx, warnings.catch_warnings():
         warnings.simplefilter("error")
