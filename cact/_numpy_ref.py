@@ -229,6 +229,26 @@ def _elu_backward_y(g, y, ws, alpha=1.0):
     g *= t
 
 
+# ----------------------------------------------------------------- hardtanh
+def _hardtanh_f(x, ws, min_val=-1.0, max_val=1.0):
+    np.clip(x, min_val, max_val, out=x)
+
+
+def _hardtanh_grad(x, ws, min_val=-1.0, max_val=1.0):
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(x, min_val, out=m)
+    np.less(x, max_val, out=n)
+    np.logical_and(m, n, out=x)
+
+
+def _hardtanh_backward(g, v, ws, min_val=-1.0, max_val=1.0):
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(v, min_val, out=m)
+    np.less(v, max_val, out=n)
+    m &= n
+    np.multiply(g, m, out=g)
+
+
 # -------------------------------------------------------------------- relu6
 def _relu6_f(x, ws):
     np.clip(x, 0, 6, out=x)

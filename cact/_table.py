@@ -57,6 +57,12 @@ class Param:
     default: float
     doc: str
     y_min: float | None = None
+    # A condition on every call, (op, bound) with op ">" or ">=" and bound a
+    # number or the name of another parameter of the row (hardtanh's
+    # max_val >= min_val): otherwise the Python API raises ValueError.  Rows
+    # with such a condition take the validating path, not the compiled fast
+    # path (src/render.py).
+    bound: tuple[str, float | str] | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,14 @@ class Activation:
         """The compiled variants of this row, in VARIANT_NAMES order: all four,
         or all but backward_y when f has no y-form."""
         return tuple(v for v in VARIANT_NAMES if v != "backward_y" or self.grad_y is not None)
+
+    @property
+    def fast_path(self) -> bool:
+        """Whether the Python functions of this row take the compiled fast
+        path (src/render.py): it carries at most one parameter and checks no
+        condition between parameters (Param.bound); other rows take the
+        validating implementation for every call."""
+        return len(self.params) <= 1 and all(p.bound is None for p in self.params)
 
     @property
     def y_needs_nonneg(self) -> bool:
@@ -457,6 +471,42 @@ ACTIVATIONS: tuple[Activation, ...] = (
                 "backward_y": _onnx_select("v", (("Add", ("v", "alpha"), "t2", {}),
                                                  ("Mul", ("g", "t2"), "s", {})), "s", "g"),
             },
+        ),
+    ),
+    Activation(
+        name="hardtanh",
+        family="linear",
+        summary="Hard tanh: x clipped to [min_val, max_val].",
+        f="min(max(x, min_val), max_val)",
+        grad="1 if min_val < x < max_val else 0   (0 at both ends, as PyTorch)",
+        grad_y="1 if min_val < y < max_val else 0",
+        ulp={"float32": _EXACT, "float64": _EXACT},
+        switch={"float32": (-1.0, 1.0), "float64": (-1.0, 1.0)},
+        params=(Param("min_val", -1.0, "lower end of the linear region"),
+                Param("max_val", 1.0, "upper end of the linear region (>= min_val, as PyTorch)",
+                      bound=(">=", "min_val"))),
+        identity_at_zero=True,
+        # min_val <= max_val, as PyTorch, which raises for min_val > max_val
+        # and allows equality; the derivative from y needs nothing more (y
+        # is inside (min_val, max_val) exactly when x is, and with equal ends
+        # nothing is inside: f' = 0 both ways)
+        notes=("min_val > max_val raises ValueError, as PyTorch; min_val = max_val is allowed\n"
+               "(f is that constant, f' is 0).  The ends are reached exactly: hardtanh(x) is\n"
+               "min_val itself for x <= min_val, so hardtanh(-0.0, min_val=0.0) is +0.0 (as\n"
+               "relu6; PyTorch's clamp keeps -0.0).  hardtanh(NaN) is NaN and so are its\n"
+               "derivatives."),
+        peers=Peers(
+            numpy={"f": ("_hardtanh_f",), "grad": ("_hardtanh_grad",),
+                   "backward_x": ("_hardtanh_backward",), "backward_y": ("_hardtanh_backward",)},
+            numexpr={
+                "f": "where(x > min_val, where(x < max_val, x, max_val), min_val)",
+                "grad": "where((x > min_val) & (x < max_val), one, zero)",
+                "backward_x": "where((x > min_val) & (x < max_val), g, zero)",
+                "backward_y": "where((y > min_val) & (y < max_val), g, zero)",
+            },
+            torch={"f": TorchCall("nn.functional.hardtanh_", ("buf", "min_val", "max_val")),
+                   "backward_x": _aten_backward("hardtanh_backward", "v", "min_val", "max_val"),
+                   "backward_y": _aten_backward("hardtanh_backward", "v", "min_val", "max_val")},
         ),
     ),
     Activation(

@@ -1,6 +1,7 @@
 /*
  * cact_linear.h -- element functions of the piecewise-linear family:
- * relu, leaky_relu, the clipped relu6 and hardsigmoid.  Naming as in cact_exp_family.h; the functions are in
+ * relu, leaky_relu, the clipped hardtanh and relu6, and hardsigmoid.  Naming
+ * as in cact_exp_family.h; the functions are in
  * cact_linear_t.h, for a generic type, included below for float and double.
  *
  * These are exact: every result is either an input, zero, or one rounded

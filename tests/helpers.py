@@ -4,6 +4,8 @@ through the public API, building its inputs, and comparing bitwise."""
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 
 import numpy as np
 import pytest
@@ -50,7 +52,8 @@ def min_parallel(n: int):
 
 
 # Parameter sets tested for each row besides the defaults.
-EXTRA_PARAMS = {"leaky_relu": [{"alpha": 0.3}], "elu": [{"alpha": 0.5}]}
+EXTRA_PARAMS = {"leaky_relu": [{"alpha": 0.3}], "elu": [{"alpha": 0.5}],
+                "hardtanh": [{"min_val": -0.5, "max_val": 2.5}, {"min_val": 0.25, "max_val": 0.25}]}
 
 
 def param_sets(act) -> list[dict]:
@@ -64,10 +67,55 @@ def defaults(act) -> dict:
     return {p.name: p.default for p in act.params}
 
 
+def bound_ok(act, params: dict) -> bool:
+    """Whether the parameters meet the row's conditions between them
+    (Param.bound, e.g. hardtanh's max_val >= min_val)."""
+    for p in act.params:
+        if p.bound is not None:
+            op, b = p.bound
+            v, w = float(params[p.name]), float(params[b] if isinstance(b, str) else b)
+            if not (v > w if op == ">" else v >= w):
+                return False
+    return True
+
+
+def _finite_real(v) -> bool:
+    if isinstance(v, np.ndarray):
+        v = v[()] if v.ndim == 0 else None
+    if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
 def with_param(act, name: str, value) -> dict:
     """The row's default parameters with ``name`` set to ``value``: how the
-    tests try one parameter at a time (0, negative, huge, a bad type...)."""
-    return dict(defaults(act), **{name: value})
+    tests try one parameter at a time (0, negative, huge, a bad type...).
+    Where a finite value would break a condition >= between two parameters
+    (Param.bound), the other one takes the same value, so that the set stays
+    valid (hardtanh(min_val=7) runs with max_val=7)."""
+    params = dict(defaults(act), **{name: value})
+    if _finite_real(value):
+        for p in act.params:
+            if p.bound is not None and p.bound[0] == ">=" and isinstance(p.bound[1], str):
+                other = p.bound[1]
+                if name in (p.name, other) and float(params[p.name]) < float(params[other]):
+                    params[other if name == p.name else p.name] = value
+    return params
+
+
+def meet_bounds(act, params: dict) -> dict:
+    """params with each pair that breaks a condition >= between two
+    parameters (Param.bound) swapped, so that it holds."""
+    params = dict(params)
+    for p in act.params:
+        if p.bound is not None and p.bound[0] == ">=" and isinstance(p.bound[1], str):
+            other = p.bound[1]
+            if params[p.name] < params[other]:
+                params[p.name], params[other] = params[other], params[p.name]
+    return params
 
 
 def each_param(act, values) -> list[dict]:

@@ -255,6 +255,15 @@ REFERENCES: dict[str, Reference] = {
         c_f="return x > 0 ? x : alpha * expm1(x);",
         c_grad="return x > 0 ? 1 : alpha * exp(x);",
     ),
+    "hardtanh": Reference(
+        lambda x, min_val, max_val: _clip(x, min_val, max_val),
+        lambda x, min_val, max_val: _clip_grad(x, min_val, max_val),
+        lambda y, min_val, max_val: _clip_grad(y, min_val, max_val),
+        lambda x, min_val, max_val: _mp_clip(x, min_val, max_val),
+        lambda x, min_val, max_val: _mp_clip_grad(x, min_val, max_val),
+        lambda y, min_val, max_val: _mp_clip_grad(y, min_val, max_val),
+        params=("min_val", "max_val"), kinks=(-1.0, 1.0),
+    ),
     "relu6": Reference(
         lambda x: _clip(x, 0, 6), lambda x: _clip_grad(x, 0, 6), lambda y: _clip_grad(y, 0, 6),
         lambda x: _mp_clip(x, 0, 6), lambda x: _mp_clip_grad(x, 0, 6),

@@ -287,3 +287,33 @@ def test_backward_from_y_below_y_min(act, name, dtype):
     # y_min itself (and -0.0 for 0) is allowed from y
     bwd(g, y=y, **with_param(act, name, y_min))
     bwd(g, y=y, **with_param(act, name, -0.0 if y_min == 0 else y_min))
+
+
+BOUND_PARAMS = [pytest.param(a, p, id=f"{a.name}[{p.name}]")
+                for a in cact.ACTIVATIONS for p in a.params if p.bound is not None]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("act, p", BOUND_PARAMS)
+def test_parameter_bound(act, p, dtype):
+    """A condition between parameters (Param.bound, e.g. hardtanh's max_val >=
+    min_val): broken, ValueError naming the parameter on every path (every
+    call form, forward_with_stats) with nothing written; met, accepted (the
+    equality too where the condition is >=)."""
+    op, b = p.bound
+    base = with_param(act, b, 0.5) if isinstance(b, str) else dict(with_param(act, p.name, b))
+    w = float(base[b]) if isinstance(b, str) else float(b)
+    bad = dict(base, **{p.name: w - 0.25})
+    for fn, args, kw in _param_calls(act, dtype, bad):
+        info = raises_and_keeps(ValueError, fn, *args, **kw)
+        assert p.name in str(info.value)
+    x = np.linspace(-1, 1, 5).astype(dtype)
+    with pytest.raises(ValueError, match=p.name):
+        cact.forward_with_stats(act.name, x, **bad)
+    with pytest.raises(ValueError, match=p.name):
+        cact.forward_with_stats(act.name, x, *[bad[q.name] for q in act.params])
+    good = [dict(base, **{p.name: w + 0.25})] + ([dict(base, **{p.name: w})] if op == ">=" else [])
+    for ps in good:
+        for fn, args, kw in _param_calls(act, dtype, ps):
+            fn(*args, **kw)
+        cact.forward_with_stats(act.name, x, **ps)

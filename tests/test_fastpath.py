@@ -94,6 +94,8 @@ def test_every_common_call_form_is_fast(act, dtype):
     the input's memory, 2-D arrays, the backward with out= a view of
     grad_output, keyword parameters: each on the fast path, each giving what
     the ufunc gives."""
+    if not act.fast_path:
+        pytest.skip(f"{act.name} takes the validating path (Activation.fast_path: two parameters)")
     f = getattr(cact, act.name)
     bwd = getattr(cact, act.name + "_backward")
     kw = {p.name: float(p.default) for p in act.params}

@@ -40,7 +40,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cact"))
 
 IN_DTYPES = ["f4", "f8", "f4", "f8", ">f4", ">f8", "f2", "i1", "u1", "i4", "?"]
 SMALL = {"f4", ">f4", "f2", "i1", "u1", "?"}
-from helpers import VARIANTS, call, param_sets, y_allowed  # noqa: E402
+from helpers import VARIANTS, call, meet_bounds, param_sets, y_allowed  # noqa: E402
 
 
 def _result_dtype(*specs):
@@ -116,11 +116,12 @@ def _call(act, variant, ins, params, out=None):
 
 def param_values(act, variant):
     """A strategy for the row's parameters: each a float in [-10, 10], >= its
-    y_min for the derivative from y (Param.y_min)."""
+    y_min for the derivative from y (Param.y_min), the pairs ordered as the
+    row's conditions between them say (Param.bound)."""
     def one(p):
         lo = p.y_min if variant == "backward_y" and p.y_min is not None else -10.0
         return st.floats(lo, 10, allow_nan=False, allow_infinity=False)
-    return st.fixed_dictionaries({p.name: one(p) for p in act.params})
+    return st.fixed_dictionaries({p.name: one(p) for p in act.params}).map(lambda d: meet_bounds(act, d))
 
 
 class _threads:

@@ -49,6 +49,16 @@ def _quiet(fn):
     return res
 
 
+def _live_x(act, params=None):
+    """An x where the row's derivative is not 0 (None if it is 0 everywhere,
+    as hardtanh's with min_val = max_val): a NaN grad_output must give NaN
+    there, where the flat pieces of the linear family select 0."""
+    for v in (1.5, 0.5, -0.5, 2.0, 0.25):
+        if call(act, "grad", (np.float64(v),), params) != 0:
+            return v
+    return None
+
+
 @pytest.mark.parametrize("layout", ["contiguous", "strided", "threaded"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 @pytest.mark.parametrize("act", acts())
@@ -74,10 +84,12 @@ def test_signalling_nans_and_payloads(act, dtype, layout, threads):
                 isnan = np.isnan(x)
                 assert np.isnan(res[isnan]).all(), f"{act.name} {variant}: NaN in, not NaN out"
                 assert not np.isnan(res[~isnan]).any(), f"{act.name} {variant}: NaN from finite input"
-                if variant != "f" and variant != "grad":  # NaN grad_output, x > 0: NaN
-                    # (from y: y = f(x) for that x, an output of f, which
-                    # 1.5 need not be: hardsigmoid's y is at most 1)
-                    v = np.abs(g) if variant == "backward_x" else call(act, "f", (np.abs(g),), params)
+                live = _live_x(act, params)
+                if variant != "f" and variant != "grad" and live is not None:
+                    # NaN grad_output where f'(x) != 0: NaN (from y: y = f(x)
+                    # for that x, an output of f)
+                    v = np.full(x.shape, live, dtype)
+                    v = v if variant == "backward_x" else call(act, "f", (v,), params)
                     res = _quiet(lambda: call(act, variant, (x, v), params))
                     assert np.isnan(res[isnan]).all()
                 # scalars
@@ -98,11 +110,12 @@ def test_signalling_nans_through_conversions():
         assert np.isnan(_quiet(lambda: f(sn16))).all()
         assert np.isnan(_quiet(lambda: f(sn32.astype(">f4")))).all()
         assert np.isnan(_quiet(lambda: f(sn64.astype(">f8")))).all()
+        live = _live_x(act)  # NaN grad_output where f' != 0: NaN
         assert np.isnan(_quiet(lambda: bwd(np.ones(sn32.size), sn32))).all()
-        r = _quiet(lambda: bwd(sn32, np.ones(sn32.size)))
+        r = _quiet(lambda: bwd(sn32, np.full(sn32.size, live)))
         assert r.dtype == np.float64 and np.isnan(r).all()
-        assert np.isnan(_quiet(lambda: bwd(sn32.astype(">f4"), np.full(sn32.size, 2.0)))).all()
-        assert np.isnan(_quiet(lambda: bwd(sn16, np.full(3, 2.0)))).all()
+        assert np.isnan(_quiet(lambda: bwd(sn32.astype(">f4"), np.full(sn32.size, live)))).all()
+        assert np.isnan(_quiet(lambda: bwd(sn16, np.full(3, live)))).all()
     z = np.stack([sn32, np.ones(sn32.size, np.float32)], axis=1).ravel()
     assert np.isnan(_quiet(lambda: cact.maxout(z, 2))).all()
     b = _quiet(lambda: cact.maxout_backward(np.full(sn32.size, 2.0), z, 2))

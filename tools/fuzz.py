@@ -229,6 +229,21 @@ def gen_param(gen: Gen, rdt: np.dtype):
     return big, "ok" if ok else "value"
 
 
+def bound_ok(act, params) -> bool:
+    """Whether the parameters meet the row's conditions between them
+    (Param.bound); values of a wrong type or not finite are errors anyway."""
+    for p in act.params:
+        if p.bound is not None:
+            op, b = p.bound
+            try:
+                v, w = float(np.float64(params[p.name])), float(np.float64(params[b] if isinstance(b, str) else b))
+            except (TypeError, ValueError, OverflowError):
+                continue
+            if np.isfinite(v) and np.isfinite(w) and not (v > w if op == ">" else v >= w):
+                return False
+    return True
+
+
 # ---------------------------------------------------------------- checking
 def snapshot(arrays):
     return [(a, a.tobytes(), a.dtype, a.shape, a.strides) for a in arrays
@@ -381,6 +396,8 @@ def fuzz_elementwise(gen: Gen):
         params = {p.name: value}
         if pverdict != "ok":
             verdict = "error"
+        elif not bound_ok(act, dict({q.name: q.default for q in act.params}, **params)):
+            verdict = "error"  # a condition between parameters (Param.bound)
         elif variant == "backward_y" and p.y_min is not None and float(np.float64(value)) < p.y_min:
             verdict = "error"
     # out
