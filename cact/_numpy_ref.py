@@ -19,7 +19,9 @@ Layout::
     NUMPY_REF[name][variant] -> tuple of candidate implementations
 
 built from the table: each row lists the names of its functions here in
-``Activation.peers.numpy`` (``cact/_table.py``).
+``Activation.peers.numpy`` (``cact/_table.py``).  They are optional: a row or
+variant without one has no entry, and the benchmark and ``python -m cact``
+show cact alone there (tests/test_peers.py checks the ones that exist).
 
 ``variant`` is one of ``f``, ``grad`` (``fn(x, ws, **params)``, result written
 into ``x``), ``backward_x`` (``fn(g, x, ws, **params)``) and ``backward_y``

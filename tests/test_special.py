@@ -8,7 +8,7 @@ import pytest
 
 import cact
 from helpers import DTYPES, VARIANTS, acts, call, call_ufunc, dtname, each_param, param_sets
-from reference import mp
+from reference import evaluate, mp, ulp_error
 
 INF, NAN = np.inf, np.nan
 
@@ -218,10 +218,65 @@ SPECIAL = [
 ]
 
 
-def test_special_table_covers_every_function_and_variant():
-    have = {(n, v) for n, v, *_ in SPECIAL}
-    missing = [(a.name, v) for a in cact.ACTIVATIONS for v in a.variants if (a.name, v) not in have]
-    assert not missing, f"no special values for {missing}"
+def test_special_table_names_rows_and_variants():
+    """The hand-written cases above are optional (every row and variant gets
+    the derived cases of test_derived_special_values); those there must name
+    a row and one of its variants."""
+    bad = [(n, v) for n, v, *_ in SPECIAL
+           if n not in cact._table.BY_NAME or v not in cact._table.BY_NAME[n].variants]
+    assert not bad, f"special values for no row or variant: {bad}"
+
+
+def _derived_inputs(act, dtype):
+    """The special inputs of every row: NaN, signed zeros, the smallest
+    subnormals, the largest finite values, infinities, and the row's switch
+    and saturation points (Activation.switch) with their neighbours."""
+    fi = np.finfo(dtype)
+    v = [np.nan, 0.0, -0.0, fi.smallest_subnormal, -fi.smallest_subnormal, fi.max, -fi.max, np.inf, -np.inf]
+    for x0 in act.switch[dtname(dtype)]:
+        c = dtype(x0)
+        v += [c, np.nextafter(c, dtype(-np.inf)), np.nextafter(c, dtype(np.inf))]
+    return np.array(v, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("act", acts())
+def test_derived_special_values(act, dtype):
+    """Special values that need no table entry, derived from the row and its
+    independent reference (tests/reference.py) for every variant and every
+    parameter set: NaN in, NaN out; elsewhere within the row's ULP promise
+    (Activation.ulp), exact where the promise is 0 or the reference is a zero
+    or an infinity, and then with the reference's sign; an array and each
+    element as a scalar give the same bits."""
+    x = _derived_inputs(act, dtype)
+    g = np.full(x.shape, 1.5, dtype)  # an exact scaling of f'
+    for params in param_sets(act):
+        rp = {k: float(dtype(v)) for k, v in params.items()}
+        for variant in act.variants:
+            if variant in ("f", "grad"):
+                ins = (x,)
+            else:
+                v = x if variant == "backward_x" else np.asarray(call(act, "f", (x,), params))
+                ins = (g, v)
+            with np.errstate(all="raise"):
+                got = np.asarray(call(act, variant, ins, params))
+                scalars = [call(act, variant, tuple(a[i] for a in ins), params) for i in range(x.size)]
+            assert np.array(scalars, dtype).tobytes() == got.tobytes(), f"{act.name} {variant}: scalar != array"
+            with np.errstate(all="ignore"):
+                ref = np.asarray(evaluate(act.name, variant, dtype, *ins, **rp))
+                ref_d = ref.astype(np.float64).astype(dtype) if ref.dtype == object else ref.astype(dtype)
+            err = ulp_error(got, ref, dtype)
+            promise = act.ulp[dtname(dtype)][variant]
+            exact = (promise == 0) | (ref_d == 0) | np.isinf(ref_d)
+            for i in range(x.size):
+                what = (f"{act.name}_{variant}{tuple(a[i] for a in ins)} {params} {dtname(dtype)}: "
+                        f"got {got[i]!r}, reference {ref[i]!r}")
+                if np.isnan(ref_d[i]):
+                    assert np.isnan(got[i]), what
+                elif exact[i]:
+                    assert got[i] == ref_d[i] and np.signbit(got[i]) == np.signbit(ref_d[i]), what
+                else:
+                    assert err[i] <= promise, f"{what}: {err[i]:.3g} ULP"
 
 
 def _id(case):
