@@ -124,10 +124,15 @@ class Peers:
 class Activation:
     """One row of the table.
 
-    ``family`` names the C header that holds the element functions: ``"exp"``
-    (``src/cact_exp_family.h``, built on the shared exp core) or ``"linear"``
-    (``src/cact_linear.h``, piecewise linear).  No thread threshold: cact
-    measures each kernel's cost where it runs (``src/cact_parallel.c``).
+    ``family`` says where the element functions are and how the tests treat
+    them: ``"exp"`` (``src/cact_exp_family.h``, built on the shared exp
+    core); ``"linear"`` (``src/cact_linear.h``, piecewise linear: selects, so
+    f' from y equals f' from x bitwise, and the backward selects 0 on the flat
+    pieces even for an infinite grad_output); ``"rational"`` (also
+    ``src/cact_linear.h``: smooth rational functions, which the tests treat as
+    the exp family: f' from y within the accuracy y allows, g * f'(x) the
+    IEEE product).  No thread threshold: cact measures each kernel's cost
+    where it runs (``src/cact_parallel.c``).
     """
 
     name: str

@@ -9,6 +9,6 @@
 #define CACT_ELEMENTS_H
 
 #include "cact_exp_family.h" /* sigmoid, tanh, elu: the shared exp core */
-#include "cact_linear.h"     /* piecewise linear and rational: relu ... hardsigmoid */
+#include "cact_linear.h"     /* the "linear" and "rational" families */
 
 #endif /* CACT_ELEMENTS_H */
