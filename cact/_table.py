@@ -569,6 +569,39 @@ ACTIVATIONS: tuple[Activation, ...] = (
             torch={"f": TorchCall("nn.functional.hardsigmoid", ("buf",), (("inplace", True),))},
         ),
     ),
+    Activation(
+        name="softsign",
+        family="rational",
+        summary="Softsign: a rational sigmoid, saturating to -1 and 1 like 1/|x| (not exponentially).",
+        f="x / (1 + |x|)",
+        grad="1 / (1 + |x|)**2",
+        grad_y="(1 - |y|)**2",
+        # float32 in double rounded once, float64 through exact pairs with
+        # one rounding at the end (src/cact_linear.h): 0.5 ULP plus a few
+        # 2^-50 relative; promised within the contract's 1 ULP
+        ulp={"float32": _ONE_ROUNDING, "float64": _ONE_ROUNDING},
+        # 0, |x| = 1 (where 1 + |x| changes binade), the saturation of f to
+        # +-1 (2^24, 2^53), float64's clamp of |x| at 2^60, and f' subnormal
+        # and then 0 (float32 2^63, 2^74.5; float64 2^511, 2^537.5)
+        switch={
+            "float32": (-1.0, 0.0, 1.0, 1.6777216e7, -1.6777216e7, 9.223372036854776e18, 2.671373890628154e22),
+            "float64": (-1.0, 0.0, 1.0, 9.007199254740992e15, -9.007199254740992e15, 1.152921504606847e18,
+                        6.703903964971299e153, 6.362424904190393e161),
+        },
+        odd=True,
+        identity_at_zero=True,
+        notes=("softsign(+-inf) = +-1, softsign(-0.0) = -0.0, and f'(+-inf) = 0 (grad_output times\n"
+               "it the IEEE product).  NaN is NaN and so are its derivatives."),
+        example=(-9.0, -1.0, 0.0, 1.0, 9.0),
+        peers=Peers(
+            numexpr={
+                "f": "x / (one + abs(x))",
+                "grad": "one / (one + abs(x))**2",
+                "backward_x": "g / (one + abs(x))**2",
+                "backward_y": "g * (one - abs(y))**2",
+            },
+        ),
+    ),
 )
 
 BY_NAME: dict[str, Activation] = {a.name: a for a in ACTIVATIONS}

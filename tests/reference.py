@@ -137,6 +137,26 @@ def _hardsigmoid(x):
     return (c + _c(x, 3)) / _c(x, 6)
 
 
+def _softsign(x):
+    # x / (1 + |x|) in the reference precision; +-1 at +-inf (inf / inf)
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        return np.where(np.isinf(x), np.sign(x), x / (_c(x, 1) + np.abs(x)))
+
+
+def _softsign_grad(x):
+    x = _q(x)
+    d = _c(x, 1) + np.abs(x)
+    with np.errstate(all="ignore"):
+        return _c(x, 1) / (d * d)
+
+
+def _softsign_grad_y(y):
+    y = _q(y)
+    c = _c(y, 1) - np.abs(y)
+    return c * c
+
+
 def _elu(x, alpha):
     x = _q(x)
     with np.errstate(all="ignore"):
@@ -194,6 +214,14 @@ def _mp_clip_grad(x, lo, hi):
 
 def _mp_hardsigmoid(x):
     return (_mp_clip(x, -3, 3) + 3) / 6
+
+
+def _mp_softsign(x):
+    return mp.sign(x) if mp.isinf(x) else x / (1 + abs(x))
+
+
+def _mp_softsign_grad(x):
+    return 1 / (1 + abs(x)) ** 2
 
 
 def _mp_elu(x, alpha):
@@ -269,6 +297,15 @@ REFERENCES: dict[str, Reference] = {
         lambda x: _mp_clip(x, 0, 6), lambda x: _mp_clip_grad(x, 0, 6),
         lambda y: _mp_clip_grad(y, 0, 6),
         kinks=(0.0, 6.0),
+    ),
+    "softsign": Reference(
+        _softsign, _softsign_grad, _softsign_grad_y,
+        _mp_softsign, _mp_softsign_grad, lambda y: (1 - abs(y)) ** 2,
+        # f is smooth at 0 but f'' jumps there (-+2), which puts a central
+        # difference off by h: skipped as a kink
+        kinks=(0.0,),
+        c_f="return isinf(x) ? copysign(1.0, x) : x / (1 + fabs(x));",
+        c_grad="double d = 1 + fabs(x); return 1 / (d * d);",
     ),
     "hardsigmoid": Reference(
         _hardsigmoid, lambda x: _clip_grad(x, -3, 3) / _c(_q(x), 6), lambda y: _clip_grad(y, 0, 1) / _c(_q(y), 6),
