@@ -115,7 +115,9 @@ CACT_INLINE float cact_hardsigmoid_f_f32(float x)
  *    w^2 so that a large g keeps a tiny f' accurate.  a = inf: the IEEE
  *    product g 0 (s + e would be inf - inf).
  * f'(y) g: 1 - |y| = ch + cl exactly (Fast2Sum, |y| <= 1 for an output of f),
- *    its square as Ch + Cl (fma low part), g times the pair rounded once.
+ *    then g times it and times it again as for f'(x) g (g first: for a y
+ *    that is no output of f, |y| > 2^512, (1 - |y|)^2 alone would overflow
+ *    and g = 0 make NaN of it).
  * Where the leading product is 0, infinite or NaN it is returned as it is
  * (the low parts would be NaN from inf - inf, or flip the sign of a zero). */
 #define CACT_SOFTSIGN_CLAMP 0x1p60
@@ -173,10 +175,10 @@ CACT_INLINE double cact_softsign_backward_y_f64(double g, double y)
     const double b = fabs(y);
     const double ch = 1.0 - b;
     const double cl = (1.0 - ch) - b;
-    const double Ch = ch * ch;
-    const double Cl = cact_fma_f64(ch, ch, -Ch) + 2.0 * ch * cl;
-    const double ph = g * Ch;
-    const double pl = cact_fma_f64(g, Ch, -ph) + g * Cl;
+    const double uh = g * ch;
+    const double ul = cact_fma_f64(g, ch, -uh) + g * cl;
+    const double ph = uh * ch;
+    const double pl = cact_fma_f64(uh, ch, -ph) + (uh * cl + ul * ch);
     return (ph != 0.0) & (fabs(ph) < (double)INFINITY) ? ph + pl : ph;
 }
 
