@@ -26,8 +26,9 @@ def test_fast_path_equals_ufunc(act, dtype):
         getattr(cact, act.name + "_grad")(x), u[act.name + "_grad"](x, *params))
     bwd = getattr(cact, act.name + "_backward")
     np.testing.assert_array_equal(bwd(g, x), u[act.name + "_backward_x"](g, x, *params))
-    y = getattr(cact, act.name)(x)
-    np.testing.assert_array_equal(bwd(g, y=y), u[act.name + "_backward_y"](g, y, *params))
+    if "backward_y" in act.variants:
+        y = getattr(cact, act.name)(x)
+        np.testing.assert_array_equal(bwd(g, y=y), u[act.name + "_backward_y"](g, y, *params))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

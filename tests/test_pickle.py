@@ -50,8 +50,9 @@ def _calls(dtype) -> list:
             (getattr(cact, act.name), (x,), ps),
             (getattr(cact, act.name + "_grad"), (x,), ps),
             (getattr(cact, act.name + "_backward"), (g, x), ps),
-            (getattr(cact, act.name + "_backward"), (g,), dict(y=getattr(cact, act.name)(x, **ps), **ps)),
         ]
+        if "backward_y" in act.variants:
+            calls.append((getattr(cact, act.name + "_backward"), (g,), dict(y=getattr(cact, act.name)(x, **ps), **ps)))
     calls += [(cact.maxout, (x, 2), {}), (cact.maxout_backward, (g[: x.size // 2], x, 2), {})]
     for name, uf in cact.ufuncs.items():
         if name == "_maxout_reduce":
