@@ -84,12 +84,13 @@ def _elementwise_calls(act, kw):
     f = getattr(cact, act.name)
     grad = getattr(cact, act.name + "_grad")
     bwd = getattr(cact, act.name + "_backward")
-    return [
+    calls = [
         ("f", lambda x, g, y: f(x, **kw)),
         ("grad", lambda x, g, y: grad(x, **kw)),
         ("backward_x", lambda x, g, y: bwd(g, x, **kw)),
         ("backward_y", lambda x, g, y: bwd(g, y=y, **kw)),
     ]
+    return [c for c in calls if c[0] in act.variants]
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)

@@ -171,7 +171,8 @@ def test_dask_stays_lazy():
     d = da.from_delayed(dask.delayed(make)(), shape=(7,), dtype=np.float32)
     for act in cact.ACTIVATIONS:
         res = getattr(cact, act.name)(d)
-        back = getattr(cact, act.name + "_backward")(d, y=res)
+        bwd = getattr(cact, act.name + "_backward")
+        back = bwd(d, y=res) if "backward_y" in act.variants else bwd(d, d)
         assert isinstance(res, da.Array) and isinstance(back, da.Array) and res.dtype == np.float32
         for p in act.params:
             with pytest.raises(ValueError, match="float32 range"):
