@@ -570,6 +570,34 @@ ACTIVATIONS: tuple[Activation, ...] = (
         ),
     ),
     Activation(
+        name="hardswish",
+        family="linear",
+        summary="Hard swish (MobileNetV3): x times hardsigmoid(x), 0 below -3 and x above 3.",
+        f="x * min(max(x + 3, 0), 6) / 6",
+        grad="0 if x <= -3, 1 if x >= 3, else (2x + 3) / 6   (as PyTorch's hardswish_backward)",
+        # one rounding of x (x + 3) / 6 and of g (2x + 3) / 6: 0.5 ULP plus a
+        # few 2^-50 relative (src/cact_linear.h); promised within 1 ULP
+        ulp={"float32": {"f": 1.0, "grad": 1.0, "backward_x": 1.0},
+             "float64": {"f": 1.0, "grad": 1.0, "backward_x": 1.0}},
+        # the ends of the middle piece, f's minimum (f' = 0) and 0
+        switch={"float32": (-3.0, -1.5, 0.0, 3.0), "float64": (-3.0, -1.5, 0.0, 3.0)},
+        monotonic=False,
+        notes=("hardswish(x) is +0.0 for x <= -3, -inf included (PyTorch: -0.0, and NaN at -inf),\n"
+               "x itself for x >= 3, and f' is 0 at -3 and 1 at 3, as PyTorch.  No derivative\n"
+               "from y: f is not invertible (it dips to -3/8 at x = -1.5).  NaN is NaN and so\n"
+               "are its derivatives."),
+        example=(-4.0, -1.5, 0.0, 1.5, 4.0),
+        peers=Peers(
+            numexpr={
+                "f": "where(x > -3, where(x < 3, x * (x + 3) / 6, x), zero)",
+                "grad": "where(x > -3, where(x < 3, (2 * x + 3) / 6, one), zero)",
+                "backward_x": "where(x > -3, where(x < 3, g * (2 * x + 3) / 6, g), zero)",
+            },
+            torch={"f": TorchCall("nn.functional.hardswish", ("buf",), (("inplace", True),)),
+                   "backward_x": _aten_backward("hardswish_backward", "v")},
+        ),
+    ),
+    Activation(
         name="softsign",
         family="rational",
         summary="Softsign: a rational sigmoid, saturating to -1 and 1 like 1/|x| (not exponentially).",

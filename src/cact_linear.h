@@ -1,7 +1,7 @@
 /*
  * cact_linear.h -- element functions of the piecewise-linear family:
- * relu, leaky_relu, the clipped hardtanh and relu6, hardsigmoid, and the
- * rational softsign (not exact: its comment below).  Naming
+ * relu, leaky_relu, the clipped hardtanh and relu6, hardsigmoid, hardswish,
+ * and the rational softsign (the last three not exact: their comments below).  Naming
  * as in cact_exp_family.h; the functions are in
  * cact_linear_t.h, for a generic type, included below for float and double.
  *
@@ -84,6 +84,72 @@ CACT_INLINE float cact_hardsigmoid_f_f32(float x)
     const float c = x <= -3.0f ? -3.0f : (x >= 3.0f ? 3.0f : x);
     const float y = (float)(((double)c + 3.0) * CACT_SIXTH_f64);
     return x == x ? y : x;
+}
+
+/* -------------------------------------------------------------- hardswish
+ * hardswish(x) = x relu6(x + 3) / 6: +0.0 at and below -3 (selected, so
+ * also at -inf, where PyTorch's product gives NaN, and +0.0 where PyTorch's
+ * x * 0 gives -0.0), x itself at and above 3, x (x + 3) / 6 between (a NaN
+ * fails both tests and stays NaN through the formula).  f'(x) = 0 at and
+ * below -3, 1 at and above 3, (2x + 3) / 6 between: PyTorch's
+ * hardswish_backward, whose ends are 0 at -3 and 1 at 3 (the formula would
+ * give -1/2 and 3/2); the backward selects 0 and g on the two outer pieces
+ * and multiplies between (g = inf at x = -1.5 is inf * 0 = NaN, as PyTorch).
+ * No y-form: f is not invertible (it dips to -3/8 at x = -1.5).  The
+ * formulas run on c = clip(x, -3, 3), so nothing overflows on the pieces
+ * that the selects discard.
+ *
+ * float32: c (c + 3) / 6 and g (2c + 3) / 6 in double (c + 3 and 2c + 3
+ * exact unless |c| < 2^-28, the products and 1/6 within a few 2^-53),
+ * rounded once to float: 0.5 ULP plus about 2^-28.
+ * float64: x (x + 3) with x + 3 = s + e exactly (Fast2Sum) is the pair
+ * ph + pl (the fma low part of c s, plus c e), divided by 6 as hardsigmoid's
+ * pair: q = ph (1/6), the residual ph - 6q exact in an fma, y = q + (residual
+ * + pl) / 6 in the last fma: 0.5 ULP plus a few 2^-50.  f(-0.0) = -0.0 (the
+ * low parts would give +0.0).  The derivative: d = (2c + 3) / 6 as the pair
+ * dh + dl (2c + 3 exact as a Fast2Sum of the larger and the smaller
+ * magnitude, then the same division by 6), then g d with its fma low part,
+ * rounded once; g d before dividing keeps a large g from overflowing. */
+CACT_INLINE float cact_hardswish_f_f32(float x)
+{
+    const float c = x <= -3.0f ? -3.0f : (x >= 3.0f ? 3.0f : x);
+    const float y = (float)((double)c * ((double)c + 3.0) * CACT_SIXTH_f64);
+    return x <= -3.0f ? 0.0f : (x >= 3.0f ? x : y);
+}
+
+CACT_INLINE float cact_hardswish_backward_x_f32(float g, float x)
+{
+    const float c = x <= -3.0f ? -3.0f : (x >= 3.0f ? 3.0f : x);
+    const float y = (float)((double)g * ((2.0 * (double)c + 3.0) * CACT_SIXTH_f64));
+    return x <= -3.0f ? 0.0f : (x >= 3.0f ? g : y);
+}
+
+CACT_INLINE double cact_hardswish_f_f64(double x)
+{
+    const double c = x <= -3.0 ? -3.0 : (x >= 3.0 ? 3.0 : x);
+    const double s = 3.0 + c;
+    const double e = (3.0 - s) + c;
+    const double ph = c * s;
+    const double pl = cact_fma_f64(c, s, -ph) + c * e;
+    const double q = ph * CACT_SIXTH_f64;
+    const double r = cact_fma_f64(-q, 6.0, ph);
+    const double y = cact_fma_f64(r + pl, CACT_SIXTH_f64, q);
+    return x <= -3.0 ? 0.0 : (x >= 3.0 ? x : (c == 0.0 ? c : y));
+}
+
+CACT_INLINE double cact_hardswish_backward_x_f64(double g, double x)
+{
+    const double c = x <= -3.0 ? -3.0 : (x >= 3.0 ? 3.0 : x);
+    const double u = 2.0 * c;
+    const double big = fabs(u) >= 3.0 ? u : 3.0, small = fabs(u) >= 3.0 ? 3.0 : u;
+    const double s = big + small;
+    const double e = small - (s - big);
+    const double dh = s * CACT_SIXTH_f64;
+    const double dl = (cact_fma_f64(-dh, 6.0, s) + e) * CACT_SIXTH_f64;
+    const double ph = g * dh;
+    const double pl = cact_fma_f64(g, dh, -ph) + g * dl;
+    const double y = (ph != 0.0) & (fabs(ph) < (double)INFINITY) ? ph + pl : ph;
+    return x <= -3.0 ? 0.0 : (x >= 3.0 ? g : y);
 }
 
 /* --------------------------------------------------------------- softsign

@@ -137,6 +137,22 @@ def _hardsigmoid(x):
     return (c + _c(x, 3)) / _c(x, 6)
 
 
+def _hardswish(x):
+    # 0 at and below -3, x at and above 3, x (x + 3) / 6 between, in the
+    # reference precision; NaN kept
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        mid = x * (x + _c(x, 3)) / _c(x, 6)
+    return np.where(x <= -3, _c(x, 0), np.where(x >= 3, x, mid))
+
+
+def _hardswish_grad(x):
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        mid = (_c(x, 2) * x + _c(x, 3)) / _c(x, 6)
+    return np.where(x <= -3, _c(x, 0), np.where(x >= 3, _c(x, 1), mid))
+
+
 def _softsign(x):
     # x / (1 + |x|) in the reference precision; +-1 at +-inf (inf / inf)
     x = _q(x)
@@ -214,6 +230,14 @@ def _mp_clip_grad(x, lo, hi):
 
 def _mp_hardsigmoid(x):
     return (_mp_clip(x, -3, 3) + 3) / 6
+
+
+def _mp_hardswish(x):
+    return mp.mpf(0) if x <= -3 else (x if x >= 3 else x * (x + 3) / 6)
+
+
+def _mp_hardswish_grad(x):
+    return mp.mpf(0) if x <= -3 else (mp.mpf(1) if x >= 3 else (2 * x + 3) / 6)
 
 
 def _mp_softsign(x):
@@ -297,6 +321,12 @@ REFERENCES: dict[str, Reference] = {
         lambda x: _mp_clip(x, 0, 6), lambda x: _mp_clip_grad(x, 0, 6),
         lambda y: _mp_clip_grad(y, 0, 6),
         kinks=(0.0, 6.0),
+    ),
+    "hardswish": Reference(
+        _hardswish, _hardswish_grad, None, _mp_hardswish, _mp_hardswish_grad, None,
+        kinks=(-3.0, 3.0),
+        c_f="return x <= -3 ? 0 : (x >= 3 ? x : x * (x + 3) / 6);",
+        c_grad="return x <= -3 ? 0 : (x >= 3 ? 1 : (2 * x + 3) / 6);",
     ),
     "softsign": Reference(
         _softsign, _softsign_grad, _softsign_grad_y,
