@@ -307,20 +307,9 @@ def extensions():
         # under which src/cact_gufunc.h would not see PyUFuncObject's _loops.
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION"),
                        ("NPY_TARGET_VERSION", "NPY_2_0_API_VERSION")],
-        depends=[
-            "src/cact_common.h",
-            "src/cact_pool.h",
-            "src/cact_exp.h",
-            "src/cact_exp32.h",
-            "src/cact_exp_t.h",
-            "src/cact_exp_family_t.h",
-            "src/cact_exp_family.h",
-            "src/cact_linear_t.h",
-            "src/cact_linear.h",
-            "src/cact_maxout.h",
-            "src/cact_kernels.h",
-            "src/cact_dispatch.h",
-            "src/cact_gufunc.h",
+        # every header (a new family header is listed in src/cact_elements.h
+        # only), then the generated kernels and what they are rendered from
+        depends=sorted(f"src/{n}" for n in os.listdir(os.path.join(HERE, "src")) if n.endswith(".h")) + [
             "src/cact_kernels.inc",
             "src/cact_kernels.inc.tp",
             "src/cact_ufuncs.c.tp",

@@ -233,7 +233,33 @@ def _bind(fname: str, act, pos: tuple, kw: dict) -> list:
         if k in values:
             raise TypeError(f"cact.{fname}() got multiple values for argument {k!r}")
         values[k] = v
-    return [values.get(p.name, p.default) for p in act.params]
+    out = [values.get(p.name, p.default) for p in act.params]
+    _check_bounds(fname, act, dict(zip(names, out)))
+    return out
+
+
+def _check_bounds(fname: str, act, values: dict) -> None:
+    """The rows' conditions between parameters on every call (Param.bound):
+    ValueError when one fails.  Values that are not finite real numbers are
+    left to _param's TypeError or ValueError."""
+    for p in act.params:
+        if p.bound is None:
+            continue
+        op, bound = p.bound
+        v, b = values[p.name], values[bound] if isinstance(bound, str) else bound
+        if not all((isinstance(t, numbers.Real) and not isinstance(t, (bool, np.bool_)))
+                   or (isinstance(t, np.ndarray) and t.ndim == 0 and t.dtype.kind in "iuf")
+                   for t in (v, b)):
+            continue
+        try:
+            v, b = float(v), float(b)
+        except OverflowError:  # beyond float64: _param's error
+            continue
+        if not (math.isfinite(v) and math.isfinite(b)):
+            continue
+        if not (v > b if op == ">" else v >= b):
+            what = f"{bound} ({b})" if isinstance(bound, str) else f"{b:g}"
+            raise ValueError(f"cact.{fname}: {p.name} must be {op} {what}, got {v}")
 
 
 def _widens_float(rdt, *dtypes) -> bool:

@@ -19,7 +19,9 @@ Layout::
     NUMPY_REF[name][variant] -> tuple of candidate implementations
 
 built from the table: each row lists the names of its functions here in
-``Activation.peers.numpy`` (``cact/_table.py``).
+``Activation.peers.numpy`` (``cact/_table.py``).  They are optional: a row or
+variant without one has no entry, and the benchmark and ``python -m cact``
+show cact alone there (tests/test_peers.py checks the ones that exist).
 
 ``variant`` is one of ``f``, ``grad`` (``fn(x, ws, **params)``, result written
 into ``x``), ``backward_x`` (``fn(g, x, ws, **params)``) and ``backward_y``
@@ -237,6 +239,26 @@ def _elu_backward_y(g, y, ws, alpha=1.0):
     u *= 1 - alpha
     t += u
     g *= t
+
+
+# ----------------------------------------------------------------- hardtanh
+def _hardtanh_f(x, ws, min_val=-1.0, max_val=1.0):
+    np.clip(x, min_val, max_val, out=x)
+
+
+def _hardtanh_grad(x, ws, min_val=-1.0, max_val=1.0):
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(x, min_val, out=m)
+    np.less(x, max_val, out=n)
+    np.logical_and(m, n, out=x)
+
+
+def _hardtanh_backward(g, v, ws, min_val=-1.0, max_val=1.0):
+    m, n = ws.bool(0), ws.bool(1)
+    np.greater(v, min_val, out=m)
+    np.less(v, max_val, out=n)
+    m &= n
+    np.multiply(g, m, out=g)
 
 
 # -------------------------------------------------------------------- relu6

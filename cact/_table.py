@@ -57,6 +57,12 @@ class Param:
     default: float
     doc: str
     y_min: float | None = None
+    # A condition on every call, (op, bound) with op ">" or ">=" and bound a
+    # number or the name of another parameter of the row (hardtanh's
+    # max_val >= min_val): otherwise the Python API raises ValueError.  Rows
+    # with such a condition take the validating path, not the compiled fast
+    # path (src/render.py).
+    bound: tuple[str, float | str] | None = None
 
 
 @dataclass(frozen=True)
@@ -118,10 +124,15 @@ class Peers:
 class Activation:
     """One row of the table.
 
-    ``family`` names the C header that holds the element functions: ``"exp"``
-    (``src/cact_exp_family.h``, built on the shared exp core) or ``"linear"``
-    (``src/cact_linear.h``, piecewise linear).  No thread threshold: cact
-    measures each kernel's cost where it runs (``src/cact_parallel.c``).
+    ``family`` says where the element functions are and how the tests treat
+    them: ``"exp"`` (``src/cact_exp_family.h``, built on the shared exp
+    core); ``"linear"`` (``src/cact_linear.h``, piecewise linear: selects, so
+    f' from y equals f' from x bitwise, and the backward selects 0 on the flat
+    pieces even for an infinite grad_output); ``"rational"`` (also
+    ``src/cact_linear.h``: smooth rational functions, which the tests treat as
+    the exp family: f' from y within the accuracy y allows, g * f'(x) the
+    IEEE product).  No thread threshold: cact measures each kernel's cost
+    where it runs (``src/cact_parallel.c``).
     """
 
     name: str
@@ -165,6 +176,14 @@ class Activation:
         """The compiled variants of this row, in VARIANT_NAMES order: all four,
         or all but backward_y when f has no y-form."""
         return tuple(v for v in VARIANT_NAMES if v != "backward_y" or self.grad_y is not None)
+
+    @property
+    def fast_path(self) -> bool:
+        """Whether the Python functions of this row take the compiled fast
+        path (src/render.py): it carries at most one parameter and checks no
+        condition between parameters (Param.bound); other rows take the
+        validating implementation for every call."""
+        return len(self.params) <= 1 and all(p.bound is None for p in self.params)
 
     @property
     def y_needs_nonneg(self) -> bool:
@@ -506,6 +525,42 @@ ACTIVATIONS: tuple[Activation, ...] = (
         ),
     ),
     Activation(
+        name="hardtanh",
+        family="linear",
+        summary="Hard tanh: x clipped to [min_val, max_val].",
+        f="min(max(x, min_val), max_val)",
+        grad="1 if min_val < x < max_val else 0   (0 at both ends, as PyTorch)",
+        grad_y="1 if min_val < y < max_val else 0",
+        ulp={"float32": _EXACT, "float64": _EXACT},
+        switch={"float32": (-1.0, 1.0), "float64": (-1.0, 1.0)},
+        params=(Param("min_val", -1.0, "lower end of the linear region"),
+                Param("max_val", 1.0, "upper end of the linear region (>= min_val, as PyTorch)",
+                      bound=(">=", "min_val"))),
+        identity_at_zero=True,
+        # min_val <= max_val, as PyTorch, which raises for min_val > max_val
+        # and allows equality; the derivative from y needs nothing more (y
+        # is inside (min_val, max_val) exactly when x is, and with equal ends
+        # nothing is inside: f' = 0 both ways)
+        notes=("min_val > max_val raises ValueError, as PyTorch; min_val = max_val is allowed\n"
+               "(f is that constant, f' is 0).  The ends are reached exactly: hardtanh(x) is\n"
+               "min_val itself for x <= min_val, so hardtanh(-0.0, min_val=0.0) is +0.0 (as\n"
+               "relu6; PyTorch's clamp keeps -0.0).  hardtanh(NaN) is NaN and so are its\n"
+               "derivatives."),
+        peers=Peers(
+            numpy={"f": ("_hardtanh_f",), "grad": ("_hardtanh_grad",),
+                   "backward_x": ("_hardtanh_backward",), "backward_y": ("_hardtanh_backward",)},
+            numexpr={
+                "f": "where(x > min_val, where(x < max_val, x, max_val), min_val)",
+                "grad": "where((x > min_val) & (x < max_val), one, zero)",
+                "backward_x": "where((x > min_val) & (x < max_val), g, zero)",
+                "backward_y": "where((y > min_val) & (y < max_val), g, zero)",
+            },
+            torch={"f": TorchCall("nn.functional.hardtanh_", ("buf", "min_val", "max_val")),
+                   "backward_x": _aten_backward("hardtanh_backward", "v", "min_val", "max_val"),
+                   "backward_y": _aten_backward("hardtanh_backward", "v", "min_val", "max_val")},
+        ),
+    ),
+    Activation(
         name="relu6",
         family="linear",
         summary="ReLU clipped at 6 (MobileNet): hardtanh with the ends 0 and 6.",
@@ -558,6 +613,67 @@ ACTIVATIONS: tuple[Activation, ...] = (
             # to float32 (3e-8 relative in float64), which the benchmark's
             # check of every peer's result rejects
             torch={"f": TorchCall("nn.functional.hardsigmoid", ("buf",), (("inplace", True),))},
+        ),
+    ),
+    Activation(
+        name="hardswish",
+        family="linear",
+        summary="Hard swish (MobileNetV3): x times hardsigmoid(x), 0 below -3 and x above 3.",
+        f="x * min(max(x + 3, 0), 6) / 6",
+        grad="0 if x <= -3, 1 if x >= 3, else (2x + 3) / 6   (as PyTorch's hardswish_backward)",
+        # one rounding of x (x + 3) / 6 and of g (2x + 3) / 6: 0.5 ULP plus a
+        # few 2^-50 relative (src/cact_linear.h); promised within 1 ULP
+        ulp={"float32": {"f": 1.0, "grad": 1.0, "backward_x": 1.0},
+             "float64": {"f": 1.0, "grad": 1.0, "backward_x": 1.0}},
+        # the ends of the middle piece, f's minimum (f' = 0) and 0
+        switch={"float32": (-3.0, -1.5, 0.0, 3.0), "float64": (-3.0, -1.5, 0.0, 3.0)},
+        monotonic=False,
+        notes=("hardswish(x) is +0.0 for x <= -3, -inf included (PyTorch: -0.0, and NaN at -inf),\n"
+               "x itself for x >= 3, and f' is 0 at -3 and 1 at 3, as PyTorch.  No derivative\n"
+               "from y: f is not invertible (it dips to -3/8 at x = -1.5).  NaN is NaN and so\n"
+               "are its derivatives."),
+        example=(-4.0, -1.5, 0.0, 1.5, 4.0),
+        peers=Peers(
+            numexpr={
+                "f": "where(x > -3, where(x < 3, x * (x + 3) / 6, x), zero)",
+                "grad": "where(x > -3, where(x < 3, (2 * x + 3) / 6, one), zero)",
+                "backward_x": "where(x > -3, where(x < 3, g * (2 * x + 3) / 6, g), zero)",
+            },
+            torch={"f": TorchCall("nn.functional.hardswish", ("buf",), (("inplace", True),)),
+                   "backward_x": _aten_backward("hardswish_backward", "v")},
+        ),
+    ),
+    Activation(
+        name="softsign",
+        family="rational",
+        summary="Softsign: a rational sigmoid, saturating to -1 and 1 like 1/|x| (not exponentially).",
+        f="x / (1 + |x|)",
+        grad="1 / (1 + |x|)**2",
+        grad_y="(1 - |y|)**2",
+        # float32 in double rounded once, float64 through exact pairs with
+        # one rounding at the end (src/cact_linear.h): 0.5 ULP plus a few
+        # 2^-50 relative; promised within the contract's 1 ULP
+        ulp={"float32": _ONE_ROUNDING, "float64": _ONE_ROUNDING},
+        # 0, |x| = 1 (where 1 + |x| changes binade), the saturation of f to
+        # +-1 (2^24, 2^53), float64's clamp of |x| at 2^60, and f' subnormal
+        # and then 0 (float32 2^63, 2^74.5; float64 2^511, 2^537.5)
+        switch={
+            "float32": (-1.0, 0.0, 1.0, 1.6777216e7, -1.6777216e7, 9.223372036854776e18, 2.671373890628154e22),
+            "float64": (-1.0, 0.0, 1.0, 9.007199254740992e15, -9.007199254740992e15, 1.152921504606847e18,
+                        6.703903964971299e153, 6.362424904190393e161),
+        },
+        odd=True,
+        identity_at_zero=True,
+        notes=("softsign(+-inf) = +-1, softsign(-0.0) = -0.0, and f'(+-inf) = 0 (grad_output times\n"
+               "it the IEEE product).  NaN is NaN and so are its derivatives."),
+        example=(-9.0, -1.0, 0.0, 1.0, 9.0),
+        peers=Peers(
+            numexpr={
+                "f": "x / (one + abs(x))",
+                "grad": "one / (one + abs(x))**2",
+                "backward_x": "g / (one + abs(x))**2",
+                "backward_y": "g * (one - abs(y))**2",
+            },
         ),
     ),
 )

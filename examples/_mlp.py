@@ -9,7 +9,8 @@ small as training needs:
   The forward pass works in place (``cact.<act>(z, out=z)``), and the backward
   pass uses the output y only (``cact.<act>_backward(g, y=y, out=g)``), so a
   layer keeps one array per batch.  Maxout needs its pre-activations z, which
-  it keeps instead.
+  it keeps instead, and so does a row without a derivative from y (hardswish:
+  ``cact.<act>_backward(g, x=z, out=g)``), which keeps a copy of z.
 * ``MLP``: a stack of layers; ``forward`` / ``backward`` / ``step`` (SGD with
   optional momentum).
 * ``softmax_cross_entropy``: the mean loss and its gradient in the logits.
@@ -37,6 +38,8 @@ if glob.glob(os.path.join(_ROOT, "cact", "_core.*")) and _ROOT not in sys.path:
 import cact  # noqa: E402
 
 ELEMENTWISE = tuple(a.name for a in cact.ACTIVATIONS)
+# the rows whose derivative the backward pass computes from the output y
+FROM_Y = tuple(a.name for a in cact.ACTIVATIONS if a.grad_y is not None)
 
 
 def xavier(rng, fan_in: int, fan_out: int, dtype) -> np.ndarray:
@@ -85,6 +88,8 @@ class Dense:
             self._z = z  # the backward pass routes the gradient to each arg-max
         else:
             if self.activation is not None:
+                if self.activation not in FROM_Y and keep:
+                    self._z = z.copy()  # f'(x) needs x: y will overwrite z
                 y = getattr(cact, self.activation)(z, out=z)  # in place: y is z
             else:
                 y = z
@@ -97,8 +102,10 @@ class Dense:
         if self.activation == "maxout":
             g = cact.maxout_backward(g, self._z, self.pieces)
         elif self.activation is not None:
-            # f'(z) from the output y alone, fused with the product, in place
-            g = getattr(cact, self.activation + "_backward")(g, y=self._y, out=g)
+            # f'(z) from the output y alone (from z for a row without a
+            # y-form), fused with the product, in place
+            bwd = getattr(cact, self.activation + "_backward")
+            g = bwd(g, y=self._y, out=g) if self.activation in FROM_Y else bwd(g, self._z, out=g)
         self.dW = self._a.T @ g
         self.db = g.sum(axis=0)
         return g @ self.W.T

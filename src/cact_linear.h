@@ -1,6 +1,8 @@
 /*
  * cact_linear.h -- element functions of the piecewise-linear family:
- * relu, leaky_relu, the clipped relu6 and hardsigmoid.  Naming as in cact_exp_family.h; the functions are in
+ * relu, leaky_relu, the clipped hardtanh and relu6, hardsigmoid, hardswish,
+ * and the rational softsign (the last three not exact: their comments below).  Naming
+ * as in cact_exp_family.h; the functions are in
  * cact_linear_t.h, for a generic type, included below for float and double.
  *
  * These are exact: every result is either an input, zero, or one rounded
@@ -82,6 +84,168 @@ CACT_INLINE float cact_hardsigmoid_f_f32(float x)
     const float c = x <= -3.0f ? -3.0f : (x >= 3.0f ? 3.0f : x);
     const float y = (float)(((double)c + 3.0) * CACT_SIXTH_f64);
     return x == x ? y : x;
+}
+
+/* -------------------------------------------------------------- hardswish
+ * hardswish(x) = x relu6(x + 3) / 6: +0.0 at and below -3 (selected, so
+ * also at -inf, where PyTorch's product gives NaN, and +0.0 where PyTorch's
+ * x * 0 gives -0.0), x itself at and above 3, x (x + 3) / 6 between (a NaN
+ * fails both tests and stays NaN through the formula).  f'(x) = 0 at and
+ * below -3, 1 at and above 3, (2x + 3) / 6 between: PyTorch's
+ * hardswish_backward, whose ends are 0 at -3 and 1 at 3 (the formula would
+ * give -1/2 and 3/2); the backward selects 0 and g on the two outer pieces
+ * and multiplies between (g = inf at x = -1.5 is inf * 0 = NaN, as PyTorch).
+ * No y-form: f is not invertible (it dips to -3/8 at x = -1.5).  The
+ * formulas run on c = clip(x, -3, 3), so nothing overflows on the pieces
+ * that the selects discard.
+ *
+ * float32: c (c + 3) / 6 and g (2c + 3) / 6 in double (c + 3 and 2c + 3
+ * exact unless |c| < 2^-28, the products and 1/6 within a few 2^-53),
+ * rounded once to float: 0.5 ULP plus about 2^-28.
+ * float64: x (x + 3) with x + 3 = s + e exactly (Fast2Sum) is the pair
+ * ph + pl (the fma low part of c s, plus c e), divided by 6 as hardsigmoid's
+ * pair: q = ph (1/6), the residual ph - 6q exact in an fma, y = q + (residual
+ * + pl) / 6 in the last fma: 0.5 ULP plus a few 2^-50.  f(-0.0) = -0.0 (the
+ * low parts would give +0.0).  The derivative: d = (2c + 3) / 6 as the pair
+ * dh + dl (2c + 3 exact as a Fast2Sum of the larger and the smaller
+ * magnitude, then the same division by 6), then g d with its fma low part,
+ * rounded once; g d before dividing keeps a large g from overflowing. */
+CACT_INLINE float cact_hardswish_f_f32(float x)
+{
+    const float c = x <= -3.0f ? -3.0f : (x >= 3.0f ? 3.0f : x);
+    const float y = (float)((double)c * ((double)c + 3.0) * CACT_SIXTH_f64);
+    return x <= -3.0f ? 0.0f : (x >= 3.0f ? x : y);
+}
+
+CACT_INLINE float cact_hardswish_backward_x_f32(float g, float x)
+{
+    const float c = x <= -3.0f ? -3.0f : (x >= 3.0f ? 3.0f : x);
+    const float y = (float)((double)g * ((2.0 * (double)c + 3.0) * CACT_SIXTH_f64));
+    return x <= -3.0f ? 0.0f : (x >= 3.0f ? g : y);
+}
+
+CACT_INLINE double cact_hardswish_f_f64(double x)
+{
+    const double c = x <= -3.0 ? -3.0 : (x >= 3.0 ? 3.0 : x);
+    const double s = 3.0 + c;
+    const double e = (3.0 - s) + c;
+    const double ph = c * s;
+    const double pl = cact_fma_f64(c, s, -ph) + c * e;
+    const double q = ph * CACT_SIXTH_f64;
+    const double r = cact_fma_f64(-q, 6.0, ph);
+    const double y = cact_fma_f64(r + pl, CACT_SIXTH_f64, q);
+    return x <= -3.0 ? 0.0 : (x >= 3.0 ? x : (c == 0.0 ? c : y));
+}
+
+CACT_INLINE double cact_hardswish_backward_x_f64(double g, double x)
+{
+    const double c = x <= -3.0 ? -3.0 : (x >= 3.0 ? 3.0 : x);
+    const double u = 2.0 * c;
+    const double big = fabs(u) >= 3.0 ? u : 3.0, small = fabs(u) >= 3.0 ? 3.0 : u;
+    const double s = big + small;
+    const double e = small - (s - big);
+    const double dh = s * CACT_SIXTH_f64;
+    const double dl = (cact_fma_f64(-dh, 6.0, s) + e) * CACT_SIXTH_f64;
+    const double ph = g * dh;
+    const double pl = cact_fma_f64(g, dh, -ph) + g * dl;
+    const double y = (ph != 0.0) & (fabs(ph) < (double)INFINITY) ? ph + pl : ph;
+    return x <= -3.0 ? 0.0 : (x >= 3.0 ? g : y);
+}
+
+/* --------------------------------------------------------------- softsign
+ * softsign(x) = x / (1 + |x|), odd, in (-1, 1); f'(x) = 1 / (1 + |x|)^2 and
+ * from y = f(x), f'(y) = (1 - |y|)^2 (1 + |x| = 1 / (1 - |y|)).  Smooth (the
+ * "rational" family: rounded, not selected).  Every form is computed on a =
+ * |x| and f takes x's sign at the end (copysign), so f(-x) = -f(x) bitwise,
+ * f(-0.0) = -0.0, and a NaN stays NaN through the arithmetic.
+ *
+ * float32: in double, rounded once to float.  1 + a is exact in double for
+ * 2^-29 <= a < 2^53 and within 2^-53 relative otherwise; a / (1 + a),
+ * g w w with w = 1 / (1 + a), and g (1 - |y|)^2 add a few 2^-53 relative
+ * before the one rounding to float: 0.5 ULP plus about 2^-27.  No float
+ * input overflows or underflows there (w^2 >= 2^-256).  a is clamped at
+ * 2^60 in f only (beyond, the result rounds to 1 and inf / inf would be NaN);
+ * f'(+-inf) = 0 from w = 0, and g w w is the IEEE product.
+ *
+ * float64: the same formulas would round three or four times (up to 2 ULP).
+ * Instead 1 + a = s + e exactly (Fast2Sum on max(a, 1) and min(a, 1)), and:
+ * f: q = a / s rounded once, its residual a - q s exact in one fma (q is the
+ *    correctly rounded quotient), and y = q + (residual - q e) / s: the
+ *    quotient of a by the pair with one rounding of a correction below an
+ *    ulp of q, 0.5 ULP plus about 2^-51 relative.  a is clamped at 2^60 as
+ *    above (1 / (1 + a) < 2^-60 rounds away, inf stays out of s).
+ * f'(x) g: w = 1 / (1 + a) as the pair wh = 1 / s (rounded) and wl = (1 -
+ *    wh s - wh e) wh (the residual exact in an fma; wl only needs a few bits
+ *    right), then g w first and times w again, each product with its fma
+ *    low part: g w^2 to 0.5 ULP plus a few 2^-52 relative, and g w before
+ *    w^2 so that a large g keeps a tiny f' accurate.  a = inf: the IEEE
+ *    product g 0 (s + e would be inf - inf).
+ * f'(y) g: 1 - |y| = ch + cl exactly (Fast2Sum, |y| <= 1 for an output of f),
+ *    then g times it and times it again as for f'(x) g (g first: for a y
+ *    that is no output of f, |y| > 2^512, (1 - |y|)^2 alone would overflow
+ *    and g = 0 make NaN of it).
+ * Where the leading product is 0, infinite or NaN it is returned as it is
+ * (the low parts would be NaN from inf - inf, or flip the sign of a zero). */
+#define CACT_SOFTSIGN_CLAMP 0x1p60
+
+CACT_INLINE float cact_softsign_f_f32(float x)
+{
+    double a = fabs((double)x);
+    a = a >= CACT_SOFTSIGN_CLAMP ? CACT_SOFTSIGN_CLAMP : a;
+    return (float)copysign(a / (1.0 + a), (double)x);
+}
+
+CACT_INLINE float cact_softsign_backward_x_f32(float g, float x)
+{
+    const double w = 1.0 / (1.0 + fabs((double)x));
+    return (float)((double)g * w * w);
+}
+
+CACT_INLINE float cact_softsign_backward_y_f32(float g, float y)
+{
+    const double c = 1.0 - fabs((double)y);
+    return (float)((double)g * (c * c));
+}
+
+CACT_INLINE double cact_softsign_f_f64(double x)
+{
+    double a = fabs(x);
+    a = a >= CACT_SOFTSIGN_CLAMP ? CACT_SOFTSIGN_CLAMP : a;
+    const double big = a >= 1.0 ? a : 1.0, small = a >= 1.0 ? 1.0 : a;
+    const double s = big + small;
+    const double e = small - (s - big);
+    const double q = a / s;
+    const double r = cact_fma_f64(-q, s, a);
+    const double t = cact_fma_f64(-q, e, r);
+    return copysign(q + t / s, x);
+}
+
+CACT_INLINE double cact_softsign_backward_x_f64(double g, double x)
+{
+    const double a = fabs(x);
+    const double big = a >= 1.0 ? a : 1.0, small = a >= 1.0 ? 1.0 : a;
+    const double s = big + small;
+    const double e = small - (s - big);
+    const double wh = 1.0 / s;
+    const double wl = cact_fma_f64(-wh, e, cact_fma_f64(-wh, s, 1.0)) * wh;
+    const double uh = g * wh;
+    const double ul = cact_fma_f64(g, wh, -uh) + g * wl;
+    const double yh = uh * wh;
+    const double yl = cact_fma_f64(uh, wh, -yh) + (uh * wl + ul * wh);
+    const double y = (yh != 0.0) & (fabs(yh) < (double)INFINITY) ? yh + yl : yh;
+    return a == (double)INFINITY ? g * 0.0 : y;
+}
+
+CACT_INLINE double cact_softsign_backward_y_f64(double g, double y)
+{
+    const double b = fabs(y);
+    const double ch = 1.0 - b;
+    const double cl = (1.0 - ch) - b;
+    const double uh = g * ch;
+    const double ul = cact_fma_f64(g, ch, -uh) + g * cl;
+    const double ph = uh * ch;
+    const double pl = cact_fma_f64(uh, ch, -ph) + (uh * cl + ul * ch);
+    return (ph != 0.0) & (fabs(ph) < (double)INFINITY) ? ph + pl : ph;
 }
 
 #endif /* CACT_LINEAR_H */

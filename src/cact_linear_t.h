@@ -37,18 +37,37 @@ CACT_INLINE CACT_T CACT_FN(cact_leaky_relu_backward_y)(CACT_T g, CACT_T y, CACT_
     return CACT_FN(cact_leaky_relu_backward_x)(g, y, alpha);
 }
 
-/* relu6 = min(max(x, 0), 6): hardtanh with the ends 0 and 6 (cact_linear.h).
- * -0.0 and negative inputs give +0.0, as relu; NaN fails both compares. */
-CACT_INLINE CACT_T CACT_FN(cact_relu6_f)(CACT_T x)
+/* hardtanh = clip(x, lo, hi) for lo <= hi (checked in the Python layer):
+ * lo at and below lo, hi at and above hi, x itself between; NaN fails both
+ * compares and stays.  x = -0.0 with lo = +0.0 gives lo, +0.0 (relu6). */
+CACT_INLINE CACT_T CACT_FN(cact_hardtanh_f)(CACT_T x, CACT_T lo, CACT_T hi)
 {
-    return x <= CACT_ZERO ? CACT_ZERO : (x >= (CACT_T)6 ? (CACT_T)6 : x);
+    return x <= lo ? lo : (x >= hi ? hi : x);
 }
 
-/* g inside the open interval (0, 6), 0 outside and at the ends (PyTorch's
- * hardtanh_backward: relu6'(0) = relu6'(6) = 0), the input NaN for a NaN. */
+/* g inside the open interval (lo, hi), 0 outside and at the ends (PyTorch's
+ * hardtanh_backward: f'(lo) = f'(hi) = 0), the input NaN for a NaN.  The
+ * y-form is the same test on y: y is in (lo, hi) exactly when x is, since
+ * f returns x itself there (with lo = hi nothing is inside: f' = 0). */
+CACT_INLINE CACT_T CACT_FN(cact_hardtanh_backward_x)(CACT_T g, CACT_T x, CACT_T lo, CACT_T hi)
+{
+    return (x > lo) & (x < hi) ? g : (x == x ? CACT_ZERO : x);
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_hardtanh_backward_y)(CACT_T g, CACT_T y, CACT_T lo, CACT_T hi)
+{
+    return CACT_FN(cact_hardtanh_backward_x)(g, y, lo, hi);
+}
+
+/* relu6 = hardtanh(x, 0, 6), the ends constants. */
+CACT_INLINE CACT_T CACT_FN(cact_relu6_f)(CACT_T x)
+{
+    return CACT_FN(cact_hardtanh_f)(x, CACT_ZERO, (CACT_T)6);
+}
+
 CACT_INLINE CACT_T CACT_FN(cact_relu6_backward_x)(CACT_T g, CACT_T x)
 {
-    return (x > CACT_ZERO) & (x < (CACT_T)6) ? g : (x == x ? CACT_ZERO : x);
+    return CACT_FN(cact_hardtanh_backward_x)(g, x, CACT_ZERO, (CACT_T)6);
 }
 
 /* y in (0, 6) exactly when x is: relu6 returns x itself there. */

@@ -122,12 +122,13 @@ def kernel_context(table: dict) -> dict:
         uname = lambda v, a=act: table["ufunc_name"](a, v)  # noqa: E731
         ps = act.params
         # The compiled fast path carries at most one parameter (_fast_call's
-        # alpha); a row with more calls the validating implementation.
+        # alpha) and checks no Param.bound; any other row calls the
+        # validating implementation.
         p = ps[0] if len(ps) == 1 else None
         has_y = "backward_y" in act.variants
         rows.append({
             "name": act.name,
-            "fast": len(ps) <= 1,
+            "fast": act.fast_path,
             "has_y": has_y,
             "spec_f": spec[uname("f")],
             "spec_grad": spec[uname("grad")],

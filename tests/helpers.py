@@ -4,6 +4,8 @@ through the public API, building its inputs, and comparing bitwise."""
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 
 import numpy as np
 import pytest
@@ -50,13 +52,88 @@ def min_parallel(n: int):
 
 
 # Parameter sets tested for each row besides the defaults.
-EXTRA_PARAMS = {"leaky_relu": [{"alpha": 0.3}], "elu": [{"alpha": 0.5}]}
+EXTRA_PARAMS = {"leaky_relu": [{"alpha": 0.3}], "elu": [{"alpha": 0.5}],
+                "hardtanh": [{"min_val": -0.5, "max_val": 2.5}, {"min_val": 0.25, "max_val": 0.25}]}
 
 
 def param_sets(act) -> list[dict]:
     """The default parameters of a row (as a dict) and the extra sets."""
     default = {p.name: p.default for p in act.params}
     return [default] + [dict(default, **p) for p in EXTRA_PARAMS.get(act.name, [])]
+
+
+def defaults(act) -> dict:
+    """The row's parameters at their defaults, by name."""
+    return {p.name: p.default for p in act.params}
+
+
+def bound_ok(act, params: dict) -> bool:
+    """Whether the parameters meet the row's conditions between them
+    (Param.bound, e.g. hardtanh's max_val >= min_val)."""
+    for p in act.params:
+        if p.bound is not None:
+            op, b = p.bound
+            v, w = float(params[p.name]), float(params[b] if isinstance(b, str) else b)
+            if not (v > w if op == ">" else v >= w):
+                return False
+    return True
+
+
+def _finite_real(v) -> bool:
+    if isinstance(v, np.ndarray):
+        v = v[()] if v.ndim == 0 else None
+    if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
+def with_param(act, name: str, value) -> dict:
+    """The row's default parameters with ``name`` set to ``value``: how the
+    tests try one parameter at a time (0, negative, huge, a bad type...).
+    Where a finite value would break a condition >= between two parameters
+    (Param.bound), the other one takes the same value, so that the set stays
+    valid (hardtanh(min_val=7) runs with max_val=7)."""
+    params = dict(defaults(act), **{name: value})
+    if _finite_real(value):
+        for p in act.params:
+            if p.bound is not None and p.bound[0] == ">=" and isinstance(p.bound[1], str):
+                other = p.bound[1]
+                if name in (p.name, other) and float(params[p.name]) < float(params[other]):
+                    params[other if name == p.name else p.name] = value
+    return params
+
+
+def meet_bounds(act, params: dict) -> dict:
+    """params with each pair that breaks a condition >= between two
+    parameters (Param.bound) swapped, so that it holds."""
+    params = dict(params)
+    for p in act.params:
+        if p.bound is not None and p.bound[0] == ">=" and isinstance(p.bound[1], str):
+            other = p.bound[1]
+            if params[p.name] < params[other]:
+                params[p.name], params[other] = params[other], params[p.name]
+    return params
+
+
+def each_param(act, values) -> list[dict]:
+    """with_param for every parameter of the row and every value in values
+    (none for a row without parameters)."""
+    return [with_param(act, p.name, v) for p in act.params for v in values]
+
+
+def y_allowed(act, params: dict) -> bool:
+    """Whether the derivative from y accepts these parameters (Param.y_min)."""
+    return all(float(params[p.name]) >= p.y_min for p in act.params if p.y_min is not None)
+
+
+def act_param_names(acts_=None):
+    """pytest params over (row, parameter name) for every parameter of every
+    row (default: every row), with ids row[name]."""
+    return [pytest.param(a, p.name, id=f"{a.name}[{p.name}]")
+            for a in (cact.ACTIVATIONS if acts_ is None else acts_) for p in a.params]
 
 
 def rounded(params: dict, dtype) -> dict:

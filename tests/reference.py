@@ -138,6 +138,42 @@ def _hardsigmoid(x):
     return (c + _c(x, 3)) / _c(x, 6)
 
 
+def _hardswish(x):
+    # 0 at and below -3, x at and above 3, x (x + 3) / 6 between, in the
+    # reference precision; NaN kept
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        mid = x * (x + _c(x, 3)) / _c(x, 6)
+    return np.where(x <= -3, _c(x, 0), np.where(x >= 3, x, mid))
+
+
+def _hardswish_grad(x):
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        mid = (_c(x, 2) * x + _c(x, 3)) / _c(x, 6)
+    return np.where(x <= -3, _c(x, 0), np.where(x >= 3, _c(x, 1), mid))
+
+
+def _softsign(x):
+    # x / (1 + |x|) in the reference precision; +-1 at +-inf (inf / inf)
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        return np.where(np.isinf(x), np.sign(x), x / (_c(x, 1) + np.abs(x)))
+
+
+def _softsign_grad(x):
+    x = _q(x)
+    d = _c(x, 1) + np.abs(x)
+    with np.errstate(all="ignore"):
+        return _c(x, 1) / (d * d)
+
+
+def _softsign_grad_y(y):
+    y = _q(y)
+    c = _c(y, 1) - np.abs(y)
+    return c * c
+
+
 def _elu(x, alpha):
     x = _q(x)
     with np.errstate(all="ignore"):
@@ -248,6 +284,22 @@ def _mp_hardsigmoid(x):
     return (_mp_clip(x, -3, 3) + 3) / 6
 
 
+def _mp_hardswish(x):
+    return mp.mpf(0) if x <= -3 else (x if x >= 3 else x * (x + 3) / 6)
+
+
+def _mp_hardswish_grad(x):
+    return mp.mpf(0) if x <= -3 else (mp.mpf(1) if x >= 3 else (2 * x + 3) / 6)
+
+
+def _mp_softsign(x):
+    return mp.sign(x) if mp.isinf(x) else x / (1 + abs(x))
+
+
+def _mp_softsign_grad(x):
+    return 1 / (1 + abs(x)) ** 2
+
+
 def _mp_elu(x, alpha):
     return x if x > 0 else alpha * mp.expm1(x)
 
@@ -316,11 +368,35 @@ REFERENCES: dict[str, Reference] = {
         c_grad="const double s = 1.0507009873554804934, sa = s * 1.6732632423543772848;"
                " return x > 0 ? s : sa * exp(x);",
     ),
+    "hardtanh": Reference(
+        lambda x, min_val, max_val: _clip(x, min_val, max_val),
+        lambda x, min_val, max_val: _clip_grad(x, min_val, max_val),
+        lambda y, min_val, max_val: _clip_grad(y, min_val, max_val),
+        lambda x, min_val, max_val: _mp_clip(x, min_val, max_val),
+        lambda x, min_val, max_val: _mp_clip_grad(x, min_val, max_val),
+        lambda y, min_val, max_val: _mp_clip_grad(y, min_val, max_val),
+        params=("min_val", "max_val"), kinks=(-1.0, 1.0),
+    ),
     "relu6": Reference(
         lambda x: _clip(x, 0, 6), lambda x: _clip_grad(x, 0, 6), lambda y: _clip_grad(y, 0, 6),
         lambda x: _mp_clip(x, 0, 6), lambda x: _mp_clip_grad(x, 0, 6),
         lambda y: _mp_clip_grad(y, 0, 6),
         kinks=(0.0, 6.0),
+    ),
+    "hardswish": Reference(
+        _hardswish, _hardswish_grad, None, _mp_hardswish, _mp_hardswish_grad, None,
+        kinks=(-3.0, 3.0),
+        c_f="return x <= -3 ? 0 : (x >= 3 ? x : x * (x + 3) / 6);",
+        c_grad="return x <= -3 ? 0 : (x >= 3 ? 1 : (2 * x + 3) / 6);",
+    ),
+    "softsign": Reference(
+        _softsign, _softsign_grad, _softsign_grad_y,
+        _mp_softsign, _mp_softsign_grad, lambda y: (1 - abs(y)) ** 2,
+        # f is smooth at 0 but f'' jumps there (-+2), which puts a central
+        # difference off by h: skipped as a kink
+        kinks=(0.0,),
+        c_f="return isinf(x) ? copysign(1.0, x) : x / (1 + fabs(x));",
+        c_grad="double d = 1 + fabs(x); return 1 / (d * d);",
     ),
     "hardsigmoid": Reference(
         _hardsigmoid, lambda x: _clip_grad(x, -3, 3) / _c(_q(x), 6), lambda y: _clip_grad(y, 0, 1) / _c(_q(y), 6),

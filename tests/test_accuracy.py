@@ -121,6 +121,8 @@ def test_backward_is_grad_output_times_grad(act, params, dtype):
     ones = np.ones_like(x)
     grad = call(act, "grad", (x,), params)
     np.testing.assert_array_equal(call(act, "backward_x", (ones, x), params), grad)
+    if "backward_y" not in act.variants:
+        return
     y = call(act, "f", (x,), params)
     from_y = call(act, "backward_y", (ones, y), params)
     if act.family == "linear":  # exact: y > 0 exactly when x > 0

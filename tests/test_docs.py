@@ -24,7 +24,7 @@ def readme():
 
 @pytest.mark.parametrize("act", cact.ACTIVATIONS, ids=lambda a: a.name)
 def test_readme_lists_every_row(readme, act):
-    sig = f"`{act.name}(x" + (f", {act.params[0].name}={act.params[0].default})`" if act.params else ")`")
+    sig = f"`{act.name}(x" + "".join(f", {p.name}={p.default}" for p in act.params) + ")`"
     assert sig in readme, f"README's API table lacks {sig}"
 
 

@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 
 import cact
-from helpers import DTYPES, acts, dtname
+from helpers import DTYPES, act_param_names, acts, dtname, with_param
 
-PARAM_ACTS = [a for a in cact.ACTIVATIONS if a.params]
-Y_NEEDS_NONNEG = [a for a in cact.ACTIVATIONS if a.y_needs_nonneg]
+# (row, name of a parameter) for every parameter of every row, and those
+# that the derivative from y restricts (Param.y_min)
+PARAMS = act_param_names()
+Y_MIN_PARAMS = [pytest.param(a, p.name, id=f"{a.name}[{p.name}]")
+                for a in cact.ACTIVATIONS for p in a.params if p.y_min is not None]
 
 
 def raises_and_keeps(exc, fn, *args, match=None, **kw):
@@ -27,16 +30,19 @@ def raises_and_keeps(exc, fn, *args, match=None, **kw):
 
 
 def _funcs(act):
-    """(label, callable taking (x, out=...)) for f, grad and backward from x and y."""
+    """(label, callable taking (x, out=...)) for f, grad and backward from x
+    and from y (where the row has a y-form)."""
     f = getattr(cact, act.name)
     grad = getattr(cact, act.name + "_grad")
     bwd = getattr(cact, act.name + "_backward")
-    return [
+    funcs = [
         (act.name, lambda x, **kw: f(x, **kw)),
         (act.name + "_grad", lambda x, **kw: grad(x, **kw)),
         (act.name + "_backward(x=)", lambda x, **kw: bwd(np.ones(x.shape, x.dtype), x, **kw)),
-        (act.name + "_backward(y=)", lambda x, **kw: bwd(np.ones(x.shape, x.dtype), y=x, **kw)),
     ]
+    if "backward_y" in act.variants:
+        funcs.append((act.name + "_backward(y=)", lambda x, **kw: bwd(np.ones(x.shape, x.dtype), y=x, **kw)))
+    return funcs
 
 
 def _all_funcs():
@@ -69,14 +75,15 @@ def _unsupported_calls(act, bad):
     grad = getattr(cact, act.name + "_grad")
     bwd = getattr(cact, act.name + "_backward")
     ok = np.ones(bad.shape)
-    return [
+    calls = [
         ("x", f, (bad,), {}),
         ("x", grad, (bad,), {}),
         ("grad_output", bwd, (bad, ok), {}),
         ("x", bwd, (ok, bad), {}),
-        ("grad_output", bwd, (bad,), {"y": ok}),
-        ("y", bwd, (ok,), {"y": bad}),
     ]
+    if "backward_y" in act.variants:  # (else y= is a TypeError of its own)
+        calls += [("grad_output", bwd, (bad,), {"y": ok}), ("y", bwd, (ok,), {"y": bad})]
+    return calls
 
 
 @pytest.mark.parametrize("bad", UNSUPPORTED, ids=UNSUPPORTED_IDS)
@@ -150,7 +157,8 @@ def test_backward_out_must_match_broadcast_shape(act):
     raises_and_keeps(ValueError, bwd, g, x, out=np.full((1, 4), 5.0))
     raises_and_keeps(ValueError, bwd, np.ones(3), np.ones(4))
     raises_and_keeps(ValueError, bwd, np.ones(3), np.ones(4), out=np.full(4, 5.0))
-    raises_and_keeps(ValueError, bwd, np.ones(3), y=np.ones(4), out=np.full(3, 5.0))
+    if "backward_y" in act.variants:
+        raises_and_keeps(ValueError, bwd, np.ones(3), y=np.ones(4), out=np.full(3, 5.0))
 
 
 # ---------------------------------------------------------------- x and y
@@ -165,8 +173,8 @@ def test_backward_needs_exactly_one_of_x_and_y(act):
     raises_and_keeps(TypeError, bwd, g, x, y=x, out=out)
     raises_and_keeps(TypeError, bwd, g, x=None, y=None)
     raises_and_keeps(TypeError, bwd, g, x, beta=1.0)  # unknown keyword
-    raises_and_keeps(TypeError, bwd, g, x, None, None)  # y, alpha are keyword-only
-    if not act.params:
+    raises_and_keeps(TypeError, bwd, g, x, None, None)  # y and the parameters are keyword-only
+    if "alpha" not in {p.name for p in act.params}:
         raises_and_keeps(TypeError, bwd, g, x, alpha=0.1)
 
 
@@ -178,105 +186,139 @@ def test_positional_arguments(act):
     extra = [0.5] * (len(act.params) + 1)
     raises_and_keeps(TypeError, f, x, *extra)
     raises_and_keeps(TypeError, grad, x, *extra)
-    raises_and_keeps(TypeError, f, x, np.empty(3))  # out is keyword-only (or bad alpha)
+    raises_and_keeps(TypeError, f, x, np.empty(3))  # out is keyword-only (or a bad parameter)
     raises_and_keeps(TypeError, f)
 
 
-# ------------------------------------------------------------------- alpha
-BAD_ALPHA_TYPE = [
+# -------------------------------------------------------------- parameters
+BAD_TYPE = [
     ("str", "0.1"), ("None", None), ("bool", True), ("np.bool_", np.bool_(True)),
     ("complex", 0.1 + 0j), ("np.complex", np.complex128(0.1)), ("list", [0.1]),
     ("1-d array", np.array([0.1])), ("Decimal", decimal.Decimal("0.1")),
     ("bool 0-d array", np.array(True)), ("object", object()),
 ]
-BAD_ALPHA_VALUE = [("nan", float("nan")), ("inf", float("inf")), ("-inf", -float("inf")),
-                   ("np.nan float32", np.float32("nan")), ("0-d nan", np.array(np.nan))]
+BAD_VALUE = [("nan", float("nan")), ("inf", float("inf")), ("-inf", -float("inf")),
+             ("np.nan float32", np.float32("nan")), ("0-d nan", np.array(np.nan))]
 
 
-def _alpha_calls(act, dtype, alpha):
+def _param_calls(act, dtype, params):
+    """Every way to pass the row's parameters: positionally to f and f_grad,
+    by keyword to each, with and without out=, from x and from y."""
     x = np.linspace(-1, 1, 5).astype(dtype)
     g = np.ones(5, dtype)
     out = np.full(5, 9.0, dtype)
     f = getattr(cact, act.name)
     grad = getattr(cact, act.name + "_grad")
     bwd = getattr(cact, act.name + "_backward")
-    return [
-        (f, (x, alpha), {}),
-        (f, (x,), {"alpha": alpha, "out": out}),
-        (grad, (x, alpha), {"out": out}),
-        (bwd, (g, x), {"alpha": alpha}),
-        (bwd, (g,), {"y": x, "alpha": alpha, "out": out}),
-        (bwd, (g, x), {"alpha": alpha, "out": g}),
+    pos = tuple(params[p.name] for p in act.params)
+    calls = [
+        (f, (x, *pos), {}),
+        (f, (x,), {**params, "out": out}),
+        (grad, (x, *pos), {"out": out}),
+        (bwd, (g, x), dict(params)),
+        (bwd, (g, x), {**params, "out": g}),
     ]
+    if "backward_y" in act.variants:
+        calls.append((bwd, (g,), {"y": x, **params, "out": out}))
+    return calls
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
-@pytest.mark.parametrize("label, alpha", BAD_ALPHA_TYPE, ids=[b[0] for b in BAD_ALPHA_TYPE])
-@pytest.mark.parametrize("act", [pytest.param(a, id=a.name) for a in PARAM_ACTS])
-def test_alpha_wrong_type(act, label, alpha, dtype):
-    for fn, args, kw in _alpha_calls(act, dtype, alpha):
+@pytest.mark.parametrize("label, value", BAD_TYPE, ids=[b[0] for b in BAD_TYPE])
+@pytest.mark.parametrize("act, name", PARAMS)
+def test_parameter_wrong_type(act, name, label, value, dtype):
+    for fn, args, kw in _param_calls(act, dtype, with_param(act, name, value)):
         raises_and_keeps(TypeError, fn, *args, **kw)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
-@pytest.mark.parametrize("label, alpha", BAD_ALPHA_VALUE, ids=[b[0] for b in BAD_ALPHA_VALUE])
-@pytest.mark.parametrize("act", [pytest.param(a, id=a.name) for a in PARAM_ACTS])
-def test_alpha_not_finite(act, label, alpha, dtype):
-    for fn, args, kw in _alpha_calls(act, dtype, alpha):
+@pytest.mark.parametrize("label, value", BAD_VALUE, ids=[b[0] for b in BAD_VALUE])
+@pytest.mark.parametrize("act, name", PARAMS)
+def test_parameter_not_finite(act, name, label, value, dtype):
+    for fn, args, kw in _param_calls(act, dtype, with_param(act, name, value)):
         raises_and_keeps(ValueError, fn, *args, **kw)
 
 
-@pytest.mark.parametrize("act", [pytest.param(a, id=a.name) for a in PARAM_ACTS])
-def test_alpha_outside_float32_range(act):
+@pytest.mark.parametrize("act, name", PARAMS)
+def test_parameter_outside_float32_range(act, name):
     big = 1e39
-    for alpha in (big, -big, float(np.finfo(np.float64).max)):
-        for fn, args, kw in _alpha_calls(act, np.float32, alpha):
-            if "y" in kw and alpha < 0 and act.y_needs_nonneg:
-                continue  # that is the negative-alpha error, tested below
+    y_min = {p.name: p.y_min for p in act.params}[name]
+    for value in (big, -big, float(np.finfo(np.float64).max)):
+        for fn, args, kw in _param_calls(act, np.float32, with_param(act, name, value)):
+            if "y" in kw and y_min is not None and value < y_min:
+                continue  # that is the error of the y-form, tested below
             raises_and_keeps(ValueError, fn, *args, **kw)
-    # float32 max itself is allowed; float64 input takes any finite alpha
+    # float32 max itself is allowed; float64 input takes any finite value
     fmax = float(np.finfo(np.float32).max)
-    for fn, args, kw in _alpha_calls(act, np.float32, fmax):
+    for fn, args, kw in _param_calls(act, np.float32, with_param(act, name, fmax)):
         fn(*args, **kw)
-    for fn, args, kw in _alpha_calls(act, np.float64, big):
+    for fn, args, kw in _param_calls(act, np.float64, with_param(act, name, big)):
         fn(*args, **kw)
 
 
-@pytest.mark.parametrize("act", [pytest.param(a, id=a.name) for a in PARAM_ACTS])
-@pytest.mark.parametrize("alpha", [0.5, 2, np.float32(0.5), np.float64(0.5), np.int8(2),
+@pytest.mark.parametrize("act, name", PARAMS)
+@pytest.mark.parametrize("value", [0.5, 2, np.float32(0.5), np.float64(0.5), np.int8(2),
                                    np.array(0.5), np.array(2), fractions.Fraction(1, 2), -0.0, 0],
                          ids=["float", "int", "np.float32", "np.float64", "np.int8",
                               "0-d float", "0-d int", "Fraction", "-0.0", "zero"])
-def test_alpha_accepted_types(act, alpha):
-    """Any finite real number is accepted and means the same as float(alpha)."""
-    f = getattr(cact, act.name)
-    grad = getattr(cact, act.name + "_grad")
-    bwd = getattr(cact, act.name + "_backward")
-    a = float(alpha)
+def test_parameter_accepted_types(act, name, value):
+    """Any finite real number is accepted and means the same as its float()."""
+    typed, plain = with_param(act, name, value), with_param(act, name, float(value))
     for dtype in DTYPES:
-        x = np.linspace(-1, 1, 5).astype(dtype)
-        g = np.full(5, 3.0, dtype)
-        np.testing.assert_array_equal(f(x, alpha), f(x, a))
-        np.testing.assert_array_equal(f(x, alpha=alpha), f(x, a))
-        np.testing.assert_array_equal(grad(x, alpha), grad(x, a))
-        np.testing.assert_array_equal(bwd(g, x, alpha=alpha), bwd(g, x, alpha=a))
-        np.testing.assert_array_equal(bwd(g, y=np.abs(x), alpha=alpha), bwd(g, y=np.abs(x), alpha=a))
+        for (fn, args, kw), (_, pargs, pkw) in zip(_param_calls(act, dtype, typed),
+                                                   _param_calls(act, dtype, plain)):
+            if "y" in kw:  # a y that f outputs
+                kw = dict(kw, y=getattr(cact, act.name)(kw["y"], **plain))
+                pkw = dict(pkw, y=kw["y"])
+            np.testing.assert_array_equal(fn(*args, **kw), fn(*pargs, **pkw))
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
-@pytest.mark.parametrize("act", [pytest.param(a, id=a.name) for a in Y_NEEDS_NONNEG])
-def test_backward_from_y_with_negative_alpha(act, dtype):
+@pytest.mark.parametrize("act, name", Y_MIN_PARAMS)
+def test_backward_from_y_below_y_min(act, name, dtype):
     bwd = getattr(cact, act.name + "_backward")
+    y_min = {p.name: p.y_min for p in act.params}[name]
     g = np.ones(5, dtype)
     y = np.linspace(-0.5, 1, 5).astype(dtype)
     out = np.full(5, 4.0, dtype)
-    for alpha in (-0.1, -1e-30, -2):
-        info = raises_and_keeps(ValueError, bwd, g, y=y, alpha=alpha)
-        assert "alpha" in str(info.value)
-        raises_and_keeps(ValueError, bwd, g, y=y, alpha=alpha, out=out)
-        raises_and_keeps(ValueError, bwd, g, y=y, alpha=alpha, out=g)
-        # from x a negative alpha is fine
-        assert bwd(g, y, alpha=alpha).dtype == np.dtype(dtype)
-    # alpha = 0 (and -0.0) is allowed from y
-    bwd(g, y=y, alpha=0.0)
-    bwd(g, y=y, alpha=-0.0)
+    for value in (y_min - 0.1, y_min - 1e-30, y_min - 2):
+        ps = with_param(act, name, value)
+        info = raises_and_keeps(ValueError, bwd, g, y=y, **ps)
+        assert name in str(info.value)
+        raises_and_keeps(ValueError, bwd, g, y=y, **ps, out=out)
+        raises_and_keeps(ValueError, bwd, g, y=y, **ps, out=g)
+        # from x it is fine
+        assert bwd(g, y, **ps).dtype == np.dtype(dtype)
+    # y_min itself (and -0.0 for 0) is allowed from y
+    bwd(g, y=y, **with_param(act, name, y_min))
+    bwd(g, y=y, **with_param(act, name, -0.0 if y_min == 0 else y_min))
+
+
+BOUND_PARAMS = [pytest.param(a, p, id=f"{a.name}[{p.name}]")
+                for a in cact.ACTIVATIONS for p in a.params if p.bound is not None]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("act, p", BOUND_PARAMS)
+def test_parameter_bound(act, p, dtype):
+    """A condition between parameters (Param.bound, e.g. hardtanh's max_val >=
+    min_val): broken, ValueError naming the parameter on every path (every
+    call form, forward_with_stats) with nothing written; met, accepted (the
+    equality too where the condition is >=)."""
+    op, b = p.bound
+    base = with_param(act, b, 0.5) if isinstance(b, str) else dict(with_param(act, p.name, b))
+    w = float(base[b]) if isinstance(b, str) else float(b)
+    bad = dict(base, **{p.name: w - 0.25})
+    for fn, args, kw in _param_calls(act, dtype, bad):
+        info = raises_and_keeps(ValueError, fn, *args, **kw)
+        assert p.name in str(info.value)
+    x = np.linspace(-1, 1, 5).astype(dtype)
+    with pytest.raises(ValueError, match=p.name):
+        cact.forward_with_stats(act.name, x, **bad)
+    with pytest.raises(ValueError, match=p.name):
+        cact.forward_with_stats(act.name, x, *[bad[q.name] for q in act.params])
+    good = [dict(base, **{p.name: w + 0.25})] + ([dict(base, **{p.name: w})] if op == ">=" else [])
+    for ps in good:
+        for fn, args, kw in _param_calls(act, dtype, ps):
+            fn(*args, **kw)
+        cact.forward_with_stats(act.name, x, **ps)

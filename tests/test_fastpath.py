@@ -26,8 +26,9 @@ def test_fast_path_equals_ufunc(act, dtype):
         getattr(cact, act.name + "_grad")(x), u[act.name + "_grad"](x, *params))
     bwd = getattr(cact, act.name + "_backward")
     np.testing.assert_array_equal(bwd(g, x), u[act.name + "_backward_x"](g, x, *params))
-    y = getattr(cact, act.name)(x)
-    np.testing.assert_array_equal(bwd(g, y=y), u[act.name + "_backward_y"](g, y, *params))
+    if "backward_y" in act.variants:
+        y = getattr(cact, act.name)(x)
+        np.testing.assert_array_equal(bwd(g, y=y), u[act.name + "_backward_y"](g, y, *params))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -94,6 +95,8 @@ def test_every_common_call_form_is_fast(act, dtype):
     the input's memory, 2-D arrays, the backward with out= a view of
     grad_output, keyword parameters: each on the fast path, each giving what
     the ufunc gives."""
+    if not act.fast_path:
+        pytest.skip(f"{act.name} takes the validating path (Activation.fast_path: two parameters)")
     f = getattr(cact, act.name)
     bwd = getattr(cact, act.name + "_backward")
     kw = {p.name: float(p.default) for p in act.params}

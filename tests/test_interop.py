@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import cact
+from helpers import act_param_names, with_param
 
 
 class Wrapped:
@@ -90,17 +91,19 @@ def _unwrap(r):
 
 
 @pytest.mark.parametrize("wrap", _kinds())
-@pytest.mark.parametrize("act", [a for a in cact.ACTIVATIONS if a.params], ids=lambda a: a.name)
-def test_foreign_alpha_beyond_float32_is_value_error(act, wrap):
+@pytest.mark.parametrize("act, name", act_param_names())
+def test_foreign_parameter_beyond_float32_is_value_error(act, name, wrap):
     x, g = wrap(np.float32([-1.0, 2.0])), wrap(np.float32([1.0, 1.0]))
-    for fn, args in ((getattr(cact, act.name), (x, 1e39)),
-                     (getattr(cact, act.name + "_grad"), (x, 1e39))):
+    ps = with_param(act, name, 1e39)
+    pos = [ps[p.name] for p in act.params]
+    for fn, args in ((getattr(cact, act.name), (x, *pos)),
+                     (getattr(cact, act.name + "_grad"), (x, *pos))):
         with pytest.raises(ValueError, match="float32 range"):
             fn(*args)
     with pytest.raises(ValueError, match="float32 range"):
-        getattr(cact, act.name + "_backward")(g, x, alpha=1e39)
-    # float64 data takes the same alpha
-    _unwrap(getattr(cact, act.name)(wrap(np.float64([-1.0, 2.0])), 1e39))
+        getattr(cact, act.name + "_backward")(g, x, **ps)
+    # float64 data takes the same value
+    _unwrap(getattr(cact, act.name)(wrap(np.float64([-1.0, 2.0])), *pos))
 
 
 @pytest.mark.parametrize("wrap", _kinds())
@@ -112,10 +115,12 @@ def test_foreign_out_is_checked_and_left_unchanged(act, wrap):
                      (np.full(3, 7.0, np.float32), ValueError),  # wrong shape
                      ([0.0, 0.0], TypeError)):                   # not an ndarray
         before = np.array(out, copy=True)
-        for call in (lambda: getattr(cact, act.name)(x, out=out),
-                     lambda: getattr(cact, act.name + "_grad")(x, out=out),
-                     lambda: bwd(x, x, out=out),
-                     lambda: bwd(np.ones(2, np.float32), y=x, out=out)):
+        calls = [lambda: getattr(cact, act.name)(x, out=out),
+                 lambda: getattr(cact, act.name + "_grad")(x, out=out),
+                 lambda: bwd(x, x, out=out)]
+        if "backward_y" in act.variants:
+            calls.append(lambda: bwd(np.ones(2, np.float32), y=x, out=out))
+        for call in calls:
             with pytest.raises(exc):
                 call()
             assert np.array_equal(np.asarray(out), before) and np.asarray(out).dtype == before.dtype
@@ -166,11 +171,12 @@ def test_dask_stays_lazy():
     d = da.from_delayed(dask.delayed(make)(), shape=(7,), dtype=np.float32)
     for act in cact.ACTIVATIONS:
         res = getattr(cact, act.name)(d)
-        back = getattr(cact, act.name + "_backward")(d, y=res)
+        bwd = getattr(cact, act.name + "_backward")
+        back = bwd(d, y=res) if "backward_y" in act.variants else bwd(d, d)
         assert isinstance(res, da.Array) and isinstance(back, da.Array) and res.dtype == np.float32
-        if act.params:
+        for p in act.params:
             with pytest.raises(ValueError, match="float32 range"):
-                getattr(cact, act.name)(d, 1e39)
+                getattr(cact, act.name)(d, **with_param(act, p.name, 1e39))
         with pytest.raises(TypeError):
             getattr(cact, act.name)(d, out=np.empty(7))
     # a chunk of unknown length: no shape to check, still lazy

@@ -54,6 +54,8 @@ def _call(act, suffix, x, g):
 @pytest.mark.parametrize("suffix", VARIANTS)
 @pytest.mark.parametrize("act", cact.ACTIVATIONS, ids=lambda a: a.name)
 def test_level_matches_baseline(isa, act, suffix, dtype):
+    if act.name + suffix not in cact.ufuncs:
+        pytest.skip(f"{act.name} has no y-form")
     x = _sample(dtype)
     if suffix == "_backward_y":
         with np.errstate(all="ignore"):

@@ -111,4 +111,7 @@ def test_every_peer_matches_cact(peers, act, dtype):
                 checked.append((pname, variant))
         for peer in peers.values():
             peer.reset()  # frees the ONNX Runtime sessions
-    assert ("numpy", "f") in checked
+    # a NumPy peer is optional (cact/_numpy_ref.py); a row that names one
+    # must have had it checked
+    if "f" in act.peers.numpy and "numpy" in peers:
+        assert ("numpy", "f") in checked

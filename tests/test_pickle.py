@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import cact
+from helpers import param_sets
 import _workers
 
 TIMEOUT = 120  # seconds for a spawned child (it imports NumPy and cact)
@@ -44,13 +45,14 @@ def _calls(dtype) -> list:
     x, g = _inputs(dtype)
     calls = []
     for act in cact.ACTIVATIONS:
-        alpha = {act.params[0].name: 0.25} if act.params else {}
+        ps = param_sets(act)[-1]  # a set other than the defaults where the tests have one
         calls += [
-            (getattr(cact, act.name), (x,), alpha),
-            (getattr(cact, act.name + "_grad"), (x,), alpha),
-            (getattr(cact, act.name + "_backward"), (g, x), alpha),
-            (getattr(cact, act.name + "_backward"), (g,), dict(y=getattr(cact, act.name)(x), **alpha)),
+            (getattr(cact, act.name), (x,), ps),
+            (getattr(cact, act.name + "_grad"), (x,), ps),
+            (getattr(cact, act.name + "_backward"), (g, x), ps),
         ]
+        if "backward_y" in act.variants:
+            calls.append((getattr(cact, act.name + "_backward"), (g,), dict(y=getattr(cact, act.name)(x, **ps), **ps)))
     calls += [(cact.maxout, (x, 2), {}), (cact.maxout_backward, (g[: x.size // 2], x, 2), {})]
     for name, uf in cact.ufuncs.items():
         if name == "_maxout_reduce":
@@ -59,7 +61,7 @@ def _calls(dtype) -> list:
             args = (g[: x.size // 2], x.reshape(-1, 2))
         else:
             assert uf.signature is None, f"a new gufunc {name}: give it inputs here"
-            args = (x, g, x)[: uf.nin]  # the parameter input (alpha) broadcasts too
+            args = (x, g, x, g)[: uf.nin]  # the parameter inputs broadcast too
         calls.append((uf, args, {}))
     return calls
 

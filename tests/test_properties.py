@@ -40,7 +40,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cact"))
 
 IN_DTYPES = ["f4", "f8", "f4", "f8", ">f4", ">f8", "f2", "i1", "u1", "i4", "?"]
 SMALL = {"f4", ">f4", "f2", "i1", "u1", "?"}
-from helpers import VARIANTS, call  # noqa: E402
+from helpers import VARIANTS, call, meet_bounds, param_sets, y_allowed  # noqa: E402
 
 
 def _result_dtype(*specs):
@@ -110,9 +110,18 @@ def _same(a, b):
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
-def _call(act, variant, ins, alpha, out=None):
-    # every parameter of the row set to alpha (the rows have one at most today)
-    return call(act, variant, ins, {p.name: alpha for p in act.params}, out=out)
+def _call(act, variant, ins, params, out=None):
+    return call(act, variant, ins, params, out=out)
+
+
+def param_values(act, variant):
+    """A strategy for the row's parameters: each a float in [-10, 10], >= its
+    y_min for the derivative from y (Param.y_min), the pairs ordered as the
+    row's conditions between them say (Param.bound)."""
+    def one(p):
+        lo = p.y_min if variant == "backward_y" and p.y_min is not None else -10.0
+        return st.floats(lo, 10, allow_nan=False, allow_infinity=False)
+    return st.fixed_dictionaries({p.name: one(p) for p in act.params}).map(lambda d: meet_bounds(act, d))
 
 
 class _threads:
@@ -128,11 +137,10 @@ class _threads:
         _core._set_min_parallel_override(0)
 
 
-def _check_reference(act, variant, cins, alpha, res):
+def _check_reference(act, variant, cins, params, res):
     rdt = res.dtype
-    params = {} if not act.params else {"alpha": float(rdt.type(alpha))}
     with np.errstate(all="ignore"):
-        ref = evaluate(act.name, variant, rdt, *cins, **params)
+        ref = evaluate(act.name, variant, rdt, *cins, **{k: float(rdt.type(v)) for k, v in params.items()})
     err = ulp_error(res, ref, rdt)
     if ref.dtype != object:  # overflow: the exact value rounds to +-inf
         with np.errstate(all="ignore"):
@@ -145,7 +153,8 @@ def _check_reference(act, variant, cins, alpha, res):
         if variant in ("grad", "backward_x"):  # exp(x) underflows before alpha scales it
             g = np.abs(cins[0]).astype(np.float64) if variant == "backward_x" else 1.0
             with np.errstate(all="ignore"):
-                ok = np.abs(res.astype(np.float64) - ref.astype(np.float64)) <= 2 * abs(alpha) * g * 2.0 ** -1074
+                ok = (np.abs(res.astype(np.float64) - ref.astype(np.float64))
+                      <= 2 * abs(params["alpha"]) * g * 2.0 ** -1074)
             err = np.where(ok, 0.0, err)
     if variant in ("backward_x", "backward_y"):
         keep = np.isfinite(cins[0])  # relu's backward selects g or 0 where the reference multiplies
@@ -157,7 +166,7 @@ def _check_reference(act, variant, cins, alpha, res):
             err = np.where(ok, 0.0, err)
     bad = err > tol
     assert not bad.any(), (
-        f"{act.name} {variant} {rdt} alpha={alpha}: {err[bad].max():.3g} ULP at inputs "
+        f"{act.name} {variant} {rdt} {params}: {err[bad].max():.3g} ULP at inputs "
         f"{[np.asarray(c)[bad][:2] for c in cins]}: got {res[bad][:2]}, reference {ref[bad][:2]}")
 
 
@@ -165,22 +174,20 @@ def _check_reference(act, variant, cins, alpha, res):
        act=st.sampled_from(cact.ACTIVATIONS),
        variant=st.sampled_from(VARIANTS),
        shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6),
-       alpha=st.floats(-10, 10, allow_nan=False, allow_infinity=False),
        nthreads=st.sampled_from([1, 2, 3, 4, 7]),
        override=st.sampled_from([0, 128]),
        out_kind=st.sampled_from(["none", "fresh", "strided", "misaligned", "inplace"]))
-def test_elementwise_properties(data, act, variant, shape, alpha, nthreads, override, out_kind):
+def test_elementwise_properties(data, act, variant, shape, nthreads, override, out_kind):
     if variant not in act.variants:
         variant = "backward_x"  # a row without a y-form
     nin = 1 if variant in ("f", "grad") else 2
-    if variant == "backward_y" and act.y_needs_nonneg:
-        alpha = abs(alpha)
+    params = data.draw(param_values(act, variant))
+    assert variant != "backward_y" or y_allowed(act, params)
     specs, ins = data.draw(operands(nin, shape))
     rdt = _result_dtype(*specs)
     cins = [_canon(a, rdt) for a in ins]
     if variant == "backward_y":  # y a forward output, so that the reference applies
-        p = {} if not act.params else {"alpha": alpha}
-        cins[1] = np.asarray(getattr(cact, act.name)(cins[1], **p))
+        cins[1] = np.asarray(getattr(cact, act.name)(cins[1], **params))
         ins[1] = data.draw(layouts(cins[1].copy()))
     snapshots = [a.tobytes() for a in ins]
     out = None
@@ -195,16 +202,16 @@ def test_elementwise_properties(data, act, variant, shape, alpha, nthreads, over
         if ins[k].dtype == rdt and ins[k].flags.writeable:
             out = ins[k]
     with _threads(nthreads, override):
-        res = _call(act, variant, ins, alpha, out=out)
+        res = _call(act, variant, ins, params, out=out)
     if out is not None:
         assert res is out
     for a, s in zip(ins, snapshots):
         if a is not out:
             assert a.tobytes() == s, "an input was modified"
     with _threads(1, 0):
-        expected = _call(act, variant, cins, alpha)
+        expected = _call(act, variant, cins, params)
     assert _same(res, expected), f"{act.name} {variant} {specs} {shape}: layout changed the result"
-    _check_reference(act, variant, cins, alpha, np.asarray(expected))
+    _check_reference(act, variant, cins, params, np.asarray(expected))
 
 
 @given(act=st.sampled_from(cact.ACTIVATIONS),
@@ -223,12 +230,12 @@ def test_partial_overlap_property(act, variant, dtype, n, shift, reverse, which,
         variant = "backward_x"  # a row without a y-form
     rng = np.random.default_rng(seed)
     nin = 1 if variant in ("f", "grad") else 2
-    alpha = 0.25
+    params = param_sets(act)[-1]  # a set other than the defaults where the tests have one
     vals = [rng.uniform(-12, 12, n).astype(dtype) for _ in range(nin)]
     if variant == "backward_y":
-        vals[1] = np.asarray(getattr(cact, act.name)(vals[1], *([alpha] if act.params else [])))
+        vals[1] = np.asarray(getattr(cact, act.name)(vals[1], **params))
     with _threads(1, 0):
-        expected = _call(act, variant, vals, alpha)
+        expected = _call(act, variant, vals, params)
     k = min(which, nin - 1)
     buf = np.zeros(n + abs(shift), dtype)
     lo, hi = (slice(0, n), slice(shift, n + shift)) if shift > 0 else (slice(-shift, n - shift), slice(0, n))
@@ -240,7 +247,7 @@ def test_partial_overlap_property(act, variant, dtype, n, shift, reverse, which,
         ins[k] = buf[lo][::-1]
         buf[lo] = vals[k][::-1]
     with _threads(nthreads, 128):
-        res = _call(act, variant, ins, alpha, out=out)
+        res = _call(act, variant, ins, params, out=out)
     assert res is out and _same(res, expected), f"{act.name} {variant} shift={shift} reverse={reverse}"
 
 

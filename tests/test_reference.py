@@ -114,5 +114,6 @@ def test_evaluate_variants_consistent():
         f = evaluate(act.name, "f", np.float32, x, **ps)
         grad = evaluate(act.name, "grad", np.float32, x, **ps)
         np.testing.assert_allclose(evaluate(act.name, "backward_x", np.float32, g, x, **ps), 2 * grad)
-        np.testing.assert_allclose(evaluate(act.name, "backward_y", np.float32, g, f, **ps), 2 * grad,
-                                   rtol=1e-12, atol=1e-15)
+        if "backward_y" in act.variants:
+            np.testing.assert_allclose(evaluate(act.name, "backward_y", np.float32, g, f, **ps), 2 * grad,
+                                       rtol=1e-12, atol=1e-15)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import cact
-from helpers import DTYPES, VARIANTS, acts, call, call_ufunc, dtname, param_sets
-from reference import mp
+from helpers import DTYPES, VARIANTS, acts, call, call_ufunc, dtname, each_param, param_sets
+from reference import evaluate, mp, ulp_error
 
 INF, NAN = np.inf, np.nan
 
@@ -171,6 +171,25 @@ SPECIAL = [
     ("selu", "backward_x", {}, (1.0, NAN), NAN),
     ("selu", "backward_y", {}, (2.0, 0.0), lambda dt: 2 * 1.7580993408473768),  # selu'(0) = scale alpha
     ("selu", "backward_y", {}, (1.0, NAN), NAN),
+    # hardtanh: the ends are reached exactly, the derivative is 0 at both
+    ("hardtanh", "f", {}, (-0.0,), -0.0),
+    ("hardtanh", "f", {}, (-INF,), -1.0),
+    ("hardtanh", "f", {}, ("max",), 1.0),
+    ("hardtanh", "f", {}, ("tiny",), "tiny"),
+    ("hardtanh", "f", {}, (NAN,), NAN),
+    ("hardtanh", "f", {"min_val": 0.5, "max_val": 0.5}, (3.0,), 0.5),
+    ("hardtanh", "f", {"min_val": -2.0, "max_val": 3.0}, (2.5,), 2.5),
+    ("hardtanh", "grad", {}, (-1.0,), 0.0),
+    ("hardtanh", "grad", {}, (1.0,), 0.0),
+    ("hardtanh", "grad", {}, (-0.0,), 1.0),
+    ("hardtanh", "grad", {}, (NAN,), NAN),
+    ("hardtanh", "grad", {"min_val": 0.5, "max_val": 0.5}, (0.5,), 0.0),
+    ("hardtanh", "backward_x", {}, (INF, 0.5), INF),
+    ("hardtanh", "backward_x", {}, (INF, 2.0), 0.0),
+    ("hardtanh", "backward_x", {}, (1.0, NAN), NAN),
+    ("hardtanh", "backward_y", {}, (2.0, 1.0), 0.0),
+    ("hardtanh", "backward_y", {}, (2.0, -0.5), 2.0),
+    ("hardtanh", "backward_y", {}, (1.0, NAN), NAN),
     # relu6: 0 and 6 are reached exactly; the derivative is 0 at both ends
     ("relu6", "f", {}, (-0.0,), 0.0),
     ("relu6", "f", {}, (-INF,), 0.0),
@@ -212,10 +231,65 @@ SPECIAL = [
 ]
 
 
-def test_special_table_covers_every_function_and_variant():
-    have = {(n, v) for n, v, *_ in SPECIAL}
-    missing = [(a.name, v) for a in cact.ACTIVATIONS for v in a.variants if (a.name, v) not in have]
-    assert not missing, f"no special values for {missing}"
+def test_special_table_names_rows_and_variants():
+    """The hand-written cases above are optional (every row and variant gets
+    the derived cases of test_derived_special_values); those there must name
+    a row and one of its variants."""
+    bad = [(n, v) for n, v, *_ in SPECIAL
+           if n not in cact._table.BY_NAME or v not in cact._table.BY_NAME[n].variants]
+    assert not bad, f"special values for no row or variant: {bad}"
+
+
+def _derived_inputs(act, dtype):
+    """The special inputs of every row: NaN, signed zeros, the smallest
+    subnormals, the largest finite values, infinities, and the row's switch
+    and saturation points (Activation.switch) with their neighbours."""
+    fi = np.finfo(dtype)
+    v = [np.nan, 0.0, -0.0, fi.smallest_subnormal, -fi.smallest_subnormal, fi.max, -fi.max, np.inf, -np.inf]
+    for x0 in act.switch[dtname(dtype)]:
+        c = dtype(x0)
+        v += [c, np.nextafter(c, dtype(-np.inf)), np.nextafter(c, dtype(np.inf))]
+    return np.array(v, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("act", acts())
+def test_derived_special_values(act, dtype):
+    """Special values that need no table entry, derived from the row and its
+    independent reference (tests/reference.py) for every variant and every
+    parameter set: NaN in, NaN out; elsewhere within the row's ULP promise
+    (Activation.ulp), exact where the promise is 0 or the reference is a zero
+    or an infinity, and then with the reference's sign; an array and each
+    element as a scalar give the same bits."""
+    x = _derived_inputs(act, dtype)
+    g = np.full(x.shape, 1.5, dtype)  # an exact scaling of f'
+    for params in param_sets(act):
+        rp = {k: float(dtype(v)) for k, v in params.items()}
+        for variant in act.variants:
+            if variant in ("f", "grad"):
+                ins = (x,)
+            else:
+                v = x if variant == "backward_x" else np.asarray(call(act, "f", (x,), params))
+                ins = (g, v)
+            with np.errstate(all="raise"):
+                got = np.asarray(call(act, variant, ins, params))
+                scalars = [call(act, variant, tuple(a[i] for a in ins), params) for i in range(x.size)]
+            assert np.array(scalars, dtype).tobytes() == got.tobytes(), f"{act.name} {variant}: scalar != array"
+            with np.errstate(all="ignore"):
+                ref = np.asarray(evaluate(act.name, variant, dtype, *ins, **rp))
+                ref_d = ref.astype(np.float64).astype(dtype) if ref.dtype == object else ref.astype(dtype)
+            err = ulp_error(got, ref, dtype)
+            promise = act.ulp[dtname(dtype)][variant]
+            exact = (promise == 0) | (ref_d == 0) | np.isinf(ref_d)
+            for i in range(x.size):
+                what = (f"{act.name}_{variant}{tuple(a[i] for a in ins)} {params} {dtname(dtype)}: "
+                        f"got {got[i]!r}, reference {ref[i]!r}")
+                if np.isnan(ref_d[i]):
+                    assert np.isnan(got[i]), what
+                elif exact[i]:
+                    assert got[i] == ref_d[i] and np.signbit(got[i]) == np.signbit(ref_d[i]), what
+                else:
+                    assert err[i] <= promise, f"{what}: {err[i]:.3g} ULP"
 
 
 def _id(case):
@@ -289,7 +363,8 @@ def _nasty(dtype):
 def test_no_floating_point_warnings(act, dtype, layout, errstate, threads):
     """No RuntimeWarning (warnings are errors in this suite) and, under
     np.errstate(all="raise"), no FloatingPointError, for any input: every
-    pair of nasty values as (grad_output, x/y), every parameter set, alpha = 0."""
+    pair of nasty values as (grad_output, x/y), every parameter set, each
+    parameter 0."""
     v = _nasty(dtype)
     g, x = (a.ravel() for a in np.meshgrid(v, v))
     if layout == "threaded":  # long enough for the OpenMP path
@@ -298,7 +373,7 @@ def test_no_floating_point_warnings(act, dtype, layout, errstate, threads):
         g, x = np.tile(g, reps), np.tile(x, reps)
     elif layout == "strided":
         g, x = np.repeat(g, 2)[::2], np.repeat(x, 2)[::-2]
-    psets = param_sets(act) + ([{"alpha": 0.0}] if act.params else [])
+    psets = param_sets(act) + each_param(act, [0.0])
     ctx = np.errstate(all="raise") if errstate == "raise" else np.errstate()
     with ctx, warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -28,6 +28,7 @@ def test_every_row_is_complete(act):
         assert all(0 <= b <= 2 for b in act.ulp[dt].values())
         assert act.switch[dt], (act.name, dt)
     assert act.variants[:3] == ("f", "grad", "backward_x")
+    assert act.family in ("exp", "linear", "rational"), (act.name, act.family)
     assert ("backward_y" in act.variants) == (act.grad_y is not None)
     for p in act.params:
         assert p.doc and isinstance(p.default, float)

@@ -1,6 +1,6 @@
 """Values: signalling NaNs and NaN payloads, subnormals, the largest finite
 values, each function's switch and saturation points, derivatives that must
-not be NaN, and alpha at 0, negative, tiny and huge.
+not be NaN, and every parameter at 0, negative, tiny and huge.
 
 test_special.py pins exact results for single special values; here every
 function and variant is checked over neighbourhoods and value classes
@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import cact
-from helpers import DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, make_inputs, min_parallel, param_sets, rounded
+from helpers import (DTYPES, VARIANTS, act_param_names, acts, assert_bitwise, call, dtname, each_param, make_inputs,
+                     min_parallel, param_sets, rounded, with_param, y_allowed)
 from reference import evaluate, ulp_error
 from test_accuracy import ULP_TOL
 
@@ -48,6 +49,16 @@ def _quiet(fn):
     return res
 
 
+def _live_x(act, params=None):
+    """An x where the row's derivative is not 0 (None if it is 0 everywhere,
+    as hardtanh's with min_val = max_val): a NaN grad_output must give NaN
+    there, where the flat pieces of the linear family select 0."""
+    for v in (1.5, 0.5, -0.5, 2.0, 0.25):
+        if call(act, "grad", (np.float64(v),), params) != 0:
+            return v
+    return None
+
+
 @pytest.mark.parametrize("layout", ["contiguous", "strided", "threaded"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 @pytest.mark.parametrize("act", acts())
@@ -66,17 +77,19 @@ def test_signalling_nans_and_payloads(act, dtype, layout, threads):
     if layout == "threaded":
         x, g = np.tile(x, 20), np.tile(g, 20)
     with min_parallel(128 if layout == "threaded" else 0):
-        for params in param_sets(act) + ([{"alpha": 0.0}] if act.params else []):
+        for params in param_sets(act) + each_param(act, [0.0]):
             for variant in act.variants:
                 ins = (x,) if variant in ("f", "grad") else (g, x)
                 res = _quiet(lambda: call(act, variant, ins, params))
                 isnan = np.isnan(x)
                 assert np.isnan(res[isnan]).all(), f"{act.name} {variant}: NaN in, not NaN out"
                 assert not np.isnan(res[~isnan]).any(), f"{act.name} {variant}: NaN from finite input"
-                if variant != "f" and variant != "grad":  # NaN grad_output, x > 0: NaN
-                    # (from y: y = f(x) for that x, an output of f, which
-                    # 1.5 need not be: hardsigmoid's y is at most 1)
-                    v = np.abs(g) if variant == "backward_x" else call(act, "f", (np.abs(g),), params)
+                live = _live_x(act, params)
+                if variant != "f" and variant != "grad" and live is not None:
+                    # NaN grad_output where f'(x) != 0: NaN (from y: y = f(x)
+                    # for that x, an output of f)
+                    v = np.full(x.shape, live, dtype)
+                    v = v if variant == "backward_x" else call(act, "f", (v,), params)
                     res = _quiet(lambda: call(act, variant, (x, v), params))
                     assert np.isnan(res[isnan]).all()
                 # scalars
@@ -97,11 +110,12 @@ def test_signalling_nans_through_conversions():
         assert np.isnan(_quiet(lambda: f(sn16))).all()
         assert np.isnan(_quiet(lambda: f(sn32.astype(">f4")))).all()
         assert np.isnan(_quiet(lambda: f(sn64.astype(">f8")))).all()
+        live = _live_x(act)  # NaN grad_output where f' != 0: NaN
         assert np.isnan(_quiet(lambda: bwd(np.ones(sn32.size), sn32))).all()
-        r = _quiet(lambda: bwd(sn32, np.ones(sn32.size)))
+        r = _quiet(lambda: bwd(sn32, np.full(sn32.size, live)))
         assert r.dtype == np.float64 and np.isnan(r).all()
-        assert np.isnan(_quiet(lambda: bwd(sn32.astype(">f4"), np.full(sn32.size, 2.0)))).all()
-        assert np.isnan(_quiet(lambda: bwd(sn16, np.full(3, 2.0)))).all()
+        assert np.isnan(_quiet(lambda: bwd(sn32.astype(">f4"), np.full(sn32.size, live)))).all()
+        assert np.isnan(_quiet(lambda: bwd(sn16, np.full(3, live)))).all()
     z = np.stack([sn32, np.ones(sn32.size, np.float32)], axis=1).ravel()
     assert np.isnan(_quiet(lambda: cact.maxout(z, 2))).all()
     b = _quiet(lambda: cact.maxout_backward(np.full(sn32.size, 2.0), z, 2))
@@ -178,7 +192,7 @@ def test_subnormal_and_extreme_inputs(act, dtype):
     vals = [t, 2 * t, 3 * t, largest_sub, dtype(fi.smallest_normal), np.nextafter(fi.smallest_normal, 1,
             dtype=dtype), dtype(fi.max), np.nextafter(fi.max, 0, dtype=dtype), dtype(fi.max / 2)]
     x = np.array(vals + [-v for v in vals] + [dtype(0), dtype(-0.0)], dtype)
-    for params in param_sets(act) + ([{"alpha": 0.0}] if act.params else []):
+    for params in param_sets(act) + each_param(act, [0.0]):
         for variant in act.variants:
             _check_against_reference(act, variant, dtype, x, params, "subnormal/extreme")
     # f(x) = x + O(x^2) at 0 (Activation.identity_at_zero): f(t) = t for the
@@ -209,7 +223,8 @@ def test_derivatives_never_nan_from_inf_times_zero(act, dtype):
     """For any non-NaN x (infinities and the largest values included) and any
     finite grad_output (0 and the largest values included), f'(x) and
     grad_output * f'(x) are never NaN, for every parameter set including
-    alpha = 0 and huge alpha; from y likewise for every y that f can output."""
+    each parameter 0, negative and huge; from y likewise for every y that f
+    can output."""
     fi = np.finfo(dtype)
     special = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, fi.max, -fi.max, fi.smallest_subnormal,
                -fi.smallest_subnormal, 50.0, -50.0, 800.0, -800.0, 1e-30]
@@ -217,7 +232,7 @@ def test_derivatives_never_nan_from_inf_times_zero(act, dtype):
     g = np.array([0.0, -0.0, 1.0, -2.0, fi.max, -fi.max, fi.smallest_subnormal, 1e-30], dtype)
     gg, xx = (a.ravel() for a in np.meshgrid(g, x))
     big = 1e30 if dtype == np.float32 else 1e300
-    psets = param_sets(act) + ([{"alpha": 0.0}, {"alpha": big}, {"alpha": -0.5}] if act.params else [])
+    psets = param_sets(act) + each_param(act, [0.0, big, -0.5])
     for params in psets:
         res = _quiet(lambda: call(act, "grad", (x,), params))
         assert not np.isnan(res).any(), f"{act.name}_grad {params}: NaN at {x[np.isnan(res)]}"
@@ -225,7 +240,7 @@ def test_derivatives_never_nan_from_inf_times_zero(act, dtype):
         bad = np.isnan(res)
         assert not bad.any(), (f"{act.name}_backward(x=) {params}: NaN for grad_output, x = "
                                f"{list(zip(gg[bad], xx[bad]))[:4]}")
-        if act.y_needs_nonneg and params.get("alpha", 1.0) < 0:
+        if "backward_y" not in act.variants or not y_allowed(act, params):
             continue
         y = np.unique(_quiet(lambda: call(act, "f", (x,), params)))
         gy, yy = (a.ravel() for a in np.meshgrid(g, y[~np.isnan(y)]))
@@ -255,27 +270,28 @@ def test_infinite_grad_output(act):
     np.testing.assert_array_equal(res, expected)
 
 
-# ------------------------------------------------------------------ alpha
-ALPHAS = [0.0, -0.0, -0.01, -1.0, -3.5, 1e-30, 1e-45, 7.0, 1e30, -1e30]
+# ------------------------------------------------------------- parameters
+PARAM_VALUES = [0.0, -0.0, -0.01, -1.0, -3.5, 1e-30, 1e-45, 7.0, 1e30, -1e30]
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
-@pytest.mark.parametrize("act", [pytest.param(a, id=a.name) for a in cact.ACTIVATIONS if a.params])
-def test_alpha_values(act, dtype):
-    """alpha = 0, -0.0, negative, tiny (subnormal in float32) and huge (up to
-    the float32 maximum for float32, 1e300 for float64): every variant within
-    the accuracy bound, no warning; backward from y only for alpha >= 0."""
+@pytest.mark.parametrize("act, name", act_param_names())
+def test_parameter_values(act, name, dtype):
+    """Each parameter of each row (the others at their defaults) = 0, -0.0,
+    negative, tiny (subnormal in float32) and huge (up to the float32 maximum
+    for float32, 1e300 for float64): every variant within the accuracy bound,
+    no warning; backward from y only where the row allows it (Param.y_min)."""
     fi = np.finfo(dtype)
     x = np.concatenate([np.linspace(-30, 30, 241), [-np.inf, np.inf, fi.max, -fi.max, -fi.tiny,
                                                     fi.smallest_subnormal, -1e-30, -800, 800]])
     with np.errstate(over="ignore"):
         x = x.astype(dtype)
-    alphas = ALPHAS + ([float(fi.max), -float(fi.max)] if dtype == np.float32 else [1e300, -1e300])
-    for a in alphas:
+    values = PARAM_VALUES + ([float(fi.max), -float(fi.max)] if dtype == np.float32 else [1e300, -1e300])
+    for a in values:
         for variant in act.variants:
-            if variant == "backward_y" and act.y_needs_nonneg and a < 0:
+            ps = with_param(act, name, a)
+            if variant == "backward_y" and not y_allowed(act, ps):
                 continue
-            ps = {"alpha": a}
             ins = make_inputs(act, variant, x, ps)
             res = _quiet(lambda: call(act, variant, ins, ps))
             ref = evaluate(act.name, variant, dtype, *ins, **rounded(ps, dtype))
@@ -291,5 +307,5 @@ def test_alpha_values(act, dtype):
                     ok = np.abs(res.astype(np.float64) - ref.astype(np.float64)) <= 2 * u
                 err = np.where(ok, 0.0, err)
             i = int(np.argmax(err))
-            assert err[i] <= tol, (f"{act.name} {variant} {dtname(dtype)} alpha={a}: {err[i]:.3g} ULP "
+            assert err[i] <= tol, (f"{act.name} {variant} {dtname(dtype)} {ps}: {err[i]:.3g} ULP "
                                    f"at x={ins[-1][i]!r}: got {res[i]!r}, reference {ref[i]!r}")

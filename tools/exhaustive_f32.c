@@ -22,8 +22,7 @@
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")
 #define CACT_KERNEL_FMA 1
 #endif
-#include "cact_exp_family.h"
-#include "cact_linear.h"
+#include "cact_elements.h" /* every row's element functions */
 
 #include <float.h>
 #include <stdio.h>

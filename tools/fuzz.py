@@ -14,7 +14,7 @@ y), ``maxout`` and ``maxout_backward`` -- with
 * a random ``out``: none, fresh, strided, misaligned, the input itself,
   partially overlapping an input, or an invalid one (dtype, shape, read-only,
   zero stride, not an array);
-* random parameters (alpha: 0, negative, huge, NaN, inf, wrong types;
+* random parameters (one of the row's: 0, negative, huge, NaN, inf, wrong types;
   pieces, axis: valid, bad, huge), thread counts 1..7 and OpenMP thresholds
   lowered so that short arrays take the threaded path.
 
@@ -209,24 +209,39 @@ def make_shape(gen: Gen) -> tuple:
     return tuple(gen.int(0, 9) if gen.chance(4) else gen.int(1, 9) for _ in range(ndim))
 
 
-ALPHAS_GOOD = [0.0, -0.0, -1.0, 0.5, 2.0, 1e-30, -1e-30, 3, np.float32(0.25), np.float64(-2.0),
+PARAMS_GOOD = [0.0, -0.0, -1.0, 0.5, 2.0, 1e-30, -1e-30, 3, np.float32(0.25), np.float64(-2.0),
                np.int8(2), np.array(0.5)]
-ALPHAS_BAD_TYPE = ["0.1", None, True, np.bool_(True), 1j, [0.1], np.array([0.1])]
-ALPHAS_BAD_VALUE = [np.nan, np.inf, -np.inf, 10 ** 400]
+PARAMS_BAD_TYPE = ["0.1", None, True, np.bool_(True), 1j, [0.1], np.array([0.1])]
+PARAMS_BAD_VALUE = [np.nan, np.inf, -np.inf, 10 ** 400]
 
 
-def gen_alpha(gen: Gen, rdt: np.dtype):
-    """(alpha, verdict) with verdict 'ok', 'type' or 'value'."""
+def gen_param(gen: Gen, rdt: np.dtype):
+    """(a parameter value, verdict) with verdict 'ok', 'type' or 'value'."""
     k = gen.int(0, 9)
     if k <= 5:
-        return gen.pick(ALPHAS_GOOD), "ok"
+        return gen.pick(PARAMS_GOOD), "ok"
     if k == 6:
-        return gen.pick(ALPHAS_BAD_TYPE), "type"
+        return gen.pick(PARAMS_BAD_TYPE), "type"
     if k == 7:
-        return gen.pick(ALPHAS_BAD_VALUE), "value"
+        return gen.pick(PARAMS_BAD_VALUE), "value"
     big = gen.pick([1e30, -1e30, FLT_MAX, -FLT_MAX, 1e39, -1e39, 1e300, -1e300])
     ok = abs(big) <= FLT_MAX or rdt == np.float64
     return big, "ok" if ok else "value"
+
+
+def bound_ok(act, params) -> bool:
+    """Whether the parameters meet the row's conditions between them
+    (Param.bound); values of a wrong type or not finite are errors anyway."""
+    for p in act.params:
+        if p.bound is not None:
+            op, b = p.bound
+            try:
+                v, w = float(np.float64(params[p.name])), float(np.float64(params[b] if isinstance(b, str) else b))
+            except (TypeError, ValueError, OverflowError):
+                continue
+            if np.isfinite(v) and np.isfinite(w) and not (v > w if op == ">" else v >= w):
+                return False
+    return True
 
 
 # ---------------------------------------------------------------- checking
@@ -375,11 +390,15 @@ def fuzz_elementwise(gen: Gen):
                     verdict = "error"
     params = {}
     if act.params and gen.chance(3):
-        alpha, pverdict = gen_alpha(gen, rdt or np.dtype("f8"))
-        params = {act.params[0].name: alpha}
+        # one of the row's parameters (the others at their defaults)
+        p = act.params[gen.int(0, len(act.params) - 1)]
+        value, pverdict = gen_param(gen, rdt or np.dtype("f8"))
+        params = {p.name: value}
         if pverdict != "ok":
             verdict = "error"
-        elif variant == "backward_y" and act.y_needs_nonneg and float(np.float64(alpha)) < 0:
+        elif not bound_ok(act, dict({q.name: q.default for q in act.params}, **params)):
+            verdict = "error"  # a condition between parameters (Param.bound)
+        elif variant == "backward_y" and p.y_min is not None and float(np.float64(value)) < p.y_min:
             verdict = "error"
     # out
     out_kind = gen.int(0, 11)
