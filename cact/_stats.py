@@ -123,7 +123,7 @@ def _threshold(value, rdt) -> float:
     return t
 
 
-_CTX = decimal.Context(prec=100)
+_CTX = decimal.Context(prec=420)  # 6 - 2^-1200 (cact._table._EPS) needs 362 digits
 
 
 def _up(v, dt) -> float:

@@ -213,7 +213,7 @@ _ONE_PRODUCT = {"f": 0.5, "grad": 0.0, "backward_x": 0.5, "backward_y": 0.5}
 _ONE_ROUNDING = {"f": 1.0, "grad": 1.0, "backward_x": 1.0, "backward_y": 1.0}
 
 # The saturated_y intervals (see Activation).  They are called with exact
-# decimal.Decimal arguments in a 100-digit context (cact/_stats.py rounds the
+# decimal.Decimal arguments in a 420-digit context (cact/_stats.py rounds the
 # ends outwards to the dtype, exactly), so they use integer constants,
 # comparisons and .sqrt() only.  _TINY: the least positive double, so that
 # y < _TINY is y <= 0 for floats of either dtype.
@@ -256,6 +256,38 @@ def _sat_selu(t: Decimal) -> _End:
     # y <= 0: ELU's interval with alpha = scale alpha and 1 -> scale
     return (min(Decimal(_TINY), t - _SELU_SCALE * _SELU_ALPHA),
             (0.0 if t > _SELU_SCALE else math.inf))
+
+
+# Just inside an end that is itself a value of the dtype: rounded outwards to
+# the dtype, v + _EPS is the next number above v and v - _EPS the one below,
+# so y < v + _EPS is y <= v (2^-1200 is below every subnormal of float64).
+_EPS = Decimal(2) ** -1200
+
+
+def _sat_clip(t: Decimal, lo: Decimal = Decimal(0), hi: Decimal = Decimal(6),
+              slope: Decimal = Decimal(1)) -> _End:
+    # f' is slope strictly inside (lo, hi), 0 at and beyond the ends (hardtanh,
+    # relu6, hardsigmoid on y in (0, 1) with slope 1/6): saturated at y <= lo
+    # and y >= hi while 0 < t <= slope, everywhere above
+    if t > slope:
+        return _ALL
+    return (lo + _EPS, hi - _EPS) if t > 0 else _NONE
+
+
+def _sat_hardtanh(t: Decimal, min_val: Decimal, max_val: Decimal) -> _End:
+    return _sat_clip(t, min_val, max_val)
+
+
+def _sat_hardsigmoid(t: Decimal) -> _End:
+    return _sat_clip(t, Decimal(0), Decimal(1), Decimal(1) / 6)
+
+
+def _sat_softsign(t: Decimal) -> _End:
+    # (1 - |y|)^2 < t outside -+(1 - sqrt(t)), |y| < 1
+    if t > 1:
+        return _ALL
+    r = 1 - t.sqrt()
+    return -r, r
 
 
 def _sat_elu(t: Decimal, alpha: Decimal) -> _End:
@@ -546,6 +578,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
                "min_val itself for x <= min_val, so hardtanh(-0.0, min_val=0.0) is +0.0 (as\n"
                "relu6; PyTorch's clamp keeps -0.0).  hardtanh(NaN) is NaN and so are its\n"
                "derivatives."),
+        saturated_y=_sat_hardtanh,
         peers=Peers(
             numpy={"f": ("_hardtanh_f",), "grad": ("_hardtanh_grad",),
                    "backward_x": ("_hardtanh_backward",), "backward_y": ("_hardtanh_backward",)},
@@ -571,6 +604,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         switch={"float32": (0.0, 6.0), "float64": (0.0, 6.0)},
         notes="relu6(-0.0) is +0.0; relu6(NaN) is NaN and so are its derivatives.",
         example=(-2.0, 0.0, 3.0, 6.0, 8.0),
+        saturated_y=_sat_clip,
         peers=Peers(
             numpy={"f": ("_relu6_f",), "grad": ("_relu6_grad",), "backward_x": ("_relu6_backward",),
                    "backward_y": ("_relu6_backward",)},
@@ -600,6 +634,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         notes=("hardsigmoid(x) is exactly 0 for x <= -3 and 1 for x >= 3; NaN is NaN and so are\n"
                "its derivatives."),
         example=(-4.0, -1.5, 0.0, 1.5, 4.0),
+        saturated_y=_sat_hardsigmoid,
         peers=Peers(
             numpy={"f": ("_hardsigmoid_f",), "grad": ("_hardsigmoid_grad",),
                    "backward_x": ("_hardsigmoid_backward",), "backward_y": ("_hardsigmoid_backward_y",)},
@@ -667,6 +702,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
         notes=("softsign(+-inf) = +-1, softsign(-0.0) = -0.0, and f'(+-inf) = 0 (grad_output times\n"
                "it the IEEE product).  NaN is NaN and so are its derivatives."),
         example=(-9.0, -1.0, 0.0, 1.0, 9.0),
+        saturated_y=_sat_softsign,
         peers=Peers(
             numexpr={
                 "f": "x / (one + abs(x))",
