@@ -109,19 +109,24 @@ CACT_INLINE float cact_hardsigmoid_f_f32(float x)
  * low parts would give +0.0).  The derivative: d = (2c + 3) / 6 as the pair
  * dh + dl (2c + 3 exact as a Fast2Sum of the larger and the smaller
  * magnitude, then the same division by 6), then g d with its fma low part,
- * rounded once; g d before dividing keeps a large g from overflowing. */
+ * rounded once; g d before dividing keeps a large g from overflowing.
+ * A NaN x returns x + x, as the exp family's cact_nan_pass: through the
+ * formulas it meets its own negation (-ph, -dh), and which of two NaNs an
+ * instruction returns differs between the vector and the scalar code (the
+ * sanitizer build's baseline level gave another sign bit for an element
+ * computed alone than in a loop of 16). */
 CACT_INLINE float cact_hardswish_f_f32(float x)
 {
     const float c = x <= -3.0f ? -3.0f : (x >= 3.0f ? 3.0f : x);
     const float y = (float)((double)c * ((double)c + 3.0) * CACT_SIXTH_f64);
-    return x <= -3.0f ? 0.0f : (x >= 3.0f ? x : y);
+    return x != x ? x + x : (x <= -3.0f ? 0.0f : (x >= 3.0f ? x : y));
 }
 
 CACT_INLINE float cact_hardswish_backward_x_f32(float g, float x)
 {
     const float c = x <= -3.0f ? -3.0f : (x >= 3.0f ? 3.0f : x);
     const float y = (float)((double)g * ((2.0 * (double)c + 3.0) * CACT_SIXTH_f64));
-    return x <= -3.0f ? 0.0f : (x >= 3.0f ? g : y);
+    return x != x ? x + x : (x <= -3.0f ? 0.0f : (x >= 3.0f ? g : y));
 }
 
 CACT_INLINE double cact_hardswish_f_f64(double x)
@@ -134,7 +139,7 @@ CACT_INLINE double cact_hardswish_f_f64(double x)
     const double q = ph * CACT_SIXTH_f64;
     const double r = cact_fma_f64(-q, 6.0, ph);
     const double y = cact_fma_f64(r + pl, CACT_SIXTH_f64, q);
-    return x <= -3.0 ? 0.0 : (x >= 3.0 ? x : (c == 0.0 ? c : y));
+    return x != x ? x + x : (x <= -3.0 ? 0.0 : (x >= 3.0 ? x : (c == 0.0 ? c : y)));
 }
 
 CACT_INLINE double cact_hardswish_backward_x_f64(double g, double x)
@@ -149,7 +154,7 @@ CACT_INLINE double cact_hardswish_backward_x_f64(double g, double x)
     const double ph = g * dh;
     const double pl = cact_fma_f64(g, dh, -ph) + g * dl;
     const double y = (ph != 0.0) & (fabs(ph) < (double)INFINITY) ? ph + pl : ph;
-    return x <= -3.0 ? 0.0 : (x >= 3.0 ? g : y);
+    return x != x ? x + x : (x <= -3.0 ? 0.0 : (x >= 3.0 ? g : y));
 }
 
 /* --------------------------------------------------------------- softsign
@@ -220,8 +225,21 @@ CACT_INLINE double cact_softsign_f_f64(double x)
     return copysign(q + t / s, x);
 }
 
-CACT_INLINE double cact_softsign_backward_x_f64(double g, double x)
+/* g below 2^-960 is scaled by 2^200 (exact) before the products and the
+ * result scaled back: a product with a subnormal g would round at the
+ * subnormal spacing before the pair arithmetic could correct it (2.4828e-318
+ * for 2.4820e-318: tools/fuzz.py, g = 5e-324).  The pair result is then
+ * within far less than a subnormal ULP and the last scaling rounds once
+ * more: 0.5 ULP plus a few 2^-53 of it.  Other g: the same operations as
+ * before, bitwise. */
+#define CACT_SOFTSIGN_TINY_G 0x1p-960
+#define CACT_SOFTSIGN_G_UP 0x1p200
+#define CACT_SOFTSIGN_G_DOWN 0x1p-200
+
+CACT_INLINE double cact_softsign_backward_x_f64(double g0, double x)
 {
+    const int tiny = fabs(g0) < CACT_SOFTSIGN_TINY_G;
+    const double g = tiny ? g0 * CACT_SOFTSIGN_G_UP : g0;
     const double a = fabs(x);
     const double big = a >= 1.0 ? a : 1.0, small = a >= 1.0 ? 1.0 : a;
     const double s = big + small;
@@ -233,11 +251,13 @@ CACT_INLINE double cact_softsign_backward_x_f64(double g, double x)
     const double yh = uh * wh;
     const double yl = cact_fma_f64(uh, wh, -yh) + (uh * wl + ul * wh);
     const double y = (yh != 0.0) & (fabs(yh) < (double)INFINITY) ? yh + yl : yh;
-    return a == (double)INFINITY ? g * 0.0 : y;
+    return a == (double)INFINITY ? g0 * 0.0 : (tiny ? y * CACT_SOFTSIGN_G_DOWN : y);
 }
 
-CACT_INLINE double cact_softsign_backward_y_f64(double g, double y)
+CACT_INLINE double cact_softsign_backward_y_f64(double g0, double y)
 {
+    const int tiny = fabs(g0) < CACT_SOFTSIGN_TINY_G;
+    const double g = tiny ? g0 * CACT_SOFTSIGN_G_UP : g0;
     const double b = fabs(y);
     const double ch = 1.0 - b;
     const double cl = (1.0 - ch) - b;
@@ -245,7 +265,8 @@ CACT_INLINE double cact_softsign_backward_y_f64(double g, double y)
     const double ul = cact_fma_f64(g, ch, -uh) + g * cl;
     const double ph = uh * ch;
     const double pl = cact_fma_f64(uh, ch, -ph) + (uh * cl + ul * ch);
-    return (ph != 0.0) & (fabs(ph) < (double)INFINITY) ? ph + pl : ph;
+    const double r = (ph != 0.0) & (fabs(ph) < (double)INFINITY) ? ph + pl : ph;
+    return tiny ? r * CACT_SOFTSIGN_G_DOWN : r;
 }
 
 #endif /* CACT_LINEAR_H */
