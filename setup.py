@@ -28,6 +28,9 @@ Steps:
              would compile those levels at the baseline; ``pragma`` is refused
              with both).
    Either way every other file keeps the platform's baseline flags.
+4. Compile the sources side by side, as many at a time as there are CPUs
+   (``build_ext -j N`` or ``CACT_BUILD_JOBS=N`` to choose; MSVC: one at a
+   time), then link.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 from setuptools import Extension, setup
 from setuptools.modified import newer_group
@@ -234,49 +238,85 @@ class BuildExt(build_ext):
             ext.define_macros = list(ext.define_macros or []) + macros
         super().build_extensions()
 
+    def _jobs(self, n_sources: int) -> int:
+        """How many sources to compile at once: ``build_ext -j N`` (setuptools'
+        ``parallel`` option) or ``CACT_BUILD_JOBS``, else the CPUs this
+        process may run on; never more than there are sources."""
+        jobs = os.environ.get("CACT_BUILD_JOBS") or self.parallel
+        if jobs in (None, "", True):
+            try:
+                jobs = len(os.sched_getaffinity(0))
+            except (AttributeError, OSError):
+                jobs = os.cpu_count() or 1
+        try:
+            jobs = int(jobs)
+        except ValueError:
+            raise RuntimeError(f"cact: CACT_BUILD_JOBS must be an integer, not {jobs!r}") from None
+        return max(1, min(jobs, n_sources))
+
     def build_extension(self, ext):
-        """Compile the per-level kernel files with their own flags, then the
-        rest as usual.
+        """Compile the sources here, several at a time, the per-level kernel
+        files with their own flags; then link as usual.
 
-        setuptools passes one set of flags to every source of an extension.
-        Of the two ways around that, wrapping the compiler's ``_compile``
-        (one call per object) works for the unix compilers only: MSVC's
-        ``compile`` runs its own loop.  So these files are compiled here with
-        the same public ``compile`` call that ``build_extension`` makes (same
-        macros, include directories, flags and dependencies, plus theirs), and
-        the objects go to the link as ``extra_objects``; the extension's own
-        lists are restored afterwards.
+        setuptools compiles an extension's sources one after the other, with
+        one set of flags for all of them.  The three per-level kernel files
+        take most of the build (about 20 s each with gcc -O3, against 11 s for
+        the Cython module and under a second for the rest), so compiling them
+        side by side nearly halves the build on two cores, and every pip
+        install of the sdist, CI step and sanitizer build pays it.
 
-        A whole file compiled with AVX flags is safe to link next to baseline
-        code as long as no function it defines can be picked for a baseline
-        caller: cact's headers define static inline functions only.  A
-        non-static inline function of a system header (a COMDAT, which the
-        linker may take from any object) could be; an MSVC build should be
-        checked for that (its C runtime headers have a few such wrappers).
+        Each source is compiled with the same public ``compile`` call that
+        ``build_extension`` makes (same macros, include directories, flags and
+        dependencies, plus the level's flags in the ``flags`` mode), from a
+        thread pool: the unix compilers' ``compile`` spawns one process per
+        object and ``mkpath`` tolerates a folder made meanwhile (NumPy's
+        distutils compiled in parallel the same way).  MSVC's ``compile``
+        initialises the compiler on its first call, so there the sources go
+        one at a time.  The objects go to the link as ``extra_objects`` and the
+        extension's own lists are restored afterwards.
+
+        Per-source flags: a whole file compiled with AVX flags is safe to link
+        next to baseline code as long as no function it defines can be picked
+        for a baseline caller: cact's headers define static inline functions
+        only.  A non-static inline function of a system header (a COMDAT,
+        which the linker may take from any object) could be; an MSVC build
+        should be checked for that (its C runtime headers have a few such
+        wrappers).
         """
-        isa = [src for src in ext.sources if src.replace(os.sep, "/") in self.isa_flags]
-        if not isa:
-            return super().build_extension(ext)
         ext_path = self.get_ext_fullpath(ext.name)
         if not (self.force or newer_group(list(ext.sources) + list(ext.depends), ext_path,
                                           "newer")):
             return super().build_extension(ext)  # up to date: it says so and skips
-        objects = []
-        for src in isa:
-            objects += self.compiler.compile(
+        own = [src for src in ext.sources if src.replace(os.sep, "/") in self.isa_flags]
+        jobs = self._jobs(len(ext.sources))
+        if jobs > 1 and self.compiler.compiler_type != "msvc":
+            # every source, the slowest (the kernel files) first
+            own = sorted(ext.sources, key=lambda src: "cact_isa_" not in src)
+        if not own:
+            return super().build_extension(ext)
+
+        def compile_one(src):
+            return self.compiler.compile(
                 [src],
                 output_dir=self.build_temp,
                 macros=list(ext.define_macros) + [(m,) for m in ext.undef_macros],
                 include_dirs=ext.include_dirs,
                 debug=self.debug,
                 extra_postargs=list(ext.extra_compile_args or [])
-                + self.isa_flags[src.replace(os.sep, "/")],
+                + self.isa_flags.get(src.replace(os.sep, "/"), []),
                 depends=ext.depends,
             )
+
+        if jobs > 1 and len(own) > 1 and self.compiler.compiler_type != "msvc":
+            print(f"cact: compiling {len(own)} sources, {jobs} at a time")
+            with ThreadPoolExecutor(jobs) as pool:
+                objects = [obj for objs in pool.map(compile_one, own) for obj in objs]
+        else:
+            objects = [obj for src in own for obj in compile_one(src)]
         saved = ext.sources, ext.extra_objects, ext.depends
-        ext.sources = [src for src in ext.sources if src not in isa]
+        ext.sources = [src for src in ext.sources if src not in own]
         ext.extra_objects = list(ext.extra_objects or []) + objects
-        ext.depends = list(ext.depends) + isa  # still what the module is built from
+        ext.depends = list(ext.depends) + own  # still what the module is built from
         try:
             super().build_extension(ext)
         finally:
