@@ -102,8 +102,11 @@ def load_peers(threads: int, wanted=PEER_ORDER) -> dict[str, Peer]:
             continue
         try:
             peer = loaders[name](threads)
-        except Exception:  # not installed, or broken: skip silently
+        except ImportError:  # not installed (or its own imports fail): skipped
             peer = None
+        # Anything else is a fault in a row's peer data (an op or overload
+        # the installed version does not have): it is raised, not skipped,
+        # or one bad row would drop the whole library from every table.
         if peer is not None:
             peers[name] = peer
     return peers

@@ -180,10 +180,10 @@ class Activation:
     @property
     def fast_path(self) -> bool:
         """Whether the Python functions of this row take the compiled fast
-        path (src/render.py): it carries at most one parameter and checks no
-        condition between parameters (Param.bound); other rows take the
-        validating implementation for every call."""
-        return len(self.params) <= 1 and all(p.bound is None for p in self.params)
+        path (src/render.py): it carries at most two parameters and tests the
+        rows' conditions on them (Param.bound) before the fast call; rows
+        with more take the validating implementation for every call."""
+        return len(self.params) <= 2
 
     @property
     def y_needs_nonneg(self) -> bool:
@@ -297,9 +297,11 @@ def _sat_elu(t: Decimal, alpha: Decimal) -> _End:
 
 
 # Peer fragments shared by rows (plain data, see Peers).
-def _aten_backward(op: str, *args: object) -> TorchCall:
-    """An aten backward op writing into grad_output itself (grad_input=)."""
-    return TorchCall(f"ops.aten.{op}.grad_input", ("buf",) + args, (("grad_input", "buf"),))
+def _aten_backward(op: str, *args: object, out: str = "grad_input") -> TorchCall:
+    """An aten backward op writing into grad_output itself: its overload
+    named ``out`` with the keyword of that name (``grad_input`` for most,
+    ``out`` for hardswish_backward in torch 2.14)."""
+    return TorchCall(f"ops.aten.{op}.{out}", ("buf",) + args, ((out, "buf"),))
 
 
 def _onnx_through_y(op: str, d_of_y: Callable[[str, str], tuple[OnnxNode, ...]]
@@ -675,7 +677,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
                 "backward_x": "where(x > -3, where(x < 3, g * (2 * x + 3) / 6, g), zero)",
             },
             torch={"f": TorchCall("nn.functional.hardswish", ("buf",), (("inplace", True),)),
-                   "backward_x": _aten_backward("hardswish_backward", "v")},
+                   "backward_x": _aten_backward("hardswish_backward", "v", out="out")},
         ),
     ),
     Activation(

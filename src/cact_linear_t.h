@@ -42,7 +42,13 @@ CACT_INLINE CACT_T CACT_FN(cact_leaky_relu_backward_y)(CACT_T g, CACT_T y, CACT_
  * compares and stays.  x = -0.0 with lo = +0.0 gives lo, +0.0 (relu6). */
 CACT_INLINE CACT_T CACT_FN(cact_hardtanh_f)(CACT_T x, CACT_T lo, CACT_T hi)
 {
-    return x <= lo ? lo : (x >= hi ? hi : x);
+    /* The same selects as x <= lo ? lo : (x >= hi ? hi : x), written as two
+     * independent tests on x: gcc if-converts the nested form into three
+     * compares, two ANDs and two blends per vector (it builds the mask of
+     * the inner branch as "not the outer and the inner"), this one into two
+     * compares and two blends. */
+    const CACT_T u = x >= hi ? hi : x;
+    return x <= lo ? lo : u;
 }
 
 /* g inside the open interval (lo, hi), 0 outside and at the ends (PyTorch's

@@ -115,3 +115,19 @@ def test_every_peer_matches_cact(peers, act, dtype):
     # must have had it checked
     if "f" in act.peers.numpy and "numpy" in peers:
         assert ("numpy", "f") in checked
+
+
+@needs_bench
+def test_every_installed_peer_library_loads(peers):
+    """A library that imports is a peer: a row naming an op or an overload
+    the installed version lacks fails here (load_peers raises), instead of
+    the whole library dropping silently out of every benchmark table (torch
+    2.14's hardswish_backward has an ``out`` overload, not ``grad_input``)."""
+    for name, modules in (("torch", ("torch",)), ("numexpr", ("numexpr",)), ("scipy", ("scipy",)),
+                          ("onnxruntime", ("onnx", "onnxruntime"))):
+        try:
+            for module in modules:
+                importlib.import_module(module)
+        except ImportError:
+            continue
+        assert name in peers, f"{' and '.join(modules)} import but the {name} peer did not load"
