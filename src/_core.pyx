@@ -166,16 +166,21 @@ cdef inline void _call_loop(int spec, int dt, char **args, ptrdiff_t n,
         loop(args, &n, steps, NULL)
 
 
-cdef object _fast_call(int spec, object a0, object a1, object out, object alpha,
-                       bint has_alpha):
-    """Elementwise fast path for 1 or 2 data operands (a1 None for 1)."""
+cdef object _fast_call(int spec, object a0, object a1, object out, object p0, object p1,
+                       int nparams):
+    """Elementwise fast path for 1 or 2 data operands (a1 None for 1) and the
+    row's first nparams (0, 1 or 2) parameters p0, p1, each a Python float
+    within the float32 range (anything else takes the validating path).  The
+    rows' conditions on their parameters (Param.bound) are tested by the
+    generated callers (_fast.pxi) before this call."""
     cdef cnp.ndarray x, v, o
     cdef int dt, nin, k
-    cdef char *args[4]
-    cdef ptrdiff_t steps[4]
+    cdef char *args[5]
+    cdef ptrdiff_t steps[5]
     cdef ptrdiff_t n, w
-    cdef float alpha32
-    cdef double alpha64
+    cdef float p32[2]
+    cdef double p64[2]
+    cdef int j
     if type(a0) is not cnp.ndarray:
         return _NOFAST
     x = <cnp.ndarray>a0
@@ -224,14 +229,15 @@ cdef object _fast_call(int spec, object a0, object a1, object out, object alpha,
         args[1] = cnp.PyArray_BYTES(v)
         steps[1] = w
     k = nin
-    if has_alpha:
-        if type(alpha) is not float:
+    for j in range(nparams):
+        p = p0 if j == 0 else p1
+        if type(p) is not float:
             return _NOFAST
-        alpha64 = alpha
-        if not (-_FLT_MAX <= alpha64 <= _FLT_MAX):  # also rejects NaN
+        p64[j] = p
+        if not (-_FLT_MAX <= p64[j] <= _FLT_MAX):  # also rejects NaN
             return _NOFAST
-        alpha32 = <float>alpha64
-        args[k] = <char *>&alpha32 if dt == 0 else <char *>&alpha64
+        p32[j] = <float>p64[j]
+        args[k] = <char *>&p32[j] if dt == 0 else <char *>&p64[j]
         steps[k] = 0
         k += 1
     args[k] = cnp.PyArray_BYTES(o)

@@ -121,11 +121,23 @@ def kernel_context(table: dict) -> dict:
     for act in table["ACTIVATIONS"]:
         uname = lambda v, a=act: table["ufunc_name"](a, v)  # noqa: E731
         ps = act.params
-        # The compiled fast path carries at most one parameter (_fast_call's
-        # alpha) and checks no Param.bound; any other row calls the
-        # validating implementation.
-        p = ps[0] if len(ps) == 1 else None
+        # The compiled fast path carries up to two parameters (_fast_call's
+        # p0, p1); a row's conditions on them (Param.bound) are tested here,
+        # on Python floats, before the fast call: a call that fails one (or
+        # passes anything but floats) goes to the validating implementation,
+        # which raises the ValueError.  Rows with more parameters call the
+        # validating implementation (Activation.fast_path).
         has_y = "backward_y" in act.variants
+        conds = []
+        for q in ps:
+            if q.bound is not None:
+                op, b = q.bound
+                rhs = b if isinstance(b, str) else repr(float(b))
+                typed = [q.name] + ([b] if isinstance(b, str) else [])
+                conds.append(" and ".join(f"type({t}) is float" for t in typed)
+                             + f" and {q.name} {op} {rhs}")
+        bound_cond = " and ".join(conds) if conds else "True"
+        y_min = [q for q in ps if q.y_min is not None]
         rows.append({
             "name": act.name,
             "fast": act.fast_path,
@@ -139,11 +151,14 @@ def kernel_context(table: dict) -> dict:
             "params_sig": "".join(f", {q.name}={q.default!r}" for q in ps),
             "params_fwd": "".join(f", {q.name}" for q in ps),
             "params_bwd": "".join(f", {q.name}={q.name}" for q in ps),
-            "alpha_arg": f"{p.name}, True" if p else "None, False",
+            "params_arg": ", ".join([q.name for q in ps] + ["None"] * (2 - len(ps)) + [str(len(ps))])
+            if len(ps) <= 2 else "",
+            # a condition the fast call needs first (Param.bound), or "True"
+            "bound_cond": bound_cond,
             "param_names": [q.name for q in ps],
             "stub_params": "".join(f", {q.name}: float = {q.default!r}" for q in ps),
-            "y_cond": (f" and type({p.name}) is float and {p.name} >= {float(p.y_min)!r}"
-                       if p and p.y_min is not None else ""),
+            "y_cond": "".join(f" and type({q.name}) is float and {q.name} >= {float(q.y_min)!r}"
+                              for q in y_min),
         })
     return {"kernels": kernels, "chunks": chunks, "rows": rows, "dtypes": DTYPES, "stats": stats}
 

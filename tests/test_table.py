@@ -35,8 +35,8 @@ def test_every_row_is_complete(act):
 
 
 def _fake_table():
-    """The real table plus two made-up rows: one without a y-form, one with
-    two parameters."""
+    """The real table plus three made-up rows: one without a y-form, one with
+    two parameters and conditions on them, one with three parameters."""
     table = dict(RENDER["load_table"]())
     sig = table["BY_NAME"]["sigmoid"]
     no_y = dataclasses.replace(sig, name="noy", grad_y=None,
@@ -44,8 +44,11 @@ def _fake_table():
                                     for d in sig.ulp})
     two = dataclasses.replace(
         table["BY_NAME"]["elu"], name="two",
-        params=(_table.Param("lo", -1.0, "lower end"), _table.Param("hi", 1.0, "upper end", y_min=0.0)))
-    table["ACTIVATIONS"] = tuple(table["ACTIVATIONS"]) + (no_y, two)
+        params=(_table.Param("lo", -1.0, "lower end", bound=(">", -10.0)),
+                _table.Param("hi", 1.0, "upper end", y_min=0.0, bound=(">=", "lo"))))
+    three = dataclasses.replace(
+        two, name="three", params=two.params + (_table.Param("c", 0.5, "a third"),))
+    table["ACTIVATIONS"] = tuple(table["ACTIVATIONS"]) + (no_y, two, three)
     return table
 
 
@@ -59,7 +62,14 @@ def test_render_follows_the_rows():
     assert "(valid for hi >= 0)" in two["formula"]
     rows = {r["name"]: r for r in ctx["rows"]}
     assert rows["noy"]["has_y"] is False and rows["noy"]["spec_by"] == -1
-    assert rows["two"]["fast"] is False
+    # two parameters ride the fast path, their conditions tested before it;
+    # a third sends the row to the validating implementation
+    assert rows["two"]["fast"] is True and rows["three"]["fast"] is False
+    assert rows["two"]["params_arg"] == "lo, hi, 2"
+    assert rows["two"]["bound_cond"] == ("type(lo) is float and lo > -10.0 and "
+                                         "type(hi) is float and type(lo) is float and hi >= lo")
+    assert rows["two"]["y_cond"] == " and type(hi) is float and hi >= 0.0"
+    assert rows["sigmoid"]["bound_cond"] == "True" and rows["sigmoid"]["params_arg"] == "None, None, 0"
     assert rows["two"]["params_sig"] == ", lo=-1.0, hi=1.0"
     assert rows["sigmoid"]["fast"] and rows["elu"]["fast"]
 
@@ -80,6 +90,10 @@ def test_rendered_sources_compile_for_the_made_up_rows():
     compile(fast, "_fast.pxi", "exec")  # the wrappers are plain Python syntax
     noy = fast[fast.index("def noy_backward"):fast.index("def two(")]
     assert "y=y" in noy and "_fast_call(-1" not in noy
+    two = fast[fast.index("def two("):fast.index("def three(")]
+    assert two.count("_fast_call(") == 4 and two.count("hi >= lo") == 3
+    three = fast[fast.index("def three("):]
+    assert "_fast_call(" not in three
 
 
 def test_parameters_bind_like_python():
