@@ -96,7 +96,8 @@ def _rows(n: int, dtype, seed: int, rows: int = 3, scale: float = 4.0) -> np.nda
 
 
 # -------------------------------------------------------------- accuracy
-LENGTHS = [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 1000]
+# the 8 lanes and vector widths +-1, the serial threshold (512 items) +-1
+LENGTHS = [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 511, 513, 1000]
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
