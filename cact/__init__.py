@@ -7,6 +7,7 @@ Elementwise (float32 and float64, any shape and strides, ``out=`` in place):
     <f>_backward(grad_output, x | y=)    grad_output * f'(x), from x or y = f(x)
 
 Maxout: ``maxout(z, pieces, axis=-1)`` and ``maxout_backward``.
+Softmax along an axis: ``softmax``, ``log_softmax`` and their ``_backward``.
 
 Monitoring: ``forward_with_stats(f, x)`` returns ``(f(x), ActivationStats)``,
 the saturated (|f'| < threshold) and dead (f(x) == 0) counts from the same pass.

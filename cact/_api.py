@@ -42,11 +42,15 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import _core
-from ._table import ACTIVATIONS, MAXOUT, ufunc_name
+from ._table import ACTIVATIONS, AXIS_BY_NAME, MAXOUT, ufunc_name
 
 __all__ = [a.name + sfx for a in ACTIVATIONS for sfx in ("", "_grad", "_backward")] + [
     "maxout",
     "maxout_backward",
+    "softmax",
+    "log_softmax",
+    "softmax_backward",
+    "log_softmax_backward",
 ]
 
 ufuncs = _core.ufuncs
@@ -912,3 +916,263 @@ for _slow in (_maxout_slow, _maxout_backward_slow):
     _fast.__qualname__ = _slow.__name__
     globals()[_slow.__name__] = _fast
 maxout, maxout_backward = _core.maxout, _core.maxout_backward
+
+
+# --------------------------------------------------------- axis operations
+# softmax, log_softmax and their backward passes: gufuncs "(n)->(n)" and
+# "(n),(n)->(n)" over the axis moved last (the "rows" kind of AXIS_OPS in
+# cact/_table.py).  One helper validates, allocates and calls for all four,
+# and one makes the Dask graph.
+def _axis_index(fname: str, axis, ndim: int) -> int:
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"cact.{fname}: axis must be an integer, got {type(axis).__name__}") from None
+    if isinstance(axis, (bool, np.bool_)):
+        raise TypeError(f"cact.{fname}: axis must be an integer, got bool")
+    if ndim == 0:
+        raise ValueError(f"cact.{fname}: the input is 0-d; an axis operation needs at least 1 dimension")
+    return normalize_axis_index(axis, ndim)  # AxisError (a ValueError) if out of range
+
+
+def _axis_call(fname: str, names: tuple, operands: tuple, axis, out):
+    """Validate, allocate and run the axis operation ``fname`` over ``axis``.
+
+    Every check happens before the ufunc runs, so an error leaves ``out``
+    untouched."""
+    ops, dts = [], []
+    for argname, obj in zip(names, operands):
+        _no_mask(fname, argname, obj, "a value", "(cact would ignore the mask)")
+        obj, dt = _operand(fname, argname, obj)
+        a = np.asarray(obj)  # foreign types and subclasses: their NumPy view
+        if dt is None or dt is float or dt is int:
+            _, dt = _operand(fname, argname, a)
+        ops.append(a)
+        dts.append(a.dtype)
+    shape = ops[0].shape
+    for argname, a in zip(names[1:], ops[1:]):
+        if a.shape != shape:
+            raise ValueError(
+                f"cact.{fname}: {argname} has shape {a.shape} but {names[0]} has shape {shape}"
+            )
+    ax = _axis_index(fname, axis, len(shape))
+    uf = ufuncs["_" + fname]
+    rdt = _result_dtype(uf, tuple(dts))
+    if out is None:
+        out = np.empty(shape, dtype=rdt)
+    else:
+        _check_out(fname, out, shape, rdt)
+    last = ax == len(shape) - 1
+    moved = [a if last else np.moveaxis(a, ax, -1) for a in ops]
+    o = out if last else np.moveaxis(out, ax, -1)
+    if _widens_float(rdt, *dts):
+        with np.errstate(invalid="ignore"):
+            uf(*moved, out=o)
+    else:
+        uf(*moved, out=o)
+    return out
+
+
+def _axis_dask(da, fn, fname: str, names: tuple, operands: tuple, axis, out):
+    """The lazy Dask form: every block holds whole rows along ``axis``
+    (rechunked to one chunk there when it is split: ``{axis: -1}``, the other
+    axes keep their chunks), and each block goes to ``fn``'s NumPy path in the
+    worker.  Nothing is computed here."""
+    _no_dask_out(fname, out)
+    arrs, dts = [], []
+    for argname, obj in zip(names, operands):
+        a = obj if isinstance(obj, da.Array) else da.asarray(obj)
+        _, dt = _operand(fname, argname, a)  # the dtype check, on Dask's dtype
+        arrs.append(a)
+        dts.append(dt)
+    shape = arrs[0].shape
+    for argname, a in zip(names[1:], arrs[1:]):
+        if a.shape != shape:
+            raise ValueError(
+                f"cact.{fname}: {argname} has shape {a.shape} but {names[0]} has shape {shape}"
+            )
+    ax = _axis_index(fname, axis, len(shape))
+    if any(math.isnan(c) for c in arrs[0].chunks[ax]):
+        raise ValueError(
+            f"cact.{fname}: {names[0]} has unknown chunk sizes along axis {axis}; "
+            "call compute_chunk_sizes() first"
+        )
+    first = arrs[0] if len(arrs[0].chunks[ax]) == 1 else arrs[0].rechunk({ax: -1})
+    arrs = [first] + [a.rechunk(first.chunks) for a in arrs[1:]]
+    rdt = _result_dtype(ufuncs["_" + fname], tuple(dts))
+    return da.map_blocks(fn, *arrs, axis=ax, dtype=rdt, meta=_dask_meta(rdt, len(shape)))
+
+
+def softmax(x, axis=-1, *, out=None):
+    da = _dask_array_module(x)
+    if da is not None:
+        return _axis_dask(da, softmax, "softmax", ("x",), (x,), axis, out)
+    return _axis_call("softmax", ("x",), (x,), axis, out)
+
+
+def log_softmax(x, axis=-1, *, out=None):
+    da = _dask_array_module(x)
+    if da is not None:
+        return _axis_dask(da, log_softmax, "log_softmax", ("x",), (x,), axis, out)
+    return _axis_call("log_softmax", ("x",), (x,), axis, out)
+
+
+def softmax_backward(grad_output, y, axis=-1, *, out=None):
+    da = _dask_array_module(grad_output, y)
+    if da is not None:
+        return _axis_dask(da, softmax_backward, "softmax_backward", ("grad_output", "y"),
+                          (grad_output, y), axis, out)
+    return _axis_call("softmax_backward", ("grad_output", "y"), (grad_output, y), axis, out)
+
+
+def log_softmax_backward(grad_output, y, axis=-1, *, out=None):
+    da = _dask_array_module(grad_output, y)
+    if da is not None:
+        return _axis_dask(da, log_softmax_backward, "log_softmax_backward", ("grad_output", "y"),
+                          (grad_output, y), axis, out)
+    return _axis_call("log_softmax_backward", ("grad_output", "y"), (grad_output, y), axis, out)
+
+
+_AXIS_COMMON = """
+Conventions
+-----------
+NumPy's, as for the elementwise functions: any shape and strides, any axis
+(negative counts from the end), float32 stays float32 and float64 float64
+(bools and integers converted as there), ``out=`` a writable array of the
+result's shape and dtype; ``out={inplace}`` works in place.  The GIL is
+released; independent rows are spread over cact's threads (a row is never
+split, so results are bitwise the same for any thread count and layout).
+
+Accuracy: every output within 2 ULP of the correctly rounded result for rows
+up to 10^5 long (measured: 1 ULP; tests/test_softmax.py checks it against
+mpmath and exact float64 references).  float32 is computed in double (sums in
+float64), float64 with double-word arithmetic and compensated sums; the
+exponentials come from cact's exp core.
+
+Dask: a Dask array gives a lazy Dask array.  Each block must hold whole rows
+along ``axis``: where the axis is split over several chunks it is rechunked
+to one chunk along that axis only (``x.rechunk({{axis: -1}})``; chunk the
+other axes to bound the block size).  The whole array is never computed in
+memory.  ``out`` must then be None.
+"""
+
+softmax.__doc__ = """Softmax along an axis: ``exp(x - max x) / sum(exp(x - max x))``.
+
+    softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m),   m = max_j x_j
+
+Numerically stable for any finite input (the max is subtracted first), rows of
+any length (1 gives 1.0).  A row holding NaN or +inf, or only -inf, gives NaN
+everywhere (as ``torch.softmax``); -inf entries beside a finite max give 0.
+
+Parameters
+----------
+x : array_like
+axis : int, default -1
+out : ndarray, optional
+
+Returns
+-------
+ndarray
+    Same shape as ``x``; each row along ``axis`` sums to 1.
+""" + _AXIS_COMMON.format(inplace="x") + """
+Examples
+--------
+>>> import numpy as np, cact
+>>> cact.softmax(np.array([1.0, 2.0, 3.0]))
+array([0.09003057, 0.24472847, 0.66524096])
+>>> cact.softmax(np.array([[0.0, 1000.0], [0.0, 0.0]]), axis=1)
+array([[0. , 1. ],
+       [0.5, 0.5]])
+"""
+
+log_softmax.__doc__ = """Log-softmax along an axis: ``(x - max x) - log(sum(exp(x - max x)))``.
+
+    log_softmax(x)_i = (x_i - m) - log(sum_j exp(x_j - m)),   m = max_j x_j
+
+The logarithm is ``log1p`` of the sum without the max term, so a row
+dominated by one entry keeps full relative accuracy there (``log_softmax([0,
+-40])[0]`` is ``-4.25e-18``, not 0).  Special values as :func:`softmax`;
+-inf entries beside a finite max give -inf.
+
+Parameters
+----------
+x : array_like
+axis : int, default -1
+out : ndarray, optional
+
+Returns
+-------
+ndarray
+    Same shape as ``x``, every entry <= 0.
+""" + _AXIS_COMMON.format(inplace="x") + """
+Examples
+--------
+>>> import numpy as np, cact
+>>> cact.log_softmax(np.array([1.0, 2.0, 3.0]))
+array([-2.40760596, -1.40760596, -0.40760596])
+"""
+
+softmax_backward.__doc__ = """Backward pass of :func:`softmax` from its output y.
+
+    grad_x_i = y_i (g_i - sum_j g_j y_j)
+
+Parameters
+----------
+grad_output : array_like
+    Gradient with respect to ``y``, shaped like ``y``.
+y : array_like
+    ``softmax(x, axis)``, the forward's output.
+axis : int, default -1
+out : ndarray, optional
+
+Returns
+-------
+ndarray
+    The gradient with respect to x.  Where g_i and sum(g y) cancel, the
+    error is relative to the larger of them (float32: products and sums in
+    float64; float64: exact products, compensated sum, one final rounding).
+""" + _AXIS_COMMON.format(inplace="grad_output") + """
+Examples
+--------
+>>> import numpy as np, cact
+>>> y = cact.softmax(np.array([0.0, 0.0]))
+>>> cact.softmax_backward(np.array([1.0, 0.0]), y)
+array([ 0.25, -0.25])
+"""
+
+log_softmax_backward.__doc__ = """Backward pass of :func:`log_softmax` from its output y.
+
+    grad_x_i = g_i - exp(y_i) sum_j g_j
+
+Parameters
+----------
+grad_output : array_like
+    Gradient with respect to ``y``, shaped like ``y``.
+y : array_like
+    ``log_softmax(x, axis)``, the forward's output (log-probabilities, <= 0).
+axis : int, default -1
+out : ndarray, optional
+
+Returns
+-------
+ndarray
+    The gradient with respect to x; exp(y) from cact's exp core.  Where g_i
+    and exp(y_i) sum(g) cancel, the error is relative to the larger of them.
+""" + _AXIS_COMMON.format(inplace="grad_output") + """
+Examples
+--------
+>>> import numpy as np, cact
+>>> y = cact.log_softmax(np.array([0.0, 0.0]))
+>>> cact.log_softmax_backward(np.array([1.0, 0.0]), y)
+array([ 0.5, -0.5])
+"""
+
+for _slow in (softmax, log_softmax, softmax_backward, log_softmax_backward):
+    assert AXIS_BY_NAME[_slow.__name__].kind == "rows"
+    _fast = getattr(_core, _slow.__name__)
+    _core._SLOW[_slow.__name__] = _slow
+    _fast.__doc__ = _slow.__doc__
+    _fast.__signature__ = inspect.signature(_slow)
+    _fast.__module__ = "cact"
+    _fast.__qualname__ = _slow.__name__
+    globals()[_slow.__name__] = _fast

@@ -39,6 +39,9 @@ __all__ = [
     "VARIANTS",
     "VARIANT_NAMES",
     "MAXOUT",
+    "AxisOp",
+    "AXIS_OPS",
+    "AXIS_BY_NAME",
     "ufunc_name",
 ]
 
@@ -740,3 +743,69 @@ MAXOUT = {
     "f": "out[..., j, ...] = max(z[..., j*pieces : (j+1)*pieces, ...])",
     "backward": "grad_z = grad_output at the arg-max of each group (first on ties), 0 elsewhere",
 }
+
+
+@dataclass(frozen=True)
+class AxisOp:
+    """An axis operation: the second kind of row.  Its compiled form is a
+    generalised ufunc whose core dimension is the axis (the Python layer moves
+    the axis last); the outer items are threaded by cact's pool like the
+    elementwise loops (src/cact_parallel.c), one item on one thread.
+
+    ``kind``: ``"rows"`` -- one row function per dtype,
+    ``cact_<name>_row_<t>(a0, s0, ..., out, s_out, n)`` in ``src/`` (strides
+    in bytes), for signatures in which every operand has the one core
+    dimension n; ``src/cact_kernels.inc.tp`` generates the loop around it,
+    which passes unit strides where the row is contiguous so the same code is
+    vectorised.  ``"groups"`` -- a loop written by hand in the template
+    (maxout's two gufuncs).
+    ``signature``: the gufunc's core signature; ``nin``: its inputs.
+    ``work_per_item``: the work of one outer item for the thread rule, a C
+    expression (``dims[1]``: the row length); ``core_span``: the byte extent
+    of one item's core dimensions for the overlap check, a C expression over
+    ``dims`` and ``steps`` (outer steps first, then the core strides).
+    ``nonempty``: a core dimension of 0 is a ValueError before any loop
+    (src/cact_gufunc.h); softmax of an empty row is an empty row.
+    ``public``: the cact function built on it (its docstring is in
+    cact/_api.py); ``args`` and ``formula``: the ufunc's docstring.
+    """
+
+    name: str
+    kind: str
+    signature: str
+    nin: int
+    public: str
+    args: str
+    formula: str
+    work_per_item: str = "dims[1]"
+    core_span: str = ""
+    nonempty: bool = False
+
+    @property
+    def ufunc(self) -> str:
+        return "_" + self.name
+
+
+def _row_span(nargs: int) -> str:
+    # every operand has the one core dimension n: its stride is steps[nargs + k]
+    return "dims[1] * (" + " + ".join(f"cact_absp(steps[{nargs + k}])" for k in range(nargs)) + ")"
+
+
+AXIS_OPS: tuple[AxisOp, ...] = (
+    AxisOp("maxout_reduce", "groups", "(p)->()", 1, "maxout", "z",
+           "max over the last axis (first arg-max, NaN wins)",
+           core_span="dims[1] * cact_absp(steps[2])", nonempty=True),
+    AxisOp("maxout_scatter", "groups", "(),(p)->(p)", 2, "maxout_backward", "g, z",
+           "g at the arg-max of z, 0 elsewhere",
+           core_span="dims[1] * (cact_absp(steps[3]) + cact_absp(steps[4]))", nonempty=True),
+    AxisOp("softmax", "rows", "(n)->(n)", 1, "softmax", "x",
+           "exp(x - max x) / sum exp(x - max x) over the last axis", core_span=_row_span(2)),
+    AxisOp("log_softmax", "rows", "(n)->(n)", 1, "log_softmax", "x",
+           "(x - max x) - log(sum exp(x - max x)) over the last axis", core_span=_row_span(2)),
+    AxisOp("softmax_backward", "rows", "(n),(n)->(n)", 2, "softmax_backward", "g, y",
+           "y (g - sum(g y)) over the last axis, y = softmax(x)", core_span=_row_span(3)),
+    AxisOp("log_softmax_backward", "rows", "(n),(n)->(n)", 2, "log_softmax_backward", "g, y",
+           "g - exp(y) sum(g) over the last axis, y = log_softmax(x)", core_span=_row_span(3)),
+)
+
+AXIS_BY_NAME: dict[str, AxisOp] = {a.name: a for a in AXIS_OPS}

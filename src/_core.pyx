@@ -25,6 +25,7 @@ cdef extern from "cact_kernels.h" nogil:
         const char *signature
         cact_loop_fn loops[2]
         const char *doc
+        int nonempty
     const cact_ufunc_spec cact_ufunc_specs[]
     const int cact_n_ufunc_specs
     int cact_get_num_threads()
@@ -99,8 +100,10 @@ cdef object _make_ufunc(int i, const cact_ufunc_spec *spec):
     uf = cnp.PyUFunc_FromFuncAndDataAndSignature(
         funcs, data, types, 2, spec.nin, spec.nout, cnp.PyUFunc_None,
         <char *>spec.name, <char *>spec.doc, 0, <char *>spec.signature)
-    # every gufunc of cact reduces over its one core dimension (maxout)
-    cact_install_nonempty_core(uf)
+    # maxout's gufuncs reduce over their core dimension: p = 0 is an error
+    # (softmax's rows may be empty)
+    if spec.nonempty:
+        cact_install_nonempty_core(uf)
     return uf
 
 
@@ -383,6 +386,107 @@ def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
         r = _maxout_fast(z, pieces, axis, out, grad_output)
     if r is _NOFAST:
         return _SLOW["maxout_backward"](grad_output, z, pieces, axis, out=out)
+    return r
+
+
+# -------------------------------------------- axis operations, fast path
+# softmax, log_softmax and their backward passes (the "rows" kind of
+# cact/_table.py's AXIS_OPS) for the common case: exact C-contiguous native
+# float32/float64 ndarrays of one dtype and shape, the axis the last one
+# (-1 or ndim - 1, a Python int), out None, an input itself (in place: each
+# row reads its entries before writing them) or a C-contiguous array apart
+# from every input.  The gufunc's inner loop is called directly.
+cdef object _rows_fast(int spec, object a0, object a1, object axis, object out):
+    cdef cnp.ndarray x, y, oo
+    cdef int dt, nd
+    cdef char *args[3]
+    cdef ptrdiff_t steps[6]
+    cdef ptrdiff_t dims[2]
+    cdef ptrdiff_t w, last
+    cdef int nargs = 2 if a1 is None else 3
+    cdef cact_loop_fn loop
+    if type(a0) is not cnp.ndarray or type(axis) is not int:
+        return _NOFAST
+    x = <cnp.ndarray>a0
+    dt = _dtype_index(x)
+    nd = cnp.PyArray_NDIM(x)
+    if dt < 0 or nd == 0 or not _plain(x, dt):
+        return _NOFAST
+    if not (axis == -1 or axis == nd - 1):
+        return _NOFAST
+    if a1 is not None:
+        if not _plain(a1, dt) or not cnp.PyArray_SAMESHAPE(<cnp.ndarray>a1, x):
+            return _NOFAST
+        y = <cnp.ndarray>a1
+    if out is None:
+        oo = <cnp.ndarray>cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(x), cnp.PyArray_TYPE(x), 0)
+    else:
+        if (not _plain(out, dt) or not cnp.PyArray_SAMESHAPE(<cnp.ndarray>out, x)
+                or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>out)):
+            return _NOFAST
+        oo = <cnp.ndarray>out
+        if out is not a0 and not _apart(oo, x):
+            return _NOFAST
+        if a1 is not None and out is not a1 and not _apart(oo, y):
+            return _NOFAST
+    last = cnp.PyArray_DIM(x, nd - 1)
+    w = 4 if dt == 0 else 8
+    args[0] = cnp.PyArray_BYTES(x)
+    if a1 is not None:
+        args[1] = cnp.PyArray_BYTES(y)
+    args[nargs - 1] = cnp.PyArray_BYTES(oo)
+    for i in range(nargs):
+        steps[i] = last * w
+        steps[nargs + i] = w
+    dims[1] = last
+    dims[0] = cnp.PyArray_SIZE(x) // last if last else 0
+    if dims[0] > 0:
+        loop = cact_ufunc_specs[spec].loops[dt]
+        if dims[0] * last >= _NOGIL_MIN:
+            with nogil:
+                loop(args, dims, steps, NULL)
+        else:
+            loop(args, dims, steps, NULL)
+    global _fast_calls
+    _fast_calls += 1
+    return oo
+
+
+cdef int _SPEC_SOFTMAX = _spec_index("_softmax")
+cdef int _SPEC_LOG_SOFTMAX = _spec_index("_log_softmax")
+cdef int _SPEC_SOFTMAX_BACKWARD = _spec_index("_softmax_backward")
+cdef int _SPEC_LOG_SOFTMAX_BACKWARD = _spec_index("_log_softmax_backward")
+
+
+def softmax(x, axis=-1, *, out=None):
+    r = _rows_fast(_SPEC_SOFTMAX, x, None, axis, out)
+    if r is _NOFAST:
+        return _SLOW["softmax"](x, axis, out=out)
+    return r
+
+
+def log_softmax(x, axis=-1, *, out=None):
+    r = _rows_fast(_SPEC_LOG_SOFTMAX, x, None, axis, out)
+    if r is _NOFAST:
+        return _SLOW["log_softmax"](x, axis, out=out)
+    return r
+
+
+def softmax_backward(grad_output, y, axis=-1, *, out=None):
+    r = _NOFAST
+    if y is not None:
+        r = _rows_fast(_SPEC_SOFTMAX_BACKWARD, grad_output, y, axis, out)
+    if r is _NOFAST:
+        return _SLOW["softmax_backward"](grad_output, y, axis, out=out)
+    return r
+
+
+def log_softmax_backward(grad_output, y, axis=-1, *, out=None):
+    r = _NOFAST
+    if y is not None:
+        r = _rows_fast(_SPEC_LOG_SOFTMAX_BACKWARD, grad_output, y, axis, out)
+    if r is _NOFAST:
+        return _SLOW["log_softmax_backward"](grad_output, y, axis, out=out)
     return r
 
 

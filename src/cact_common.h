@@ -93,6 +93,13 @@ int cact_install_fork_handler(void);
  * elementwise loops).  See cact_parallel.c. */
 void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims, const ptrdiff_t *steps,
               ptrdiff_t work_per_item, ptrdiff_t core_span);
+/* The same for an axis operation of the "rows" kind (every operand has the
+ * one core dimension dims[1], its stride steps[nargs + k]): the work of an
+ * item is its row length, and an input that is the output exactly (same
+ * start, outer step and core stride: out=x) does not keep the call serial,
+ * as each row reads its entries before it writes them. */
+void cact_run_rows(int kernel, int nargs, char **args, const ptrdiff_t *dims,
+                   const ptrdiff_t *steps, ptrdiff_t core_span);
 
 /* The kernels' measured costs (generated in cact_ufuncs.c, one per chunk
  * kernel; 0 until measured), and their names. */

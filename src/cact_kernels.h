@@ -21,6 +21,7 @@ typedef struct {
     const char *signature; /* gufunc core signature, or NULL if elementwise */
     cact_loop_fn loops[2]; /* float32, float64 */
     const char *doc;
+    int nonempty;          /* a gufunc whose core dimension must not be 0 */
 } cact_ufunc_spec;
 
 extern const cact_ufunc_spec cact_ufunc_specs[];

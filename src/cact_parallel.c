@@ -130,14 +130,15 @@ static void cact_clear_fpe(void)
  * Ranges are conservative: each operand's byte range over the n outer items,
  * widened by 8 bytes (the largest item) and by the core span of a gufunc. */
 static int cact_partial_overlap(int nargs, char **args, ptrdiff_t n, const ptrdiff_t *steps,
-                                ptrdiff_t core_span)
+                                ptrdiff_t core_span, int rows)
 {
     const int out = nargs - 1;
     const char *a = args[out], *b = args[out] + (n - 1) * steps[out];
     const char *olo = a < b ? a : b, *ohi = (a < b ? b : a) + 8 + core_span;
     for (int k = 0; k < out; k++) {
-        if (core_span == 0 && args[k] == args[out] && steps[k] == steps[out]) {
-            continue; /* exact aliasing */
+        if ((core_span == 0 || (rows && steps[nargs + k] == steps[nargs + out]))
+            && args[k] == args[out] && steps[k] == steps[out]) {
+            continue; /* exact aliasing (rows: the core strides equal too) */
         }
         a = args[k];
         b = args[k] + (n - 1) * steps[k];
@@ -200,8 +201,9 @@ static float cact_probe(int kernel, cact_chunk_fn fn, char **args, ptrdiff_t p,
     return cact_kernel_cost_ns[kernel];
 }
 
-void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims, const ptrdiff_t *steps,
-              ptrdiff_t work_per_item, ptrdiff_t core_span)
+static void cact_run_(int kernel, int nargs, char **args, const ptrdiff_t *dims,
+                      const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t core_span,
+                      int rows)
 {
     const cact_chunk_fn fn = cact_active_chunks[kernel];
     ptrdiff_t n = dims[0];
@@ -212,7 +214,7 @@ void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims, const p
     const int long_enough = override > 0 ? n >= 128 && n * work_per_item >= override
                                          : n * work_per_item >= CACT_SERIAL_WORK;
     int nthreads = long_enough ? cact_get_num_threads() : 1;
-    if (nthreads > 1 && cact_partial_overlap(nargs, args, n, steps, core_span)) {
+    if (nthreads > 1 && cact_partial_overlap(nargs, args, n, steps, core_span, rows)) {
         nthreads = 1;
     }
     if (nthreads > 1 && override <= 0) {
@@ -239,6 +241,19 @@ void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims, const p
         fn(args, n, dims, steps);
     }
     cact_clear_fpe();
+}
+
+void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims, const ptrdiff_t *steps,
+              ptrdiff_t work_per_item, ptrdiff_t core_span)
+{
+    cact_run_(kernel, nargs, args, dims, steps, work_per_item, core_span, 0);
+}
+
+/* An empty row is no work (and no division by zero in the probe). */
+void cact_run_rows(int kernel, int nargs, char **args, const ptrdiff_t *dims,
+                   const ptrdiff_t *steps, ptrdiff_t core_span)
+{
+    cact_run_(kernel, nargs, args, dims, steps, dims[1] > 0 ? dims[1] : 1, core_span, 1);
 }
 
 /* Build information for cact.show_config(). */

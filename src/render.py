@@ -86,15 +86,19 @@ def kernel_context(table: dict) -> dict:
         for k in kernels
         for t, _T in DTYPES
     ]
-    # gufuncs: steps after the operands' outer steps are the core strides
-    spans = {
-        "maxout_reduce": "dims[1] * cact_absp(steps[2])",
-        "maxout_scatter": "dims[1] * (cact_absp(steps[3]) + cact_absp(steps[4]))",
-    }
-    for name, nargs in (("maxout_reduce", 2), ("maxout_scatter", 3)):
+    # The axis operations (cact/_table.py AXIS_OPS): gufuncs whose steps after
+    # the operands' outer steps are the core strides.
+    axis = []
+    for op in table["AXIS_OPS"]:
+        nargs = op.nin + 1
+        axis.append({
+            "name": op.name, "ufunc": op.ufunc, "kind": op.kind, "nin": op.nin,
+            "nargs": nargs, "signature": op.signature, "nonempty": int(op.nonempty),
+            "doc_c": _c_string(f"{op.ufunc}({op.args}) -> {op.formula}. Use cact.{op.public}."),
+        })
         chunks += [
-            {"name": f"{name}_{t}", "nargs": nargs, "work_per_item": "dims[1]",
-             "core_span": spans[name]}
+            {"name": f"{op.name}_{t}", "nargs": nargs, "work_per_item": op.work_per_item,
+             "core_span": op.core_span, "rows": op.kind == "rows"}
             for t, _T in DTYPES
         ]
     # The stats kernels of cact.forward_with_stats (chunks only, no ufunc):
@@ -160,7 +164,8 @@ def kernel_context(table: dict) -> dict:
             "y_cond": "".join(f" and type({q.name}) is float and {q.name} >= {float(q.y_min)!r}"
                               for q in y_min),
         })
-    return {"kernels": kernels, "chunks": chunks, "rows": rows, "dtypes": DTYPES, "stats": stats}
+    return {"kernels": kernels, "chunks": chunks, "rows": rows, "dtypes": DTYPES, "stats": stats,
+            "axis": axis}
 
 
 TEMPLATES = (

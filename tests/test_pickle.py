@@ -54,11 +54,16 @@ def _calls(dtype) -> list:
         if "backward_y" in act.variants:
             calls.append((getattr(cact, act.name + "_backward"), (g,), dict(y=getattr(cact, act.name)(x, **ps), **ps)))
     calls += [(cact.maxout, (x, 2), {}), (cact.maxout_backward, (g[: x.size // 2], x, 2), {})]
+    calls += [(cact.softmax, (x,), {}), (cact.log_softmax, (x,), {}),
+              (cact.softmax_backward, (g, cact.softmax(x)), {}),
+              (cact.log_softmax_backward, (g, cact.log_softmax(x)), {})]
     for name, uf in cact.ufuncs.items():
         if name == "_maxout_reduce":
             args = (x.reshape(-1, 2),)
         elif name == "_maxout_scatter":
             args = (g[: x.size // 2], x.reshape(-1, 2))
+        elif uf.signature in ("(n)->(n)", "(n),(n)->(n)"):  # softmax's rows
+            args = (x.reshape(-1, 2), g.reshape(-1, 2))[: uf.nin]
         else:
             assert uf.signature is None, f"a new gufunc {name}: give it inputs here"
             args = (x, g, x, g)[: uf.nin]  # the parameter inputs broadcast too

@@ -1,0 +1,488 @@
+/*
+ * cact_softmax.h -- the row functions of softmax, log_softmax and their
+ * backward passes: one call computes one row of n values along the axis,
+ * x[i * sx] -> o[i * so] (strides in bytes).  The loops of the axis
+ * operations (src/cact_kernels.inc.tp, "rows" kind of cact/_table.py) call
+ * them once per outer row, with constant unit strides where the row is
+ * contiguous (the compiler then vectorises the same code) and the row's own
+ * strides otherwise: the order of every operation is the same, so results are
+ * bitwise the same for every layout, and for every thread count (a row never
+ * spans two threads).
+ *
+ *   softmax(x)_i     = exp(x_i - m) / s,     m = max_j x_j, s = sum_j exp(x_j - m)
+ *   log_softmax(x)_i = (x_i - m) - log(s)
+ *   softmax_backward(g, y)_i     = y_i (g_i - sum_j g_j y_j)
+ *   log_softmax_backward(g, y)_i = g_i - exp(y_i) sum_j g_j
+ *
+ * Numerics (U: the unit roundoff of the result, 2^-24 or 2^-53).
+ *
+ * Max subtraction: d_i = x_i - m <= 0, so every exp(d_i) is in (0, 1], the
+ * max term is exactly 1 and s is in [1, n]: no overflow for any finite row,
+ * and no underflow of s.  The number k of entries equal to m (d_i = 0
+ * exactly) is counted apart from r = sum of the others, so that s = k + r
+ * and log(s) = log1p((k - 1) + r): a row dominated by one value (r below U)
+ * keeps its log_softmax(max) = -log1p(r) ~ -r to full relative accuracy,
+ * where log(1 + r) rounded would give 0.
+ *
+ * float32: everything in double over cact_exp32.h (exp within 2^-33).
+ *   d = x - m in double (rounded 2^-53 relative: an absolute error below
+ *   104 * 2^-53 on the d that matter, |d| < 104), exp(d) clamped at d >= -200
+ *   (exp(-200) = 1.4e-87: y rounds to 0 in float32 below; the clamp keeps the
+ *   core's 2^n normal).  The sums are plain double sums in 8 lanes: positive
+ *   terms, relative error below n 2^-53 (10^6 terms: 2^-33).  y = e (1/s) or
+ *   d - log1p(u) (libm, once per row) in double, rounded once to float:
+ *   within 0.5 ULP + 2^-8 ULP.  log_softmax adds two terms of one sign
+ *   (d <= 0, -log s <= 0): no cancellation.
+ *
+ * float64: there is no wider type, so double-words (hi + lo).
+ *   d = x - m exactly as TwoSum(x, -m) = dh + dl (|dl| <= ulp(dh)/2);
+ *   exp(d) = 2^n (Eh + El) from the core's cact_exp_dw_f64 on dh (0.07 U),
+ *   times (1 + dl) (|dl| < 2^-42 for |dh| < 1500, so the dropped dl^2/2 is
+ *   below 2^-85); dh is clamped at -1500 (exp(-1500) = 10^-651: 0 after the
+ *   scaling, which pow2_3 applies in three normal factors so that a
+ *   subnormal y is rounded once).
+ *   The sum is compensated: 8 lanes of TwoSum (Knuth, branch-free), the
+ *   error terms and the El parts added to a second accumulator per lane, the
+ *   lanes combined in a fixed order: relative error about n 2^-106 + U^2.
+ *   Terms with dh < -700 (below 10^-304, far below U^2 of s >= 1) are left
+ *   out of the sum so that one scaling 2^n suffices there.
+ *   softmax: y = 2^n (Eh + El) / (sh + sl) as a double-word quotient (one
+ *   exact fma remainder), rounded once, then scaled: 0.5 ULP + about 0.1 U
+ *   (1 ULP for subnormal y, rounded twice).
+ *   log_softmax: L = log1p(uh) + ul / (1 + uh) for u = (k - 1) + r = uh + ul
+ *   (libm's log1p, once per row, within 1 ULP of L), y = (dh - L) + dl with
+ *   TwoSum for dh - L and the low parts added last: |L| <= |y|, so L's error
+ *   costs at most its own ULPs of y.
+ *
+ *   backward: softmax_backward's sum_j g_j y_j from exact products (fma:
+ *   p + e = g y exactly) summed as above; g_i - dot as a double-word, times
+ *   y_i with one fma.  log_softmax_backward's sum of g compensated the same
+ *   way; exp(y_i) from the core as 2^n (Eh + El) (y_i clamped to [-1500,
+ *   1500]), its product with the sum as a double-word, g_i minus it with one
+ *   final rounding.  float32: products and sums in double, one rounding.
+ *   Where g_i and the subtracted term cancel, the error is relative to the
+ *   larger term (a few U of the largest of g_i, y_i sum |g y|), not to the
+ *   result: tests/test_softmax.py states the bound it checks.
+ *
+ * Special values (as torch.softmax / torch.log_softmax, checked with torch
+ * 2.14): a row with a NaN, a +inf or only -inf entries has m NaN or infinite,
+ * and every output of that row is NaN (torch: x - m is NaN there, and the NaN
+ * reaches s).  -inf entries of a row with a finite max give softmax 0 and
+ * log_softmax -inf.  In the backward passes NaN and infinite inputs go
+ * through the IEEE arithmetic of the formulas.
+ */
+#ifndef CACT_SOFTMAX_H
+#define CACT_SOFTMAX_H
+
+#include "cact_common.h"
+#include "cact_exp.h"
+#include "cact_exp32.h"
+
+#include <math.h>
+
+/* Lanes of the row reductions: a fixed assignment of entry i to lane i % 8
+ * (the tail too), so the result does not depend on the layout. */
+#define CACT_ROW_LANES 8
+
+#define CACT_AT(T, p, i, s) (*(const T *)((p) + (i) * (s)))
+#define CACT_OUT(T, p, i, s) (*(T *)((p) + (i) * (s)))
+
+/* ------------------------------------------------------------ the max
+ * NaN wins (as np.max and torch.max), the rule of cact_maxout.h's step:
+ * take v when v > m or v is NaN, and once m is NaN keep it. */
+#define CACT_ROW_MAX(T, sfx)                                                         \
+    CACT_INLINE T cact_row_max_##sfx(const char *x, ptrdiff_t sx, ptrdiff_t n)       \
+    {                                                                                \
+        T acc[CACT_ROW_LANES];                                                       \
+        for (int j = 0; j < CACT_ROW_LANES; j++) {                                   \
+            acc[j] = -(T)INFINITY;                                                   \
+        }                                                                            \
+        const ptrdiff_t nmain = n - n % CACT_ROW_LANES;                              \
+        for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {                      \
+            for (int j = 0; j < CACT_ROW_LANES; j++) {                               \
+                const T v = CACT_AT(T, x, i + j, sx);                                \
+                acc[j] = ((acc[j] == acc[j]) && !(v <= acc[j])) ? v : acc[j];        \
+            }                                                                        \
+        }                                                                            \
+        for (ptrdiff_t i = nmain; i < n; i++) {                                      \
+            const T v = CACT_AT(T, x, i, sx);                                        \
+            T *a = &acc[i - nmain];                                                  \
+            *a = ((*a == *a) && !(v <= *a)) ? v : *a;                                \
+        }                                                                            \
+        T m = acc[0];                                                                \
+        for (int j = 1; j < CACT_ROW_LANES; j++) {                                   \
+            m = ((m == m) && !(acc[j] <= m)) ? acc[j] : m;                           \
+        }                                                                            \
+        return m;                                                                    \
+    }
+CACT_ROW_MAX(float, f32)
+CACT_ROW_MAX(double, f64)
+
+/* A row whose max is NaN or infinite: every output NaN (see above). */
+#define CACT_ROW_NAN(T, sfx)                                                         \
+    CACT_INLINE void cact_row_nan_##sfx(char *o, ptrdiff_t so, ptrdiff_t n)          \
+    {                                                                                \
+        for (ptrdiff_t i = 0; i < n; i++) {                                          \
+            CACT_OUT(T, o, i, so) = (T)NAN;                                          \
+        }                                                                            \
+    }
+CACT_ROW_NAN(float, f32)
+CACT_ROW_NAN(double, f64)
+
+/* Knuth's TwoSum: s + e = a + b exactly, for any order of magnitudes. */
+CACT_INLINE void cact_two_sum_f64(double a, double b, double *s, double *e)
+{
+    const double t = a + b;
+    const double bb = t - a;
+    *s = t;
+    *e = (a - (t - bb)) + (b - bb);
+}
+
+/* ================================================================ float32 */
+
+/* exp(d) for d <= 0 in double, clamped at -200 (see the header). */
+CACT_INLINE double cact_sm_exp32(double d)
+{
+    return cact_exp32(d > -200.0 ? d : -200.0);
+}
+
+/* A term of the sum: exp(d), or 0 at and below the clamp (exp(-200) is far
+ * below 2^-53 of s >= 1, and a -inf entry must add nothing: log_softmax of
+ * the max is then exactly 0, as in PyTorch, not -exp(-200)). */
+CACT_INLINE double cact_sm_term32(double d)
+{
+    return d > -200.0 ? cact_exp32(d) : 0.0;
+}
+
+/* The sums of one row given its finite max m: k = #{d = 0} and r = the sum of
+ * exp(d) over the other entries, both in double. */
+CACT_INLINE void cact_sm_sums_f32(const char *x, ptrdiff_t sx, ptrdiff_t n, double m,
+                                  double *k, double *r)
+{
+    double ka[CACT_ROW_LANES] = {0}, ra[CACT_ROW_LANES] = {0};
+    const ptrdiff_t nmain = n - n % CACT_ROW_LANES;
+    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {
+        for (int j = 0; j < CACT_ROW_LANES; j++) {
+            const double d = (double)CACT_AT(float, x, i + j, sx) - m;
+            const int top = d == 0.0;
+            ka[j] += top ? 1.0 : 0.0;
+            ra[j] += top ? 0.0 : cact_sm_term32(d);
+        }
+    }
+    for (ptrdiff_t i = nmain; i < n; i++) {
+        const double d = (double)CACT_AT(float, x, i, sx) - m;
+        const int top = d == 0.0;
+        ka[i - nmain] += top ? 1.0 : 0.0;
+        ra[i - nmain] += top ? 0.0 : cact_sm_term32(d);
+    }
+    double kk = 0.0, rr = 0.0;
+    for (int j = 0; j < CACT_ROW_LANES; j++) {
+        kk += ka[j];
+        rr += ra[j];
+    }
+    *k = kk;
+    *r = rr;
+}
+
+CACT_INLINE void cact_softmax_row_f32(const char *x, ptrdiff_t sx, char *o, ptrdiff_t so,
+                                      ptrdiff_t n)
+{
+    const float mf = cact_row_max_f32(x, sx, n);
+    if (!(mf - mf == 0.0f)) { /* NaN or infinite max */
+        cact_row_nan_f32(o, so, n);
+        return;
+    }
+    const double m = (double)mf;
+    double k, r;
+    cact_sm_sums_f32(x, sx, n, m, &k, &r);
+    const double inv = 1.0 / (k + r); /* one more rounding, 2^-53 */
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double d = (double)CACT_AT(float, x, i, sx) - m;
+        CACT_OUT(float, o, i, so) = (float)(cact_sm_exp32(d) * inv);
+    }
+}
+
+CACT_INLINE void cact_log_softmax_row_f32(const char *x, ptrdiff_t sx, char *o, ptrdiff_t so,
+                                          ptrdiff_t n)
+{
+    const float mf = cact_row_max_f32(x, sx, n);
+    if (!(mf - mf == 0.0f)) {
+        cact_row_nan_f32(o, so, n);
+        return;
+    }
+    const double m = (double)mf;
+    double k, r;
+    cact_sm_sums_f32(x, sx, n, m, &k, &r);
+    /* log(k + r) = log1p((k - 1) + r): k - 1 is exact, r carries 2^-33 */
+    const double L = log1p((k - 1.0) + r);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        /* two non-positive terms: no cancellation; d = -inf gives -inf */
+        const double d = (double)CACT_AT(float, x, i, sx) - m;
+        CACT_OUT(float, o, i, so) = (float)(d - L);
+    }
+}
+
+/* sum_j g_j y_j (exact products in double) or sum_j g_j, in double lanes. */
+CACT_INLINE double cact_sm_dot_f32(const char *g, ptrdiff_t sg, const char *y, ptrdiff_t sy,
+                                   ptrdiff_t n, int with_y)
+{
+    double a[CACT_ROW_LANES] = {0};
+    const ptrdiff_t nmain = n - n % CACT_ROW_LANES;
+    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {
+        for (int j = 0; j < CACT_ROW_LANES; j++) {
+            const double gv = (double)CACT_AT(float, g, i + j, sg);
+            a[j] += with_y ? gv * (double)CACT_AT(float, y, i + j, sy) : gv;
+        }
+    }
+    for (ptrdiff_t i = nmain; i < n; i++) {
+        const double gv = (double)CACT_AT(float, g, i, sg);
+        a[i - nmain] += with_y ? gv * (double)CACT_AT(float, y, i, sy) : gv;
+    }
+    double s = 0.0;
+    for (int j = 0; j < CACT_ROW_LANES; j++) {
+        s += a[j];
+    }
+    return s;
+}
+
+CACT_INLINE void cact_softmax_backward_row_f32(const char *g, ptrdiff_t sg, const char *y,
+                                               ptrdiff_t sy, char *o, ptrdiff_t so, ptrdiff_t n)
+{
+    const double dot = cact_sm_dot_f32(g, sg, y, sy, n, 1);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double gv = (double)CACT_AT(float, g, i, sg);
+        const double yv = (double)CACT_AT(float, y, i, sy);
+        CACT_OUT(float, o, i, so) = (float)(yv * (gv - dot));
+    }
+}
+
+/* exp(y) for the backward of log_softmax: y <= 0 is the domain (a log
+ * probability); the core's reduction holds for |y| <= 700 (2^n normal), and
+ * beyond 700 exp(y) is +inf for the float32 result anyway.  NaN stays NaN. */
+CACT_INLINE double cact_lsm_exp32(float yf)
+{
+    const double y = (double)yf;
+    const double a = y > -700.0 ? (y < 700.0 ? y : 700.0) : -700.0;
+    const double e = cact_exp32(a);
+    return y == y ? (y < 700.0 ? e : (double)INFINITY) : y;
+}
+
+CACT_INLINE void cact_log_softmax_backward_row_f32(const char *g, ptrdiff_t sg, const char *y,
+                                                   ptrdiff_t sy, char *o, ptrdiff_t so,
+                                                   ptrdiff_t n)
+{
+    const double S = cact_sm_dot_f32(g, sg, y, sy, n, 0);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double gv = (double)CACT_AT(float, g, i, sg);
+        const double e = cact_lsm_exp32(CACT_AT(float, y, i, sy));
+        CACT_OUT(float, o, i, so) = (float)(gv - e * S);
+    }
+}
+
+/* ================================================================ float64 */
+
+/* d = x - m = dh + dl exactly; dl = 0 where dh is below -1500 or not finite
+ * (TwoSum gives NaN for an infinite dh). */
+CACT_INLINE void cact_sm_diff_f64(double x, double m, double *dh, double *dl)
+{
+    double h, l;
+    cact_two_sum_f64(x, -m, &h, &l);
+    *dh = h;
+    *dl = h >= -1500.0 ? l : 0.0;
+}
+
+/* Compensated lanes: (h, c) per lane, t added as th + tl. */
+#define CACT_LANE_ADD(h, c, th, tl)                                                  \
+    do {                                                                             \
+        double s_, e_;                                                               \
+        cact_two_sum_f64((h), (th), &s_, &e_);                                       \
+        (h) = s_;                                                                    \
+        (c) += e_ + (tl);                                                            \
+    } while (0)
+
+/* The lanes' total as a normalised double-word. */
+CACT_INLINE void cact_lanes_total_f64(const double *h, const double *c, double *sh, double *sl)
+{
+    double s = h[0], e = c[0];
+    for (int j = 1; j < CACT_ROW_LANES; j++) {
+        double t, te;
+        cact_two_sum_f64(s, h[j], &t, &te);
+        s = t;
+        e += te + c[j];
+    }
+    const double t = s + e;
+    *sl = e - (t - s);
+    *sh = t;
+}
+
+/* exp(d) for one entry of the sum: 2^n (Eh + El) (1 + dl) scaled by 2^n
+ * with one normal factor, or 0 for dh < -700 (see the header). */
+CACT_INLINE void cact_sm_term_f64(double dh, double dl, double *th, double *tl)
+{
+    const int keep = dh > -700.0;
+    double Eh, El;
+    const double nn = cact_exp_dw_f64(keep ? dh : -700.0, &Eh, &El);
+    const double sc = keep ? cact_pow2i_f64(nn) : 0.0;
+    El = El + Eh * dl;
+    *th = Eh * sc;
+    *tl = El * sc;
+}
+
+/* k = #{d = 0} and r = rh + rl the compensated sum of the other exp(d). */
+CACT_INLINE void cact_sm_sums_f64(const char *x, ptrdiff_t sx, ptrdiff_t n, double m,
+                                  double *k, double *rh, double *rl)
+{
+    double ka[CACT_ROW_LANES] = {0}, h[CACT_ROW_LANES] = {0}, c[CACT_ROW_LANES] = {0};
+    const ptrdiff_t nmain = n - n % CACT_ROW_LANES;
+    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {
+        for (int j = 0; j < CACT_ROW_LANES; j++) {
+            double dh, dl, th, tl;
+            cact_sm_diff_f64(CACT_AT(double, x, i + j, sx), m, &dh, &dl);
+            cact_sm_term_f64(dh, dl, &th, &tl);
+            const int top = dh == 0.0;
+            ka[j] += top ? 1.0 : 0.0;
+            CACT_LANE_ADD(h[j], c[j], top ? 0.0 : th, top ? 0.0 : tl);
+        }
+    }
+    for (ptrdiff_t i = nmain; i < n; i++) {
+        const int j = (int)(i - nmain);
+        double dh, dl, th, tl;
+        cact_sm_diff_f64(CACT_AT(double, x, i, sx), m, &dh, &dl);
+        cact_sm_term_f64(dh, dl, &th, &tl);
+        const int top = dh == 0.0;
+        ka[j] += top ? 1.0 : 0.0;
+        CACT_LANE_ADD(h[j], c[j], top ? 0.0 : th, top ? 0.0 : tl);
+    }
+    double kk = 0.0;
+    for (int j = 0; j < CACT_ROW_LANES; j++) {
+        kk += ka[j];
+    }
+    *k = kk;
+    cact_lanes_total_f64(h, c, rh, rl);
+}
+
+CACT_INLINE void cact_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, ptrdiff_t so,
+                                      ptrdiff_t n)
+{
+    const double m = cact_row_max_f64(x, sx, n);
+    if (!(m - m == 0.0)) {
+        cact_row_nan_f64(o, so, n);
+        return;
+    }
+    double k, rh, rl, sh, sl;
+    cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl);
+    cact_two_sum_f64(k, rh, &sh, &sl); /* s = k + r, k >= 1 */
+    sl += rl;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double dh, dl, Eh, El, s1, s2, s3;
+        cact_sm_diff_f64(CACT_AT(double, x, i, sx), m, &dh, &dl);
+        const double nn = cact_exp_dw_f64(dh > -1500.0 ? dh : -1500.0, &Eh, &El);
+        El = El + Eh * dl;
+        /* (Eh + El) / (sh + sl): qh, the exact remainder Eh - qh sh (fma),
+         * corrected by El - qh sl, over sh */
+        const double qh = Eh / sh;
+        const double rem = cact_fma_f64(-qh, sh, Eh) + (El - qh * sl);
+        const double q = qh + rem / sh;
+        cact_pow2_3_f64(nn, &s1, &s2, &s3);
+        CACT_OUT(double, o, i, so) = ((q * s1) * s2) * s3;
+    }
+}
+
+CACT_INLINE void cact_log_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, ptrdiff_t so,
+                                          ptrdiff_t n)
+{
+    const double m = cact_row_max_f64(x, sx, n);
+    if (!(m - m == 0.0)) {
+        cact_row_nan_f64(o, so, n);
+        return;
+    }
+    double k, rh, rl, uh, ul;
+    cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl);
+    cact_two_sum_f64(k - 1.0, rh, &uh, &ul); /* u = s - 1 */
+    ul += rl;
+    /* log1p(uh + ul) = log1p(uh) + ul / (1 + uh) + O(ul^2) */
+    const double Lh = log1p(uh);
+    const double Ll = ul / (1.0 + uh);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double dh, dl, a, b;
+        cact_sm_diff_f64(CACT_AT(double, x, i, sx), m, &dh, &dl);
+        cact_two_sum_f64(dh, -Lh, &a, &b);
+        const double y = a + (b + (dl - Ll));
+        /* a = -inf (x = -inf, or d below -DBL_MAX): b is NaN, the result a */
+        CACT_OUT(double, o, i, so) = a - a == 0.0 ? y : a;
+    }
+}
+
+/* The compensated sum of g_j y_j (exact products) or of g_j. */
+CACT_INLINE void cact_sm_dot_f64(const char *g, ptrdiff_t sg, const char *y, ptrdiff_t sy,
+                                 ptrdiff_t n, int with_y, double *dh, double *dl)
+{
+    double h[CACT_ROW_LANES] = {0}, c[CACT_ROW_LANES] = {0};
+    const ptrdiff_t nmain = n - n % CACT_ROW_LANES;
+    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {
+        for (int j = 0; j < CACT_ROW_LANES; j++) {
+            const double gv = CACT_AT(double, g, i + j, sg);
+            const double yv = with_y ? CACT_AT(double, y, i + j, sy) : 1.0;
+            const double p = gv * yv;
+            CACT_LANE_ADD(h[j], c[j], p, with_y ? cact_fma_f64(gv, yv, -p) : 0.0);
+        }
+    }
+    for (ptrdiff_t i = nmain; i < n; i++) {
+        const int j = (int)(i - nmain);
+        const double gv = CACT_AT(double, g, i, sg);
+        const double yv = with_y ? CACT_AT(double, y, i, sy) : 1.0;
+        const double p = gv * yv;
+        CACT_LANE_ADD(h[j], c[j], p, with_y ? cact_fma_f64(gv, yv, -p) : 0.0);
+    }
+    double sh, sl;
+    cact_lanes_total_f64(h, c, &sh, &sl);
+    *dh = sh;
+    /* an infinite or NaN total: its low part is NaN, drop it */
+    *dl = sh - sh == 0.0 ? sl : 0.0;
+}
+
+CACT_INLINE void cact_softmax_backward_row_f64(const char *g, ptrdiff_t sg, const char *y,
+                                               ptrdiff_t sy, char *o, ptrdiff_t so, ptrdiff_t n)
+{
+    double dh, dl;
+    cact_sm_dot_f64(g, sg, y, sy, n, 1, &dh, &dl);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double gv = CACT_AT(double, g, i, sg);
+        const double yv = CACT_AT(double, y, i, sy);
+        double a, b;
+        cact_two_sum_f64(gv, -dh, &a, &b); /* g - dot = a + b - dl */
+        const double r = cact_fma_f64(yv, a, yv * (b - dl));
+        CACT_OUT(double, o, i, so) = a - a == 0.0 ? r : yv * a;
+    }
+}
+
+CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, const char *y,
+                                                   ptrdiff_t sy, char *o, ptrdiff_t so,
+                                                   ptrdiff_t n)
+{
+    double Sh, Sl;
+    cact_sm_dot_f64(g, sg, y, sy, n, 0, &Sh, &Sl);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        const double gv = CACT_AT(double, g, i, sg);
+        const double yv = CACT_AT(double, y, i, sy);
+        double Eh, El, s1, s2, s3, a, b;
+        const double yc = yv > -1500.0 ? (yv < 1500.0 ? yv : 1500.0) : -1500.0;
+        const double nn = cact_exp_dw_f64(yc, &Eh, &El);
+        /* (Eh + El)(Sh + Sl) = ph + pl, ph + pl' exact by fma */
+        const double ph = Eh * Sh;
+        const double pl = cact_fma_f64(Eh, Sh, -ph) + (Eh * Sl + El * Sh);
+        cact_pow2_3_f64(nn, &s1, &s2, &s3);
+        const double Ph = ((ph * s1) * s2) * s3;
+        const double Pl = ((pl * s1) * s2) * s3;
+        cact_two_sum_f64(gv, -Ph, &a, &b);
+        const double r = a + (b - Pl);
+        const double v = a - a == 0.0 ? r : a;
+        CACT_OUT(double, o, i, so) = yv == yv ? v : yv + yv;
+    }
+}
+
+#undef CACT_AT
+#undef CACT_OUT
+#undef CACT_LANE_ADD
+
+#endif /* CACT_SOFTMAX_H */

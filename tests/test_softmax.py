@@ -1,0 +1,404 @@
+"""softmax, log_softmax and their backward passes (issue 12): NumPy
+conventions over any axis and layout, PyTorch's special values, and the
+accuracy bound against independent references.
+
+References: float32 results against the same formula in float64 (its error,
+about n 2^-53 relative, is far below a float32 ULP); float64 results against
+mpmath at 40 digits for short rows and against np.longdouble (x87 80-bit:
+64-bit significand, error about 2^-60 relative for these rows) for the row
+of 10^5 (mpmath would take seconds there).  The error is measured in ULPs of
+the reference rounded to the dtype (subnormal spacing below the normal
+range).
+
+The bound (stated in the docstrings and the README): every forward output
+within 2 ULP of the correctly rounded result for rows up to 10^5 long.  The
+backward passes subtract two terms: the bound checked there is 2 ULP plus
+4 U (float32: 2^-22, float64: 2^-51) of the larger subtracted term.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cact
+from helpers import DTYPES, SPLIT, assert_bitwise, dtname, isa_level, min_parallel
+
+mpmath = pytest.importorskip("mpmath")
+torch = pytest.importorskip("torch")
+
+FORWARD = (cact.softmax, cact.log_softmax)
+BACKWARD = (cact.softmax_backward, cact.log_softmax_backward)
+U = {np.float32: 2.0**-24, np.float64: 2.0**-53}
+
+
+# ------------------------------------------------------------ references
+def _ref_rows(fname: str, x: np.ndarray, g: np.ndarray | None = None, wide=np.float64):
+    """The exact-ish result over the last axis, in ``wide`` (float64 for
+    float32 inputs, longdouble for float64 ones)."""
+    xw = x.astype(wide)
+    if fname in ("softmax", "log_softmax"):
+        m = np.max(xw, axis=-1, keepdims=True)
+        d = xw - m
+        e = np.exp(d)
+        s = np.sum(e, axis=-1, keepdims=True)
+        if fname == "softmax":
+            return e / s
+        # log(s) as log1p(s - 1), s - 1 summed without the max terms: a row
+        # with one dominant entry has log_softmax = -s + 1 there, not 0
+        u = np.sum(np.where(d == 0, 0, e), axis=-1, keepdims=True) + (
+            np.sum(d == 0, axis=-1, keepdims=True) - 1)
+        return d - np.log1p(u)
+    gw = g.astype(wide)
+    if fname == "softmax_backward":
+        return xw * (gw - np.sum(gw * xw, axis=-1, keepdims=True))
+    return gw - np.exp(xw) * np.sum(gw, axis=-1, keepdims=True)
+
+
+def _ref_mp(fname: str, row, grow=None) -> list:
+    """One row with mpmath at 40 digits (the inputs exact); log(s) as log1p
+    of the sum without the max terms, which 40 digits keep exactly."""
+    with mpmath.workdps(40):
+        x = [mpmath.mpf(float(v)) for v in row]
+        if fname in ("softmax", "log_softmax"):
+            m = max(x)
+            e = [mpmath.exp(v - m) for v in x]
+            if fname == "softmax":
+                s = mpmath.fsum(e)
+                return [v / s for v in e]
+            u = mpmath.fsum(t for t, v in zip(e, x) if v != m) + (sum(v == m for v in x) - 1)
+            return [(v - m) - mpmath.log1p(u) for v in x]
+        g = [mpmath.mpf(float(v)) for v in grow]
+        if fname == "softmax_backward":
+            d = mpmath.fsum(a * b for a, b in zip(g, x))
+            return [b * (a - d) for a, b in zip(g, x)]
+        sg = mpmath.fsum(g)
+        return [a - mpmath.exp(b) * sg for a, b in zip(g, x)]
+
+
+def _ulps(got: np.ndarray, ref, dtype) -> np.ndarray:
+    """|got - ref| in ULPs of ref rounded to dtype (ref in a wider type)."""
+    ref = np.asarray(ref, dtype=np.longdouble)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = ref.astype(dtype)
+        tiny = np.finfo(dtype).smallest_subnormal
+        sp = np.maximum(np.spacing(np.abs(r)), tiny).astype(np.longdouble)
+        err = np.abs(got.astype(np.longdouble) - ref) / sp
+    # equal, both NaN, or the correctly rounded result overflows and got is it
+    same = (got.astype(np.longdouble) == ref) | (np.isnan(got) & np.isnan(ref)) | (
+        np.isinf(r) & (got == r))
+    return np.where(same, 0, err)
+
+
+def _rows(n: int, dtype, seed: int, rows: int = 3, scale: float = 4.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((rows, n)) * scale).astype(dtype)
+
+
+# -------------------------------------------------------------- accuracy
+# the 8 lanes and vector widths +-1, the serial threshold (512 items) +-1
+LENGTHS = [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 511, 513, 1000]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("f", FORWARD, ids=lambda f: f.__name__)
+def test_forward_within_2_ulp(f, dtype):
+    worst = 0.0
+    for n in LENGTHS:
+        for scale in (1.0, 30.0):
+            x = _rows(n, dtype, seed=n, scale=scale)
+            got = f(x)
+            if dtype == np.float32:
+                ref = _ref_rows(f.__name__, x)
+            else:
+                ref = _mp_to_longdouble([_ref_mp(f.__name__, row) for row in x])
+            worst = max(worst, float(np.max(_ulps(got, ref, dtype))))
+    assert worst <= 2.0, f"{f.__name__} {dtname(dtype)}: {worst:.3f} ULP"
+
+
+def _mp_to_longdouble(a) -> np.ndarray:
+    """mpmath values to longdouble through two doubles (hi + lo)."""
+    a = np.asarray(a, dtype=object)
+    # at 40 digits: mpf(v) at the default 15 would round v to a double first
+    with np.errstate(over="ignore", invalid="ignore"), mpmath.workdps(40):
+        return _mp_split(a)
+
+
+def _mp_split(a) -> np.ndarray:
+    hi = np.vectorize(lambda v: float(v), otypes=[np.float64])(a)
+    lo = np.vectorize(lambda v, h: float(mpmath.mpf(v) - mpmath.mpf(h)) if np.isfinite(h) else 0.0,
+                      otypes=[np.float64])(a, hi)
+    return hi.astype(np.longdouble) + lo.astype(np.longdouble)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+def test_long_row_within_2_ulp(dtype):
+    """One row of 10^5 (the stated limit), values spread over +-20."""
+    x = _rows(100_000, dtype, seed=5, rows=1, scale=5.0)
+    wide = np.float64 if dtype == np.float32 else np.longdouble
+    for f in FORWARD:
+        err = np.max(_ulps(f(x), _ref_rows(f.__name__, x, wide=wide), dtype))
+        assert err <= 2.0, f"{f.__name__} {dtname(dtype)} n=1e5: {err:.3f} ULP"
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+def test_huge_and_tiny_magnitudes(dtype):
+    fi = np.finfo(dtype)
+    rows = [
+        [fi.max, fi.max * 0.5, -fi.max, 0.0],
+        [-fi.max, -fi.max, -fi.max * 0.999],
+        [fi.smallest_subnormal, 0.0, -fi.smallest_subnormal, fi.tiny],
+        [1e30, 1e30, 1e30 - 1e24, -1e30],
+        [0.0, -40.0, -60.0, -80.0, -100.0],   # log_softmax(max) = -log1p(tiny)
+        [0.0, -700.0, -745.0, -103.0, -87.0],  # subnormal and vanishing softmax
+    ]
+    for row in rows:
+        x = np.array([row], dtype=dtype)
+        for f in FORWARD:
+            got = f(x)
+            ref = _mp_to_longdouble([_ref_mp(f.__name__, x[0])])
+            err = np.max(_ulps(got, ref, dtype))
+            assert err <= 2.0, f"{f.__name__} {dtname(dtype)} {row}: {got} ({err:.2f} ULP)"
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("f", BACKWARD, ids=lambda f: f.__name__)
+def test_backward_accuracy(f, dtype):
+    """2 ULP plus 4 U of the larger subtracted term (see the module docstring)."""
+    fwd = cact.softmax if f is cact.softmax_backward else cact.log_softmax
+    for n in (1, 2, 7, 9, 17, 300):
+        x = _rows(n, dtype, seed=n + 1)
+        y = fwd(x)
+        g = _rows(n, dtype, seed=n + 2, scale=1.0)
+        got = f(g, y)
+        if dtype == np.float32:
+            ref = _ref_rows(f.__name__, y, g).astype(np.longdouble)
+        else:
+            ref = _mp_to_longdouble([_ref_mp(f.__name__, yr, gr) for yr, gr in zip(y, g)])
+        yl, gl = y.astype(np.longdouble), g.astype(np.longdouble)
+        if f is cact.softmax_backward:
+            big = np.abs(yl) * np.maximum(np.abs(gl), np.abs(np.sum(gl * yl, -1, keepdims=True)))
+        else:
+            big = np.maximum(np.abs(gl), np.exp(yl) * np.abs(np.sum(gl, -1, keepdims=True)))
+        tiny = np.finfo(dtype).smallest_subnormal
+        sp = np.maximum(np.spacing(np.abs(ref.astype(dtype))), tiny).astype(np.longdouble)
+        allowed = 2 * sp + 4 * U[dtype] * big
+        excess = np.abs(got.astype(np.longdouble) - ref) - allowed
+        assert np.all(excess <= 0), f"{f.__name__} {dtname(dtype)} n={n}"
+
+
+# --------------------------------------------------------- special values
+SPECIAL_ROWS = [
+    [1.0, np.inf], [np.inf, np.inf], [-np.inf, np.inf], [-np.inf, -np.inf], [-np.inf],
+    [1.0, np.nan], [np.nan], [-np.inf, 1.0, 2.0], [np.inf], [0.0], [-0.0, 0.0],
+    [np.nan, np.inf, -np.inf],
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+def test_special_values_as_torch(dtype):
+    for row in SPECIAL_ROWS:
+        x = np.array(row, dtype=dtype)
+        t = torch.from_numpy(x.copy())
+        for f, tf in ((cact.softmax, torch.softmax), (cact.log_softmax, torch.log_softmax)):
+            got, want = f(x), tf(t, -1).numpy()
+            # NaN, infinities and zeros (with their signs) exactly as torch;
+            # finite values within torch's own rounding (1 ULP apart)
+            assert np.array_equal(np.isnan(got), np.isnan(want)), (f.__name__, row, got, want)
+            fin = ~np.isfinite(want) & ~np.isnan(want)
+            assert np.array_equal(got[fin], want[fin]), (f.__name__, row)
+            z = want == 0
+            assert np.array_equal(got[z], want[z]) and np.array_equal(np.signbit(got[z]),
+                                                                       np.signbit(want[z])), row
+            ok = np.isfinite(want)
+            np.testing.assert_array_max_ulp(got[ok], want[ok], maxulp=1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+def test_backward_matches_torch_autograd(dtype):
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((4, 9)) * 3).astype(dtype)
+    g = rng.standard_normal((4, 9)).astype(dtype)
+    for f, tf, b in ((cact.softmax, torch.softmax, cact.softmax_backward),
+                     (cact.log_softmax, torch.log_softmax, cact.log_softmax_backward)):
+        t = torch.from_numpy(x.copy()).requires_grad_()
+        tf(t, -1).backward(torch.from_numpy(g))
+        tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(b(g, f(x)), t.grad.numpy(), **tol)
+
+
+# ------------------------------------------------------- axes and layouts
+SHAPES = [(5,), (3, 4), (2, 3, 9), (2, 3, 2, 5)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_every_axis_bitwise_as_contiguous_rows(shape, dtype):
+    rng = np.random.default_rng(len(shape))
+    x = (rng.standard_normal(shape) * 3).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    for axis in range(-len(shape), len(shape)):
+        for f in FORWARD:
+            got = f(x, axis=axis)
+            rows = np.ascontiguousarray(np.moveaxis(x, axis, -1))
+            assert_bitwise(got, np.moveaxis(f(rows), -1, axis), f"{f.__name__} axis={axis}")
+            assert np.max(_ulps(got, np.moveaxis(_ref_rows(f.__name__, rows, wide=np.longdouble), -1, axis),
+                                dtype)) <= 2
+        for b, f in zip(BACKWARD, FORWARD):
+            y = f(x, axis=axis)
+            got = b(g, y, axis=axis)
+            gr = np.ascontiguousarray(np.moveaxis(g, axis, -1))
+            yr = np.ascontiguousarray(np.moveaxis(y, axis, -1))
+            assert_bitwise(got, np.moveaxis(b(gr, yr), -1, axis), f"{b.__name__} axis={axis}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+def test_strided_and_negative_views(dtype):
+    rng = np.random.default_rng(7)
+    base = (rng.standard_normal((6, 40)) * 5).astype(dtype)
+    gbase = rng.standard_normal((6, 40)).astype(dtype)
+    views = [lambda a: a[:, ::2], lambda a: a[:, ::-1], lambda a: a[::-2, ::-3],
+             lambda a: a.T, lambda a: a[1:4, 3:30]]
+    for v in views:
+        x, g = v(base), v(gbase)
+        for axis in (0, 1, -1):
+            for f, b in zip(FORWARD, BACKWARD):
+                assert_bitwise(f(x, axis=axis), f(x.copy(), axis=axis), f"{f.__name__} view")
+                y = f(x, axis=axis)
+                assert_bitwise(b(g, y, axis=axis), b(g.copy(), y.copy(), axis=axis), b.__name__)
+                out = np.empty((x.shape[1], x.shape[0]), dtype).T  # a strided out
+                assert f(x, axis=axis, out=out) is out
+                assert_bitwise(out, f(x.copy(), axis=axis), "strided out")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+def test_in_place_and_out(dtype):
+    rng = np.random.default_rng(8)
+    for shape, axis in (((5, 33), -1), ((5, 33), 0), ((300,), 0)):
+        x = (rng.standard_normal(shape) * 4).astype(dtype)
+        g = rng.standard_normal(shape).astype(dtype)
+        for f, b in zip(FORWARD, BACKWARD):
+            want = f(x, axis=axis)
+            a = x.copy()
+            assert f(a, axis=axis, out=a) is a
+            assert_bitwise(a, want, f"{f.__name__} in place")
+            wb = b(g, want, axis=axis)
+            gg = g.copy()
+            assert b(gg, want, axis=axis, out=gg) is gg
+            assert_bitwise(gg, wb, f"{b.__name__} out=grad_output")
+            yy = want.copy()
+            assert b(g, yy, axis=axis, out=yy) is yy
+            assert_bitwise(yy, wb, f"{b.__name__} out=y")
+            o = np.empty_like(x)
+            assert f(x, axis=axis, out=o) is o
+            assert_bitwise(o, want, f"{f.__name__} out")
+
+
+def test_dtypes_kept_and_converted():
+    for dt, rdt in ((np.float32, np.float32), (np.float64, np.float64), (np.int8, np.float32),
+                    (np.int64, np.float64), (np.float16, np.float32), (np.bool_, np.float32)):
+        x = np.arange(6).reshape(2, 3).astype(dt)
+        assert cact.softmax(x).dtype == rdt
+        assert cact.log_softmax(x, axis=0).dtype == rdt
+    assert cact.softmax([1.0, 2.0]).dtype == np.float64
+    with pytest.raises(TypeError):
+        cact.softmax(np.ones(3, complex))
+
+
+def test_empty_rows_and_arrays():
+    for shape in ((3, 0), (0, 4), (0,)):
+        x = np.ones(shape, np.float32)
+        assert cact.softmax(x).shape == shape
+        assert cact.log_softmax_backward(x, x).shape == shape
+
+
+# -------------------------------------------------------- levels, threads
+def test_every_isa_level():
+    rng = np.random.default_rng(9)
+    for dtype in DTYPES:
+        x = (rng.standard_normal((4, 1003)) * 6).astype(dtype)
+        g = rng.standard_normal((4, 1003)).astype(dtype)
+        x[1, 5] = -np.inf
+        for level, ok in cact._core.isa_levels():
+            if not ok:
+                continue
+            with isa_level(level):
+                for f, b in zip(FORWARD, BACKWARD):
+                    y = f(x)
+                    ref = _ref_rows(f.__name__, x, wide=np.longdouble)
+                    assert np.max(_ulps(y, ref, dtype)) <= 2, (level, f.__name__)
+                    ref_b = _ref_rows(b.__name__, y, g, wide=np.longdouble)
+                    np.testing.assert_allclose(b(g, y), ref_b.astype(dtype),
+                                               rtol=8 * U[dtype], atol=8 * U[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+def test_threads_bitwise_identical(dtype, threads):
+    rng = np.random.default_rng(10)
+    x = (rng.standard_normal((300, 37)) * 5).astype(dtype)
+    g = rng.standard_normal((300, 37)).astype(dtype)
+    want = {}
+    with min_parallel(SPLIT):
+        for k in (1, 2, 3):
+            threads(k)
+            for f, b in zip(FORWARD, BACKWARD):
+                for axis in (-1, 0):
+                    y = f(x, axis=axis)
+                    r = (y, b(g, y, axis=axis))
+                    a = x.copy()
+                    f(a, axis=axis, out=a)  # in place, split too
+                    key = (f.__name__, axis)
+                    if key in want:
+                        assert_bitwise(r[0], want[key][0], f"{key} threads={k}")
+                        assert_bitwise(r[1], want[key][1], f"{key} backward threads={k}")
+                    else:
+                        want[key] = r
+                    assert_bitwise(a, r[0], f"{key} in place threads={k}")
+
+
+# ----------------------------------------------------------------- errors
+def test_errors_leave_buffers_untouched():
+    x = np.ones((3, 4), np.float32)
+    out = np.full((3, 4), 7.0, np.float32)
+    g = np.full((3, 4), 2.0, np.float32)
+    cases = [
+        (ValueError, lambda: cact.softmax(x, axis=2, out=out)),
+        (TypeError, lambda: cact.softmax(x, axis=1.0, out=out)),
+        (ValueError, lambda: cact.softmax(x, out=np.full((4, 3), 7.0, np.float32))),
+        (TypeError, lambda: cact.log_softmax(x, out=np.full((3, 4), 7.0))),
+        (ValueError, lambda: cact.softmax_backward(g, np.ones((3, 5), np.float32), out=out)),
+        (ValueError, lambda: cact.log_softmax_backward(g, x, axis=-3, out=g)),
+        (ValueError, lambda: cact.softmax(np.float32(1.0))),
+        (TypeError, lambda: cact.softmax(np.ma.masked_array(x), out=out)),
+    ]
+    for exc, call in cases:
+        with pytest.raises(exc):
+            call()
+        assert np.all(out == 7.0) and np.all(g == 2.0) and np.all(x == 1.0)
+
+
+# ------------------------------------------------------------------- dask
+def test_dask_lazy_rechunked_along_axis():
+    da = pytest.importorskip("dask.array")
+    dask = pytest.importorskip("dask")
+    rng = np.random.default_rng(11)
+    xn = rng.standard_normal((30, 40)).astype(np.float32)
+    gn = rng.standard_normal((30, 40)).astype(np.float32)
+    x = da.from_array(xn, chunks=(7, 9))
+    g = da.from_array(gn, chunks=(10, 40))
+
+    def no_compute(*args, **kwargs):
+        raise AssertionError("computed while building the graph")
+
+    for axis in (0, 1, -1):
+        with dask.config.set(scheduler=no_compute):
+            ys = [f(x, axis=axis) for f in FORWARD]
+            bs = [b(g, y, axis=axis) for b, y in zip(BACKWARD, ys)]
+        assert all(isinstance(v, da.Array) for v in ys + bs)
+        assert len(ys[0].chunks[axis]) == 1 and ys[0].chunks[1 - axis % 2] == x.chunks[1 - axis % 2]
+        for f, b, y, bk in zip(FORWARD, BACKWARD, ys, bs):
+            yn = f(xn, axis=axis)
+            assert_bitwise(y.compute(scheduler="sync"), yn, f"dask {f.__name__}")
+            assert_bitwise(bk.compute(scheduler="sync"), b(gn, yn, axis=axis), f"dask {b.__name__}")
+    with pytest.raises(TypeError):
+        cact.softmax(x, out=np.empty((30, 40), np.float32))
