@@ -8,6 +8,7 @@ Elementwise (float32 and float64, any shape and strides, ``out=`` in place):
 
 Maxout: ``maxout(z, pieces, axis=-1)`` and ``maxout_backward``.
 Softmax along an axis: ``softmax``, ``log_softmax`` and their ``_backward``.
+PReLU (one slope per channel): ``prelu(x, weight, axis=1)``, ``prelu_backward``.
 
 Monitoring: ``forward_with_stats(f, x)`` returns ``(f(x), ActivationStats)``,
 the saturated (|f'| < threshold) and dead (f(x) == 0) counts from the same pass.
@@ -49,6 +50,7 @@ from ._api import __all__ as _api_all
 from ._api import ufuncs
 from . import _ufuncs  # noqa: E402,F401  (makes the ufuncs picklable by reference)
 from ._stats import ActivationStats, forward_with_stats
+from ._prelu import prelu, prelu_backward
 from ._config import get_num_threads, set_num_threads, show_config, thread_limit
 from ._table import ACTIVATIONS
 
@@ -59,6 +61,8 @@ __all__ = list(_api_all) + [
     "show_config",
     "forward_with_stats",
     "ActivationStats",
+    "prelu",
+    "prelu_backward",
     "ufuncs",
     "ACTIVATIONS",
     "__version__",

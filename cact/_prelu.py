@@ -1,0 +1,181 @@
+"""PReLU: a leaky ReLU whose slope is learned, one per channel.
+
+``prelu(x, weight, axis=1)`` is ``x`` where ``x > 0`` and ``weight[c] * x``
+elsewhere, ``c`` the index along the channel axis (PyTorch's
+``torch.nn.functional.prelu``: channels on axis 1 of an ``(N, C, ...)``
+input; ``axis=-1`` for channels-last).  It runs on the Leaky ReLU kernels,
+whose slope is a ufunc operand: the weight is broadcast along the channel
+axis (stride 0 everywhere else), so for channels-first inputs each inner loop
+is a contiguous run of one channel with a constant slope, the compiled
+vector loop; channels-last inputs take the kernels' strided loop.  Results
+are exact (one rounded product, as Leaky ReLU's).
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ._api import (
+    _UNARY_BASE,
+    _check_out,
+    _dask_array_module,
+    _no_dask_out,
+    _no_mask,
+    _operand,
+    _result_dtype,
+    _widens_float,
+    normalize_axis_index,
+    ufuncs,
+)
+
+__all__ = ["prelu", "prelu_backward"]
+
+_FWD = ufuncs["leaky_relu"]
+_BWD = ufuncs["leaky_relu_backward_x"]
+
+
+def _weight(fname: str, weight, ndim: int, shape: tuple, axis, rdt):
+    """The weight as an array of dtype ``rdt`` shaped to broadcast against x
+    along the channel axis, and the channel axis (None for one slope)."""
+    _no_mask(fname, "weight", weight, "a value", "(cact would ignore the mask)")
+    w, wdt = _operand(fname, "weight", weight)
+    if wdt is None:  # a foreign array type: its NumPy view
+        w, wdt = _operand(fname, "weight", np.asarray(w))
+    w = np.asarray(w)
+    if w.dtype.kind == "b":
+        raise TypeError(f"cact.{fname}: weight must be real numbers, got dtype bool")
+    if w.ndim > 1:
+        raise ValueError(
+            f"cact.{fname}: weight must be a scalar or 1-D (one slope per channel), "
+            f"got shape {w.shape}"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = w.astype(rdt, copy=False)
+    if w.size == 1:  # one slope for every element: no channel axis needed
+        return w.reshape(()), None
+    try:
+        ax = normalize_axis_index(operator.index(axis), ndim) if ndim else None
+    except TypeError:
+        raise TypeError(f"cact.{fname}: axis must be an integer, got {type(axis).__name__}") from None
+    if ax is None or w.shape[0] != shape[ax]:
+        have = "a 0-d input" if ax is None else f"axis {axis} of length {shape[ax]}"
+        raise ValueError(
+            f"cact.{fname}: weight has {w.shape[0]} slopes but the channel axis is {have}; "
+            "pass one slope per channel (or a scalar), and axis= the channel axis "
+            "(1 for (N, C, ...), -1 for channels-last)"
+        )
+    return w.reshape((w.shape[0],) + (1,) * (ndim - 1 - ax)), ax
+
+
+def prelu(x, weight, axis=1, *, out=None):
+    r"""PReLU: ``x`` where ``x > 0``, else ``weight[c] * x`` (c: the channel).
+
+    .. math:: f(x) = \max(0, x) + w_c \min(0, x)
+
+    ``weight`` is a scalar (or shape ``(1,)``: one slope) or a 1-D array of
+    ``x.shape[axis]`` slopes; ``axis=1`` is PyTorch's channel axis of
+    ``(N, C, ...)`` inputs, ``axis=-1`` the channels-last one.  float32 and
+    float64 are kept (the weight takes x's dtype), other real inputs become
+    float32 or float64 as in every cact function; any shape and strides;
+    ``out=x`` works in place.  Exact: every result is x or one rounded
+    product.  A NaN stays NaN.
+
+    Examples
+    --------
+    >>> import numpy as np, cact
+    >>> x = np.array([[[-2.0, 3.0]], [[-4.0, 1.0]]], np.float32)   # (N=2, C=1, 2)
+    >>> cact.prelu(x, np.array([0.25], np.float32))
+    array([[[-0.5,  3. ]],
+    <BLANKLINE>
+           [[-1. ,  1. ]]], dtype=float32)
+    >>> cact.prelu(np.array([[-1.0, -1.0]]), [0.1, 0.2], axis=-1)
+    array([[-0.1, -0.2]])
+    """
+    fname = "prelu"
+    _no_mask(fname, "x", x, "a value", "(cact would ignore the mask)")
+    x, dt = _operand(fname, "x", x)
+    if _dask_array_module(x) is not None:
+        _no_dask_out(fname, out)
+        rdt = _result_dtype(_UNARY_BASE, (np.dtype(x.dtype),))
+        w, _ = _weight(fname, weight, x.ndim, x.shape, axis, rdt)
+        return _FWD(x, w)  # lazy: Dask's __array_ufunc__, block by block
+    x = np.asarray(x)
+    # bool and small integers -> float32, as every elementwise function
+    rdt = _result_dtype(_UNARY_BASE, (x.dtype,))
+    w, _ = _weight(fname, weight, x.ndim, x.shape, axis, rdt)
+    if out is not None:
+        _check_out(fname, out, x.shape, rdt)
+    if _widens_float(rdt, x.dtype):
+        with np.errstate(invalid="ignore"):
+            return _FWD(x, w, out=out)
+    return _FWD(x, w, out=out)
+
+
+def prelu_backward(grad_output, x, weight, axis=1, *, out=None):
+    r"""The gradients of PReLU: ``(grad_x, grad_weight)``.
+
+    .. math::
+        \text{grad\_x} = g \cdot (1 \text{ if } x > 0 \text{ else } w_c), \qquad
+        \text{grad\_weight}_c = \sum_{i \in c,\ x_i \le 0} g_i x_i
+
+    ``grad_x`` has x's shape (``out=`` receives it; ``out=grad_output`` works
+    in place) and is exact (g or one rounded product).  ``grad_weight`` has
+    the weight's shape, the sum over every axis but the channel axis (over
+    all of them for one slope), accumulated in float64 (also for float32
+    inputs) with NumPy's pairwise summation, then rounded to the dtype.
+
+    Examples
+    --------
+    >>> import numpy as np, cact
+    >>> x = np.array([[-2.0, 3.0], [-4.0, 1.0]])
+    >>> g = np.ones_like(x)
+    >>> gx, gw = cact.prelu_backward(g, x, np.array([0.5, 0.5]))
+    >>> gx
+    array([[0.5, 1. ],
+           [0.5, 1. ]])
+    >>> gw
+    array([-6.,  0.])
+    """
+    fname = "prelu_backward"
+    for name, obj in (("grad_output", grad_output), ("x", x)):
+        _no_mask(fname, name, obj, "a value", "(cact would ignore the mask)")
+    g, gdt = _operand(fname, "grad_output", grad_output)
+    x, xdt = _operand(fname, "x", x)
+    lazy = _dask_array_module(g, x) is not None
+    if lazy:
+        _no_dask_out(fname, out)
+        da = _dask_array_module(g, x)
+        g = g if isinstance(g, da.Array) else da.asarray(g)
+        x = x if isinstance(x, da.Array) else da.asarray(x)
+    else:
+        g, x = np.asarray(g), np.asarray(x)
+    if g.shape != x.shape:
+        raise ValueError(
+            f"cact.{fname}: grad_output has shape {g.shape} but x has shape {x.shape}"
+        )
+    rdt = np.result_type(_result_dtype(_UNARY_BASE, (np.dtype(g.dtype),)),
+                         _result_dtype(_UNARY_BASE, (np.dtype(x.dtype),)))
+    w, ax = _weight(fname, weight, x.ndim, x.shape, axis, rdt)
+    w_shape = np.shape(weight)
+    if out is not None:
+        _check_out(fname, out, x.shape, rdt)
+    # grad_weight first: out may be grad_output or x (in place), which the
+    # sum reads.  x * g in float64 where x <= 0 (NaN x included: NaN), 0
+    # where x > 0.
+    prod = np.multiply(x, g, dtype=np.float64)
+    contrib = np.where(x > 0, 0.0, prod)
+    axes = tuple(i for i in range(x.ndim) if i != ax)
+    with np.errstate(over="ignore", invalid="ignore"):
+        gw = contrib.sum(axis=axes).astype(rdt)
+    if not lazy:
+        gw = np.asarray(gw).reshape(w_shape)
+    else:
+        gw = gw.reshape(w_shape)
+    if _widens_float(rdt, g.dtype, x.dtype) and not lazy:
+        with np.errstate(invalid="ignore"):
+            gx = _BWD(g, x, w, out=out)
+    else:
+        gx = _BWD(g, x, w, out=out) if not lazy else _BWD(g, x, w)
+    return gx, gw

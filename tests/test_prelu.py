@@ -1,0 +1,228 @@
+"""prelu and prelu_backward (issue 12): against float64 / exact-sum references
+and, where installed, PyTorch's prelu and its autograd."""
+
+import math
+
+import numpy as np
+import pytest
+
+import cact
+
+DTYPES = [np.float32, np.float64]
+
+
+def _ref_forward(x, w_b):
+    """x where x > 0 else w x, the product in float64 (exact for float32
+    operands) rounded once to x's dtype."""
+    x64 = x.astype(np.float64)
+    return np.where(x64 > 0, x64, x64 * w_b.astype(np.float64)).astype(x.dtype)
+
+
+def _channel_view(w, ndim, axis):
+    ax = axis % ndim
+    return w.reshape((w.shape[0],) + (1,) * (ndim - 1 - ax))
+
+
+def _ref_grad_weight(g, x, ax):
+    """Per channel: fsum of g x over x <= 0 (exact in float64 products for
+    float32; for float64 the products are rounded once, then summed exactly)."""
+    gx = np.where(x > 0, 0.0, g.astype(np.float64) * x.astype(np.float64))
+    if ax is None:
+        return math.fsum(gx.ravel())
+    moved = np.moveaxis(gx, ax, 0)
+    return np.array([math.fsum(moved[c].ravel()) for c in range(moved.shape[0])])
+
+
+CASES = [  # (shape, axis, weight length)
+    ((2, 3, 4, 5), 1, 3),
+    ((2, 4, 5, 3), -1, 3),
+    ((6, 7), 1, 7),
+    ((6, 7), 0, 6),
+    ((3, 2, 17), 2, 17),
+    ((33,), 0, 33),
+    ((4, 5), 1, 1),
+]
+
+
+def _data(shape, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 3, shape).astype(dtype)
+    x.flat[::7] = 0.0
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,axis,c", CASES)
+def test_forward_matches_reference(shape, axis, c, dtype):
+    x = _data(shape, dtype)
+    w = np.linspace(-0.5, 1.5, c).astype(dtype)
+    y = cact.prelu(x, w, axis=axis)
+    assert y.dtype == dtype and y.shape == x.shape
+    wb = w.reshape(()) if c == 1 else _channel_view(w, x.ndim, axis)
+    np.testing.assert_array_equal(y, _ref_forward(x, np.broadcast_to(wb, x.shape)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_scalar_weight_and_layouts(dtype):
+    x = _data((8, 6, 10), dtype, 1)
+    want = _ref_forward(x, np.full(x.shape, 0.25))
+    np.testing.assert_array_equal(cact.prelu(x, 0.25), want)
+    np.testing.assert_array_equal(cact.prelu(x, np.array([0.25])), want)
+    # strided and negative-stride views, Fortran order: the same values
+    for view in (x[:, ::2, ::-1], x[::-1, :, 1::3], np.asfortranarray(x)):
+        w = np.linspace(0.1, 0.6, view.shape[1]).astype(dtype)
+        got = cact.prelu(view, w, axis=1)
+        np.testing.assert_array_equal(
+            got, _ref_forward(view, np.broadcast_to(_channel_view(w, 3, 1), view.shape)))
+    # in place, and out= another buffer
+    buf = x.copy()
+    r = cact.prelu(buf, 0.25, out=buf)
+    assert r is buf
+    np.testing.assert_array_equal(buf, want)
+    o = np.empty_like(x)
+    assert cact.prelu(x, 0.25, out=o) is o
+    np.testing.assert_array_equal(o, want)
+
+
+def test_special_values():
+    x = np.array([-np.inf, np.inf, np.nan, -0.0, 0.0, -1e-45, 3e38], np.float32)
+    y = cact.prelu(x, 0.5)
+    assert y[0] == -np.inf and y[1] == np.inf and np.isnan(y[2])
+    assert y[3] == 0 and np.signbit(y[3]) and not np.signbit(y[4])
+    assert y[5] == np.float32(-1e-45) * np.float32(0.5) and y[6] == np.float32(3e38)
+
+
+def test_integer_input_and_dtype():
+    y = cact.prelu(np.array([[-2, 3]], np.int16), [0.5, 0.5], axis=1)
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, [[-1.0, 3.0]])
+    assert cact.prelu(np.array([-2.0]), 0.5).dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,axis,c", CASES)
+def test_backward_matches_reference(shape, axis, c, dtype):
+    x = _data(shape, dtype, 2)
+    g = _data(shape, dtype, 3)
+    w = np.linspace(-0.5, 1.5, c).astype(dtype)
+    gx, gw = cact.prelu_backward(g, x, w, axis=axis)
+    assert gx.dtype == dtype and gw.dtype == dtype and gw.shape == w.shape
+    wb = np.broadcast_to(w.reshape(()) if c == 1 else _channel_view(w, x.ndim, axis), x.shape)
+    want = np.where(x > 0, g.astype(np.float64), g.astype(np.float64) * wb).astype(dtype)
+    np.testing.assert_array_equal(gx, want)
+    ref = _ref_grad_weight(g, x, None if c == 1 else axis % x.ndim)
+    ref = np.asarray(ref, np.float64).reshape(w.shape)
+    # float64 sums: NumPy's pairwise summation, a few ulps of the sum of |terms|
+    scale = np.asarray(_ref_grad_weight(np.abs(g), -np.abs(x), None if c == 1 else axis % x.ndim))
+    tol = 8 * np.finfo(np.float64).eps * np.abs(scale).reshape(w.shape) + 4 * np.finfo(dtype).eps * np.abs(ref)
+    assert np.all(np.abs(gw.astype(np.float64) - ref) <= tol + np.finfo(dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_backward_in_place(dtype):
+    x = _data((4, 3, 9), dtype, 4)
+    g = _data((4, 3, 9), dtype, 5)
+    w = np.array([0.1, 0.2, 0.3], dtype)
+    want = cact.prelu_backward(g, x, w)
+    buf = g.copy()
+    gx, gw = cact.prelu_backward(buf, x, w, out=buf)
+    assert gx is buf
+    np.testing.assert_array_equal(gx, want[0])
+    np.testing.assert_array_equal(gw, want[1])  # summed before out overwrote g
+    buf = x.copy()
+    gx, gw = cact.prelu_backward(g, buf, w, out=buf)
+    np.testing.assert_array_equal(gx, want[0])
+    np.testing.assert_array_equal(gw, want[1])
+
+
+def test_threads_give_the_same_bits():
+    x = _data((4, 8, 1 << 15), np.float32, 6)
+    w = np.linspace(0.05, 0.4, 8).astype(np.float32)
+    old = cact.get_num_threads()
+    try:
+        outs = []
+        for t in (1, 2, 3):
+            cact.set_num_threads(t)
+            outs.append((cact.prelu(x, w), *cact.prelu_backward(x, x, w)))
+    finally:
+        cact.set_num_threads(old)
+    for o in outs[1:]:
+        for a, b in zip(outs[0], o):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_errors_leave_buffers_untouched():
+    x = _data((2, 3, 4), np.float32, 7)
+    keep = x.copy()
+    out = np.zeros_like(x)
+    with pytest.raises(ValueError, match="3 slopes|channel axis"):
+        cact.prelu(x, np.ones(4, np.float32), out=out)
+    with pytest.raises(ValueError, match="scalar or 1-D"):
+        cact.prelu(x, np.ones((3, 1), np.float32), out=out)
+    with pytest.raises(TypeError, match="bool"):
+        cact.prelu(x, np.array([True, False, True]), out=out)
+    with pytest.raises(TypeError):
+        cact.prelu(x.astype(np.complex64), 0.5)
+    with pytest.raises(TypeError, match="dtype"):
+        cact.prelu(x, 0.5, out=np.zeros(x.shape, np.float64))
+    with pytest.raises(ValueError, match="shape"):
+        cact.prelu(x, 0.5, out=np.zeros((2, 3), np.float32))
+    with pytest.raises(np.exceptions.AxisError):
+        cact.prelu(x, np.ones(3, np.float32), axis=5, out=out)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        cact.prelu(x, np.ones(3, np.float32), axis="1", out=out)
+    with pytest.raises(ValueError, match="grad_output has shape"):
+        cact.prelu_backward(np.ones((2, 3), np.float32), x, 0.5, out=out)
+    assert np.array_equal(x, keep) and not out.any()
+
+
+def test_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = _data((3, 4, 5, 6), np.float32, 8)
+    g = _data((3, 4, 5, 6), np.float32, 9)
+    w = np.array([0.1, -0.2, 0.3, 1.5], np.float32)
+    xt = torch.from_numpy(x.copy()).requires_grad_(True)
+    wt = torch.from_numpy(w.copy()).requires_grad_(True)
+    yt = torch.nn.functional.prelu(xt, wt)
+    yt.backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(cact.prelu(x, w), yt.detach().numpy())
+    gx, gw = cact.prelu_backward(g, x, w)
+    np.testing.assert_array_equal(gx, xt.grad.numpy())
+    np.testing.assert_allclose(gw, wt.grad.numpy(), rtol=1e-5)
+
+
+def test_dask_is_lazy():
+    da = pytest.importorskip("dask.array")
+    x = _data((6, 4, 10), np.float64, 10)
+    g = _data((6, 4, 10), np.float64, 11)
+    w = np.array([0.1, 0.2, 0.3, 0.4])
+    xd, gd = da.from_array(x, chunks=(2, 2, 5)), da.from_array(g, chunks=(2, 2, 5))
+    y = cact.prelu(xd, w)
+    gx, gw = cact.prelu_backward(gd, xd, w)
+    assert isinstance(y, da.Array) and isinstance(gx, da.Array) and isinstance(gw, da.Array)
+    np.testing.assert_array_equal(y.compute(), cact.prelu(x, w))
+    want = cact.prelu_backward(g, x, w)
+    np.testing.assert_array_equal(gx.compute(), want[0])
+    np.testing.assert_allclose(gw.compute(), want[1], rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", [a for a in cact.ACTIVATIONS if a.params], ids=lambda a: a.name)
+def test_parameter_arrays_give_the_scalar_bits(act, dtype):
+    """A parameter passed to the ufunc as an array of one value per element
+    (what prelu's broadcast slope becomes inside NumPy's buffered iteration)
+    runs the kernels' per-element loop: bitwise the scalar-parameter loop."""
+    rng = np.random.default_rng(12)
+    x = rng.normal(0, 4, 1000).astype(dtype)
+    g = rng.normal(0, 1, 1000).astype(dtype)
+    values = [dtype(p.default) for p in act.params]
+    for variant, data in (("f", (x,)), ("grad", (x,)), ("backward_x", (g, x))):
+        uf = cact.ufuncs[_ufunc_name(act, variant)]
+        want = uf(*data, *values)
+        got = uf(*data, *[np.full(x.shape, v) for v in values])
+        np.testing.assert_array_equal(got, want, err_msg=f"{act.name} {variant}")
+
+
+def _ufunc_name(act, variant):
+    from cact._table import ufunc_name
+    return ufunc_name(act, variant)
