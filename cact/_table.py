@@ -128,8 +128,8 @@ class Activation:
     """One row of the table.
 
     ``family`` says where the element functions are and how the tests treat
-    them: ``"exp"`` (``src/cact_exp_family.h``, built on the shared exp
-    core); ``"linear"`` (``src/cact_linear.h``, piecewise linear: selects, so
+    them: ``"exp"`` (``src/cact_exp_family.h``, and ``src/cact_erf.h`` for
+    GELU's erfc core, built on the shared exp core); ``"linear"`` (``src/cact_linear.h``, piecewise linear: selects, so
     f' from y equals f' from x bitwise, and the backward selects 0 on the flat
     pieces even for an infinite grad_output); ``"rational"`` (also
     ``src/cact_linear.h``: smooth rational functions, which the tests treat as
@@ -715,6 +715,39 @@ ACTIVATIONS: tuple[Activation, ...] = (
                 "backward_x": "g / (one + abs(x))**2",
                 "backward_y": "g * (one - abs(y))**2",
             },
+        ),
+    ),
+    Activation(
+        name="gelu",
+        family="exp",
+        summary="Gaussian error linear unit, exact (PyTorch's approximate='none'): x times the normal CDF.",
+        f="x * Phi(x) = x / 2 * (1 + erf(x / sqrt(2)))",
+        grad="Phi(x) + x * phi(x)   (phi(x) = exp(-x**2 / 2) / sqrt(2 pi), the normal density)",
+        # f within 0.5 ULP plus about 2^-58 (float64) / 2^-31 (float32)
+        # relative, f' likewise (through its zero at -0.7518 too: the zone is
+        # evaluated as (x - r) H(x - r), src/cact_erf.h); promised within
+        # the contract's 1 ULP
+        ulp={"float32": {"f": 1.0, "grad": 1.0, "backward_x": 1.0},
+             "float64": {"f": 1.0, "grad": 1.0, "backward_x": 1.0}},
+        # the last nonzero result and the subnormal range, the clamp of
+        # |x| (20, 54.5), the cancellation zone of f' around its zero
+        # -0.7518 (selected on [-0.8, -0.7]), 0, and where Phi rounds to 1
+        switch={
+            "float32": (-20.0, -14.36, -13.15, -0.8, -0.7518, -0.7, 0.0, 5.42, 20.0),
+            "float64": (-54.5, -38.58, -37.62, -0.8, -0.7518, -0.7, 0.0, 8.29, 54.5),
+        },
+        monotonic=False,
+        notes=("Computed on the tail Phi(-|x|) = erfc(|x| / sqrt 2) / 2 directly, so negative x\n"
+               "keep their relative accuracy (gelu(-20.0) = -5.5e-88 in float64; the textbook\n"
+               "formula through erf cancels to 0 near -5).  gelu(-inf) = -0.0 and f'(+-inf) = 1, 0\n"
+               "(the limits; PyTorch gives NaN), gelu(-0.0) = -0.0.  f' has a zero at\n"
+               "x = -0.75179 (f's minimum, -0.16997), where Phi(x) and x phi(x) cancel; cact\n"
+               "evaluates it as (x - r) H(x) there, so f' keeps its relative accuracy.  No\n"
+               "derivative from y: f is not invertible.  NaN is NaN and so are its derivatives."),
+        example=(-3.0, -0.75, 0.0, 0.5, 3.0),
+        peers=Peers(
+            torch={"f": TorchCall("ops.aten.gelu.out", ("buf",), (("out", "buf"),)),
+                   "backward_x": _aten_backward("gelu_backward", "v")},
         ),
     ),
 )

@@ -10,5 +10,6 @@
 
 #include "cact_exp_family.h" /* sigmoid, tanh, elu: the shared exp core */
 #include "cact_linear.h"     /* the "linear" and "rational" families */
+#include "cact_erf.h"        /* the erfc core and GELU, on the exp core */
 
 #endif /* CACT_ELEMENTS_H */
