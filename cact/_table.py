@@ -557,6 +557,45 @@ ACTIVATIONS: tuple[Activation, ...] = (
         ),
     ),
     Activation(
+        name="silu",
+        family="exp",
+        summary="SiLU (swish): x times sigmoid(x), smooth, with a minimum of -0.2785 at x = -1.2785.",
+        f="x * sigmoid(x) = x / (1 + exp(-x))",
+        grad="s * (1 + x * (1 - s)),  s = sigmoid(x)   (silu'(0) = 1/2, 0 at x = -1.2785)",
+        # float32 in double on the float32 core, rounded once; float64 on the
+        # double-word core with g f' rounded once (src/cact_exp_family.h,
+        # SiLU): 0.5 ULP plus a few tenths, the derivative's zero included
+        ulp={"float32": _EXP, "float64": _EXP},
+        # float32: the clamp of the exp argument, the last nonzero result
+        # (|x e^x| = 2^-150) and the start of the subnormal ones, the zone
+        # about f's minimum x0 (f' = 0) and its ends, 0, f = x from 17.33 on;
+        # float64 likewise (the forward's clamp -800, the derivative's -1500,
+        # f = x from 38 on, f' clamped at 100)
+        switch={
+            "float32": (-200.0, -108.66, -91.86, -1.2862770, -1.2784645, -1.2706520, 0.0, 17.33,
+                        200.0),
+            "float64": (-1500.0, -800.0, -751.76, -714.97, -1.2823707927610738, -1.2784645427610738,
+                        -1.2745582927610738, 0.0, 38.0, 40.0, 100.0),
+        },
+        monotonic=False,
+        identity_at_zero=False,
+        notes=("silu(-inf) = -0.0 and silu'(-inf) = -0.0 (the limits; PyTorch gives NaN there), silu(+inf)\n"
+               "= +inf, silu'(+inf) = 1, silu(-0.0) = -0.0.  No derivative from y: silu is not\n"
+               "invertible.  silu' is 0 at x0 = -1.2784645427610738, where its two terms\n"
+               "s and x s (1 - s) cancel: cact expands N = 1 + x + e^x about x0, so the\n"
+               "derivative keeps its accuracy there too (src/cact_exp_family.h, SiLU)."),
+        example=(-4.0, -1.2784645427610738, 0.0, 1.0, 4.0),
+        peers=Peers(
+            numexpr={
+                "f": "x / (one + exp(-x))",
+                "grad": "(one + exp(-x) * (one + x)) / (one + exp(-x))**2",
+                "backward_x": "g * (one + exp(-x) * (one + x)) / (one + exp(-x))**2",
+            },
+            torch={"f": TorchCall("nn.functional.silu", ("buf",), (("inplace", True),)),
+                   "backward_x": _aten_backward("silu_backward", "v")},
+        ),
+    ),
+    Activation(
         name="hardtanh",
         family="linear",
         summary="Hard tanh: x clipped to [min_val, max_val].",

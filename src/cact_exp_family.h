@@ -1,5 +1,6 @@
 /*
- * cact_exp_family.h -- element functions of the exp family: sigmoid, tanh, ELU.
+ * cact_exp_family.h -- element functions of the exp family: sigmoid, tanh, ELU,
+ * SELU, SiLU.
  *
  * Naming: cact_<name>_<variant>_<dtype>, variant one of
  *   f           the activation              f(x)
@@ -87,6 +88,40 @@
  *   y > 0 <=> x > 0, and for x <= 0, y + alpha = alpha exp(x).
  * For y near -alpha (deep saturation) y + alpha cancels: the result has an
  * absolute error of about one ULP of alpha, as exact as y allows.
+ *
+ * --------------------------------------------------------------------- silu
+ * silu(x) = x sigmoid(x) (SiLU, swish), with e = exp(-|x|) and q = 1/(1 + e):
+ *     x >= 0:  x q          x < 0:  x e q
+ * sigmoid's double-word quotient times x, rounded once.  No y-form: silu is
+ * not invertible (it dips to its minimum -W(1/e) = -0.27846 at x0 = -1.27846,
+ * see below).  silu(-inf) = -0.0 (the limit; PyTorch gives
+ * NaN, -inf * 0), silu(+inf) = +inf, silu(-0.0) = -0.0.
+ *
+ * silu'(x) = s (1 + x (1 - s)) = s + x s (1 - s), s = sigmoid(x):
+ *     x >= 0:  q (1 + x e q)                      (every term positive)
+ *     x < 0:   e q^2 N,  N = 1 + x + e            (e = e^x here)
+ * silu'(0) = 1/2 and silu'(-inf) = -0 (PyTorch's silu_backward: NaN at both
+ * infinities), silu'(+inf) = 1.
+ * The cancellation zone: f' has one zero, at x0 = -1 - W(1/e) =
+ * -1.2784645427610738, the root of N = 0 (then e^x0 = E0 = -(1 + x0) =
+ * W(1/e)).  Near it s and x s (1 - s) cancel (the largest term s(x0) = 0.218),
+ * and any formula in those terms loses the digits that their own rounding
+ * errors hold: 1 ULP of 0.218 at best, the contract's bound inside the zone.
+ * cact does better and keeps f' within its ordinary bound there as well: with
+ * d = x - x0, N = d + E0 expm1(d) exactly (1 + x0 + E0 = 0), a sum of two
+ * terms of one sign, so N and f' keep their full relative accuracy down to
+ * the floats nearest x0 (f'(x) = 0.2178 d + O(d^2); the float32 nearest x0
+ * is 1.3e-8 away, f' = -2.8e-9 there; the double nearest 1.1e-16 away).  x0
+ * is carried as a triple of doubles (the double-word d = x - x0 is then exact
+ * to 2^-160 for float64) and the expansion is taken for |d| < 2^-8 (float64)
+ * or 2^-7 (float32), with expm1(d) - d from the exp core's own polynomial
+ * (no second exponential, no reduction: |d| is far inside its interval);
+ * outside, N = (1 + x) + e cancels by at most a factor
+ * 0.28 / (1.27 |d|) < 2^6.5, which the double-word N (float64, 2^-104
+ * relative parts) and the float32 core's 2^-33 (float32 in double) absorb.
+ * The product is f' = 2^n P with P = (E q) q N or q (1 + x e q) a double-word,
+ * and g times P is rounded once before the exact scaling (the logistic
+ * derivative's cact_g_times_scaled): 0.5 ULP plus a few tenths of U.
  */
 #ifndef CACT_EXP_FAMILY_H
 #define CACT_EXP_FAMILY_H
@@ -105,6 +140,22 @@
 #define CACT_SELU_SAH_f64 1.7580993408473768    /* 0x1.c212cc640f031p+0 */
 #define CACT_SELU_SAL_f64 1.41535193800845e-17  /* 0x1.05161b045a1fep-56 */
 #define CACT_SELU_TINY_f64 0x1p-968             /* DBL_MIN * 2^54 */
+
+/* SiLU (the section above).  x0 = -1 - W(1/e), the zero of silu' (the
+ * minimum of silu), as the triple X0H + X0L + X0LL (mpmath at 80 digits:
+ * -1.27846454276107379510935873902298...), and E0 = e^x0 = -(1 + x0) =
+ * W(1/e) = 0.27846454276107379510935873902298... as the pair E0H + E0L.
+ * ZONE: |x - x0| below it takes the expansion about x0.  F_LO: the clamp of
+ * the forward's exp argument.  TINY: below it the forward's product is the
+ * plain one (as SELU_TINY). */
+#define CACT_SILU_X0H_f64 -1.2784645427610737   /* -0x1.474973c84120bp+0 */
+#define CACT_SILU_X0L_f64 -1.0946994183093437e-16 /* -0x1.f8d74bc9ac154p-54 */
+#define CACT_SILU_X0LL_f64 -3.907766676128665e-33 /* -0x1.44a50180ba780p-108 */
+#define CACT_SILU_E0H_f64 0.2784645427610738    /* 0x1.1d25cf210482ep-2 */
+#define CACT_SILU_E0L_f64 -1.5523606315812798e-18 /* -0x1.ca2d0d94faaecp-60 */
+#define CACT_SILU_ZONE_f64 0.00390625           /* 2^-8 */
+#define CACT_SILU_F_LO_f64 -800.0
+#define CACT_SILU_TINY_f64 0x1p-968
 
 #define CACT_T double
 #define CACT_SFX f64
@@ -231,6 +282,47 @@ CACT_INLINE float cact_selu_backward_x_f32(float g, float x)
     const float neg = x == -INFINITY ? g * 0.0f : (float)(((double)g * CACT_SELU_SAH_f64) * e);
     const float pos = (float)((double)g * CACT_SELU_SH_f64);
     return cact_nan_pass_f32(x, x > 0.0f ? pos : neg);
+}
+
+/* silu(x) = x N / (1 + e), e = exp(-|x|) clamped at -200, N = 1 for x >= 0
+ * and e for x < 0 (sigmoid's quotient, relative error at most e's times 1,
+ * plus two roundings), times x in double and rounded once.  x = -inf gives
+ * -0.0 (the limit; x e would be -inf * 0): beyond the clamp |x| e^-200 <=
+ * 3.4e38 * 1.4e-87 is a zero in float, as the exact value. */
+CACT_INLINE float cact_silu_f_f32(float x)
+{
+    const double e = cact_exp32(cact_negabs32(x, -200.0f));
+    const double y = (double)x * ((x < 0.0f ? e : 1.0) / (1.0 + e));
+    return cact_nan_pass_f32(x, x == -INFINITY ? -0.0f : (float)y);
+}
+
+/* silu'(x) g with e = exp(-|x|) (clamped at -200) and q = 1 / (1 + e):
+ *   x >= 0:  q (1 + x e q), all terms positive (x clamped at 200, where
+ *            x e q is below 2^-280: +inf gives g);
+ *   x < 0:   e N q^2 with N = (1 + x) + e: 1 + x is exact in double for
+ *            |x| < 2^29 and otherwise dominates e;
+ *   |x - x0| < 2^-7:  N = d + E0 expm1(d), d = (x - X0H) - X0L (x - X0H
+ *            exact, d to 2^-53 relative), expm1(d) = d q(d) with the float32
+ *            core's polynomial (cact_exp32_q, on |r| <= 0.3467, either sign,
+ *            no reduction needed): relative error 2^-31.8 times
+ *            E0 |expm1(d)| / |N| < 0.22.
+ * Outside the zone |N| >= 1.27 2^-7 and e's 2^-33 costs at most
+ * 0.28 2^-33 / 2^-6.7 = 2^-28.1 of N, below 0.04 ULP.  x = -inf: g * -0.0,
+ * the IEEE product with f'(-inf) = -0. */
+CACT_INLINE float cact_silu_backward_x_f32(float g, float x)
+{
+    const double e = cact_exp32(cact_negabs32(x, -200.0f));
+    const double q = 1.0 / (1.0 + e);
+    const double xd = (double)x;
+    const double xp = x < 200.0f ? xd : 200.0;
+    const double d = (xd - CACT_SILU_X0H_f64) - CACT_SILU_X0L_f64;
+    const int zone = fabs(d) < 0.0078125; /* 2^-7 */
+    const double dz = zone ? d : 0.0;
+    const double nz = d + CACT_SILU_E0H_f64 * (dz * cact_exp32_q(dz));
+    const double nn = zone ? nz : (1.0 + xd) + e;
+    const double p = x < 0.0f ? (e * nn) * (q * q) : q * (1.0 + (xp * e) * q);
+    const float y = (float)((double)g * p);
+    return cact_nan_pass_f32(x, x == -INFINITY ? g * -0.0f : y);
 }
 
 /* ------------------------------------------------- the backward from y

@@ -243,6 +243,61 @@ def _mp_selu_grad_y(y):
     return s if y > 0 else y + s * a
 
 
+def _silu(x):
+    # x / (1 + exp(-x)) for x >= 0, x exp(x) / (1 + exp(x)) below (nothing
+    # overflows); -0.0 at -inf (the limit: -inf * 0 would be NaN)
+    x = _q(x)
+    one = _c(x, 1)
+    with np.errstate(all="ignore"):
+        ex = np.exp(x)
+        y = np.where(x >= 0, x / (one + np.exp(-x)), x * ex / (one + ex))
+    return np.where(x == -np.inf, _c(x, -0.0), y)
+
+
+def _silu_grad(x):
+    # s (1 + x (1 - s)) with 1 - s = sigmoid(-x): the textbook form (a zero
+    # from an underflowed s keeps the sign of 1 + x).  It cancels near the zero x0 = -1.2785 in the reference
+    # precision as well (f' = 0.218 (x - x0) there), so within 2^-20 (double,
+    # for float32 results) or 2^-3 (long double, 11 bits beyond float64) of
+    # x0 the points are computed with mpmath's form instead, where the
+    # reference's own rounding would reach 1/256 ULP of the result
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        s = _sigmoid(x)
+        d = s * (_c(x, 1) + x * _sigmoid(-x))
+    d = np.where(np.isinf(x), np.where(x > 0, _c(x, 1), _c(x, -0.0)), d)
+    width = 2.0**-20 if x.dtype.itemsize <= 8 else 2.0**-3
+    near = np.abs(x - _c(x, _SILU_X0)) < _c(x, width)
+    if near.any():
+        d = np.array(d, copy=True, ndmin=1)
+        xs = np.array(x, ndmin=1)
+        with mp.workdps(MP_DPS):
+            for i in np.flatnonzero(near):
+                d.flat[i] = x.dtype.type(mp.nstr(_mp_silu_grad(_to_mpf(xs.flat[i])), 40))
+        d = d.reshape(np.shape(x))
+    return d
+
+
+# silu's zero of f' (the minimum of f), x0 = -1 - W(1/e)
+_SILU_X0 = "-1.27846454276107379510935873902298015543948"
+
+
+def _mp_silu(x):
+    if mp.isinf(x):
+        return x if x > 0 else mp.mpf(0)
+    return x / (1 + mp.exp(-x))
+
+
+def _mp_silu_grad(x):
+    # s (1 + x (1 - s)) at 40 digits: near x0 the cancellation costs the
+    # digits of -log10 |d|, far more than double's 16 left
+    if mp.isinf(x):
+        return mp.mpf(1) if x > 0 else mp.mpf(0)
+    with mp.workdps(MP_DPS + 20):
+        s = 1 / (1 + mp.exp(-x))
+        return s * (1 + x * (1 - s))
+
+
 # ----------------------------------------------------------------- mpmath forms
 def _mp_sigmoid(x):
     return 1 / (1 + mp.exp(-x))
@@ -376,6 +431,14 @@ REFERENCES: dict[str, Reference] = {
         lambda x, min_val, max_val: _mp_clip_grad(x, min_val, max_val),
         lambda y, min_val, max_val: _mp_clip_grad(y, min_val, max_val),
         params=("min_val", "max_val"), kinks=(-1.0, 1.0),
+    ),
+    "silu": Reference(
+        _silu, _silu_grad, None, _mp_silu, _mp_silu_grad, None,
+        c_f="return isinf(x) ? (x > 0 ? x : 0.0) : x / (1 + exp(-x));",
+        # long double in the C reference: the sum cancels near x0 = -1.2785,
+        # where double's 2^-53 would be 10^5 float32 ULPs of f'
+        c_grad="long double s = 1 / (1 + expl(-(long double)x));"
+               " return isinf(x) ? (x > 0 ? 1.0 : -0.0) : (double)(s * (1 + x * (1 - s)));",
     ),
     "relu6": Reference(
         lambda x: _clip(x, 0, 6), lambda x: _clip_grad(x, 0, 6), lambda y: _clip_grad(y, 0, 6),
