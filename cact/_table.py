@@ -79,6 +79,8 @@ class TorchCall:
     * ``"is_result"``: True for backward_y, False for backward_x (the aten
       backward ops that take either);
     * a parameter's name: its value, a Python float;
+    * a string in single quotes, ``"'tanh'"``: the string itself (gelu's
+      ``approximate='tanh'``);
     * anything else (a number): itself.
     """
 
@@ -593,6 +595,39 @@ ACTIVATIONS: tuple[Activation, ...] = (
             },
             torch={"f": TorchCall("nn.functional.silu", ("buf",), (("inplace", True),)),
                    "backward_x": _aten_backward("silu_backward", "v")},
+        ),
+    ),
+    Activation(
+        name="gelu_tanh",
+        family="exp",
+        summary="GELU, tanh approximation (PyTorch's approximate='tanh'): smooth, minimum -0.17 at -0.7525.",
+        f="x/2 * (1 + tanh(u)),  u = sqrt(2/pi) * (x + 0.044715 x**3)   (= x * sigmoid(2u))",
+        grad="s + x s (1 - s) 2u',  s = sigmoid(2u)   (0 at x = -0.75246)",
+        # as silu's (src/cact_exp_family.h, gelu_tanh): float32 in double on
+        # the float32 core, float64 with 2u as a pair and g f' rounded once
+        ulp={"float32": _EXP, "float64": _EXP},
+        # the clamps of x (float32 -14 and 10; float64 -27.3 for f', -22 for
+        # f, 10), the last nonzero result and the start of the subnormal
+        # ones, the zone about f's minimum x1 (f' = 0) and its ends, 0, f = x
+        # from 5.06 (float32) / 7.15 (float64) on
+        switch={
+            "float32": (-14.0, -10.770868, -10.100637, -0.7602739220710163, -0.7524614220710163,
+                        -0.7446489220710163, 0.0, 5.0613804, 10.0),
+            "float64": (-27.3, -22.0, -21.547075, -21.17688, -0.7563676720710163, -0.7524614220710163,
+                        -0.7485551720710163, 0.0, 7.1450659, 10.0),
+        },
+        monotonic=False,
+        notes=("Computed as x sigmoid(2u), the same function: no cancellation for negative x\n"
+               "and no clamping of the tail.  gelu_tanh(-inf) = -0.0 and its\n"
+               "derivative -0.0 there (the limits; PyTorch gives NaN), gelu_tanh(+inf) = +inf,\n"
+               "derivative 1.  No derivative from y: f is not invertible (minimum -0.17004 at\n"
+               "x = -0.75246, where f' = 0: cact expands f' about that zero and keeps its\n"
+               "accuracy there, src/cact_exp_family.h)."),
+        example=(-3.0, -0.7524614220710163, 0.0, 0.5, 3.0),
+        peers=Peers(
+            torch={"f": TorchCall("ops.aten.gelu_", ("buf",), (("approximate", "'tanh'"),)),
+                   "backward_x": TorchCall("ops.aten.gelu_backward.grad_input", ("buf", "v"),
+                                           (("approximate", "'tanh'"), ("grad_input", "buf")))},
         ),
     ),
     Activation(

@@ -42,12 +42,11 @@ CACT_INLINE CACT_T CACT_FN(cact_nan_pass)(CACT_T x, CACT_T y) { return x != x ? 
  * one fma (qh is within an ulp of 1 / dh), the second fma folds in dl, and
  * ql = qh * residual: q to about 2^-2 U^2 plus e's own error damped by
  * e / (1 + e) <= 1/2. */
-CACT_INLINE CACT_T CACT_FN(cact_logistic)(CACT_T a, CACT_T *Eh, CACT_T *El, CACT_T *se,
+CACT_INLINE void CACT_FN(cact_logistic_q)(CACT_T n, CACT_T Eh, CACT_T El, CACT_T *se,
                                           CACT_T *qh, CACT_T *ql)
 {
-    const CACT_T n = CACT_FN(cact_exp_dw)(a, Eh, El);
     *se = CACT_FN(cact_pow2i)(n < CACT_K(CACT_NE_MIN) ? CACT_K(CACT_NE_MIN) : n);
-    const CACT_T eh = *Eh * *se, el = *El * *se;
+    const CACT_T eh = Eh * *se, el = El * *se;
     const CACT_T dh = CACT_ONE + eh;
     const CACT_T dl = ((CACT_ONE - dh) + eh) + el;
     const CACT_T q = CACT_ONE / dh;
@@ -55,6 +54,29 @@ CACT_INLINE CACT_T CACT_FN(cact_logistic)(CACT_T a, CACT_T *Eh, CACT_T *El, CACT
     res = CACT_FN(cact_fma)(-q, dl, res);
     *qh = q;
     *ql = q * res;
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_logistic)(CACT_T a, CACT_T *Eh, CACT_T *El, CACT_T *se,
+                                          CACT_T *qh, CACT_T *ql)
+{
+    const CACT_T n = CACT_FN(cact_exp_dw)(a, Eh, El);
+    CACT_FN(cact_logistic_q)(n, *Eh, *El, se, qh, ql);
+    return n;
+}
+
+/* The logistic core for an argument given as a pair a + al (|al| <= ulp(a)),
+ * a <= 0 clamped: exp(a + al) = 2^n (Eh + El)(1 + al) to al^2 / 2 < 2^-86
+ * relative (|al| <= 1500 U), the product's low part renormalised (Fast2Sum)
+ * before the quotient. */
+CACT_INLINE CACT_T CACT_FN(cact_logistic_pair)(CACT_T a, CACT_T al, CACT_T *Eh, CACT_T *El,
+                                               CACT_T *se, CACT_T *qh, CACT_T *ql)
+{
+    CACT_T h, l;
+    const CACT_T n = CACT_FN(cact_exp_dw)(a, &h, &l);
+    const CACT_T l1 = CACT_FN(cact_fma)(h, al, l);
+    *Eh = h + l1;
+    *El = (h - *Eh) + l1;
+    CACT_FN(cact_logistic_q)(n, *Eh, *El, se, qh, ql);
     return n;
 }
 
@@ -356,6 +378,120 @@ CACT_INLINE CACT_T CACT_FN(cact_silu_backward_x)(CACT_T g, CACT_T x)
     const CACT_T wl = neg ? (zone ? zl : bl) : ul;
     const CACT_T ph2 = CACT_FN(cact_mul_dw2)(vh, vl, wh, wl, &pl);
     const CACT_T y = CACT_FN(cact_g_times_scaled)(g, ph2, pl, neg ? n : CACT_ZERO, CACT_ONE);
+    return CACT_FN(cact_nan_pass)(x, x == -(CACT_T)INFINITY ? g * -CACT_ZERO : y);
+}
+
+/* a + b as a pair (Knuth's TwoSum: either may be larger). */
+CACT_INLINE CACT_T CACT_FN(cact_two_sum)(CACT_T a, CACT_T b, CACT_T *l)
+{
+    const CACT_T h = a + b, v = h - a;
+    *l = (a - (h - v)) + (b - v);
+    return h;
+}
+
+/* gelu_tanh's z = 2c (x + K x^3) as a pair zh + zl (cact_exp_family.h,
+ * gelu_tanh), for |x| <= 27.3: x^2 and x^3 exact pairs (fma), K x^3 and
+ * C2 w as pair products (cact_mul_dw2), x + K x^3 a TwoSum (one sign: no
+ * cancellation): relative error about 2^-100, so that e^z keeps 2^-86 even
+ * at |z| = 1500 (a plain z would cost |z| 2^-53 relative, 1500 ULPs).  x^2
+ * goes out as the pair x2h + x2l for the derivative's z'. */
+CACT_INLINE CACT_T CACT_FN(cact_gelu_tanh_z)(CACT_T x, CACT_T *zl, CACT_T *x2h, CACT_T *x2l)
+{
+    CACT_T kl, wl, sl;
+    *x2h = x * x;
+    *x2l = CACT_FN(cact_fma)(x, x, -*x2h);
+    const CACT_T x3h = *x2h * x;
+    const CACT_T x3l = CACT_FN(cact_fma)(*x2h, x, -x3h) + *x2l * x;
+    const CACT_T kh = CACT_FN(cact_mul_dw2)(CACT_K(CACT_GELU_KH), CACT_K(CACT_GELU_KL), x3h, x3l, &kl);
+    const CACT_T wh = CACT_FN(cact_two_sum)(x, kh, &sl);
+    wl = sl + kl;
+    return CACT_FN(cact_mul_dw2)(CACT_K(CACT_GELU_C2H), CACT_K(CACT_GELU_C2L), wh, wl, zl);
+}
+
+/* gelu_tanh(x) = x sigmoid(z), as silu's x sigmoid(x) with the pair z: the
+ * logistic core on -|z| with its low part (cact_logistic_pair), x q for
+ * x >= 0 and x (E q) 2^n below, one rounding.  x clamped to [F_LO, HI]:
+ * x itself from HI on (f = x (1 - e^-z) rounds to x from 7.2 on), and a
+ * zero of x's sign below F_LO (-inf gives -0.0, the limit); |x| < TINY the
+ * plain x q, q = 1/2 exactly there. */
+CACT_INLINE CACT_T CACT_FN(cact_gelu_tanh_f)(CACT_T x)
+{
+    CACT_T zl, x2h, x2l, Eh, El, se, qh, ql, ml;
+    const CACT_T lo = CACT_K(CACT_GELU_F_LO), hi = CACT_K(CACT_GELU_HI);
+    const CACT_T xc = x < lo ? lo : (x < hi ? x : hi);
+    const CACT_T zh = CACT_FN(cact_gelu_tanh_z)(xc, &zl, &x2h, &x2l);
+    const int pos = x >= CACT_ZERO;
+    const CACT_T n = CACT_FN(cact_logistic_pair)(pos ? -zh : zh, pos ? -zl : zl, &Eh, &El, &se, &qh, &ql);
+    const CACT_T eq = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
+    const CACT_T sh = pos ? qh : eq, sl = pos ? ql : ml;
+    const CACT_T m = CACT_FN(cact_fabs)(x) < CACT_K(CACT_SILU_TINY)
+                         ? xc * sh : CACT_FN(cact_mul_dw)(xc, CACT_ZERO, sh, sl);
+    const CACT_T y = pos ? (x < hi ? m : x) : (m * se) * CACT_FN(cact_pow2_rest)(n);
+    return CACT_FN(cact_nan_pass)(x, y);
+}
+
+/* gelu_tanh'(x) g (cact_exp_family.h, gelu_tanh): silu's scheme with
+ * V = x z' = x C2 (1 + 3K x^2) in the place of x, a pair:
+ *   x >= 0 (k = 0):  P = q (1 + T), T = V (E q) 2^n in [0, 0.3];
+ *   x < 0 (k = n):   P = (E q) q N, N = (1 + V) + e as pairs (TwoSum);
+ *   |x - x1| < 2^-8: N = d (N1 + d p(d)), the Taylor series about the zero
+ *                    x1 with d the exact pair (x - X1H) - X1L - X1LL: N1 d a
+ *                    pair product, the rest (below 2^-12 of it) plain.
+ * x clamped to [LO, HI] (a zero below, of the sign of f' < 0; f' = 1 from 7.2
+ * on).  For x < 0, |P| reaches 11 (x = -3) where 2^n's first factor is only
+ * 2^-3: P goes in as P / 16 with n + 4 when n <= -4, which keeps s1 |P| <= 1
+ * in cact_g_times_scaled (a g near the largest double does not overflow
+ * before the scaling).  x = -inf: g * -0.0, the IEEE product with f' -> -0. */
+CACT_INLINE CACT_T CACT_FN(cact_gelu_tanh_backward_x)(CACT_T g, CACT_T x)
+{
+    CACT_T zl, x2h, x2l, Eh, El, se, qh, ql, ml, kl, ol, cl, vl, tl, al, bl, s1, s2, s3, ql2, pl;
+    const CACT_T lo = CACT_K(CACT_GELU_LO), hi = CACT_K(CACT_GELU_HI);
+    const int neg = x < CACT_ZERO;
+    const CACT_T xc = x < lo ? lo : (x < hi ? x : hi);
+    const CACT_T zh = CACT_FN(cact_gelu_tanh_z)(xc, &zl, &x2h, &x2l);
+    const CACT_T n = CACT_FN(cact_logistic_pair)(neg ? zh : -zh, neg ? zl : -zl, &Eh, &El, &se, &qh, &ql);
+    const CACT_T eqh = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
+    /* V = x C2 (1 + 3K x^2) */
+    const CACT_T kh = CACT_FN(cact_mul_dw2)(CACT_K(CACT_GELU_K3H), CACT_K(CACT_GELU_K3L), x2h, x2l, &kl);
+    const CACT_T oh = CACT_FN(cact_two_sum)(CACT_ONE, kh, &ol);
+    const CACT_T ch = CACT_FN(cact_mul_dw2)(CACT_K(CACT_GELU_C2H), CACT_K(CACT_GELU_C2L), oh, ol + kl, &cl);
+    const CACT_T vh = CACT_FN(cact_mul_dw2)(xc, CACT_ZERO, ch, cl, &vl);
+    /* x >= 0: U = 1 + T, T = V (E q) 2^n (n >= -126: 2^n normal) */
+    const CACT_T s = CACT_FN(cact_pow2i)(neg ? CACT_ZERO : n);
+    const CACT_T th = CACT_FN(cact_mul_dw2)(vh, vl, eqh, ml, &tl) * s;
+    const CACT_T uh = CACT_ONE + th;
+    const CACT_T ul = ((CACT_ONE - uh) + th) + tl * s;
+    /* x < 0: N = (1 + V) + e */
+    CACT_FN(cact_pow2_3)(neg ? n : CACT_ZERO, &s1, &s2, &s3);
+    const CACT_T eh = ((Eh * s1) * s2) * s3, el = ((El * s1) * s2) * s3;
+    const CACT_T ah = CACT_FN(cact_two_sum)(CACT_ONE, vh, &al);
+    const CACT_T bh = CACT_FN(cact_two_sum)(ah, eh, &bl);
+    /* the zone: N = N1 d + d^2 p(d) */
+    const CACT_T d0 = xc - CACT_K(CACT_GELU_X1H);
+    CACT_T dl;
+    const CACT_T dh = CACT_FN(cact_two_sum)(d0, -CACT_K(CACT_GELU_X1L), &dl);
+    dl -= CACT_K(CACT_GELU_X1LL);
+    const int zone = CACT_FN(cact_fabs)(dh) < CACT_K(CACT_SILU_ZONE);
+    const CACT_T dz = zone ? dh : CACT_ZERO;
+    CACT_T p = CACT_K(CACT_GELU_N8);
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N7));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N6));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N5));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N4));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N3));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N2));
+    const CACT_T n1 = CACT_K(CACT_GELU_N1H), zh1 = n1 * dh;
+    const CACT_T zl1 = CACT_FN(cact_fma)(n1, dh, -zh1) +
+                       ((n1 * dl + CACT_K(CACT_GELU_N1L) * dh) + dh * (dz * p));
+    /* P = ((E q) q) N for x < 0, q U for x >= 0 */
+    const CACT_T qh2 = CACT_FN(cact_mul_dw2)(eqh, ml, qh, ql, &ql2);
+    const CACT_T wh = neg ? (zone ? zh1 : bh) : uh;
+    const CACT_T wl = neg ? (zone ? zl1 : bl + (al + el) + vl) : ul;
+    const CACT_T ph = CACT_FN(cact_mul_dw2)(neg ? qh2 : qh, neg ? ql2 : ql, wh, wl, &pl);
+    const int shift = neg && n <= (CACT_T)-4;
+    const CACT_T k = shift ? (CACT_T)0.0625 : CACT_ONE;
+    const CACT_T y = CACT_FN(cact_g_times_scaled)(g, ph * k, pl * k,
+                                                  neg ? (shift ? n + (CACT_T)4 : n) : CACT_ZERO, CACT_ONE);
     return CACT_FN(cact_nan_pass)(x, x == -(CACT_T)INFINITY ? g * -CACT_ZERO : y);
 }
 
