@@ -82,6 +82,8 @@ class TorchCall:
     * ``"is_result"``: True for backward_y, False for backward_x (the aten
       backward ops that take either);
     * a parameter's name: its value, a Python float;
+    * a string in single quotes, ``"'tanh'"``: the string itself (gelu's
+      ``approximate='tanh'``);
     * anything else (a number): itself.
     """
 
@@ -559,6 +561,78 @@ ACTIVATIONS: tuple[Activation, ...] = (
                                              1, "is_result", "v"),
             },
             onnx={"f": (("Selu", ("x",), "out", {}),)},
+        ),
+    ),
+    Activation(
+        name="silu",
+        family="exp",
+        summary="SiLU (swish): x times sigmoid(x), smooth, with a minimum of -0.2785 at x = -1.2785.",
+        f="x * sigmoid(x) = x / (1 + exp(-x))",
+        grad="s * (1 + x * (1 - s)),  s = sigmoid(x)   (silu'(0) = 1/2, 0 at x = -1.2785)",
+        # float32 in double on the float32 core, rounded once; float64 on the
+        # double-word core with g f' rounded once (src/cact_exp_family.h,
+        # SiLU): 0.5 ULP plus a few tenths, the derivative's zero included
+        ulp={"float32": _EXP, "float64": _EXP},
+        # float32: the clamp of the exp argument, the last nonzero result
+        # (|x e^x| = 2^-150) and the start of the subnormal ones, the zone
+        # about f's minimum x0 (f' = 0) and its ends, 0, f = x from 17.33 on;
+        # float64 likewise (the forward's clamp -800, the derivative's -1500,
+        # f = x from 38 on, f' clamped at 100)
+        switch={
+            "float32": (-200.0, -108.66, -91.86, -1.2862770, -1.2784645, -1.2706520, 0.0, 17.33,
+                        200.0),
+            "float64": (-1500.0, -800.0, -751.76, -714.97, -1.2823707927610738, -1.2784645427610738,
+                        -1.2745582927610738, 0.0, 38.0, 40.0, 100.0),
+        },
+        monotonic=False,
+        identity_at_zero=False,
+        notes=("silu(-inf) = -0.0 and silu'(-inf) = -0.0 (the limits; PyTorch gives NaN there), silu(+inf)\n"
+               "= +inf, silu'(+inf) = 1, silu(-0.0) = -0.0.  No derivative from y: silu is not\n"
+               "invertible.  silu' is 0 at x0 = -1.2784645427610738, where its two terms\n"
+               "s and x s (1 - s) cancel: cact expands N = 1 + x + e^x about x0, so the\n"
+               "derivative keeps its accuracy there too (src/cact_exp_family.h, SiLU)."),
+        example=(-4.0, -1.2784645427610738, 0.0, 1.0, 4.0),
+        peers=Peers(
+            numexpr={
+                "f": "x / (one + exp(-x))",
+                "grad": "(one + exp(-x) * (one + x)) / (one + exp(-x))**2",
+                "backward_x": "g * (one + exp(-x) * (one + x)) / (one + exp(-x))**2",
+            },
+            torch={"f": TorchCall("nn.functional.silu", ("buf",), (("inplace", True),)),
+                   "backward_x": _aten_backward("silu_backward", "v")},
+        ),
+    ),
+    Activation(
+        name="gelu_tanh",
+        family="exp",
+        summary="GELU, tanh approximation (PyTorch's approximate='tanh'): smooth, minimum -0.17 at -0.7525.",
+        f="x/2 * (1 + tanh(u)),  u = sqrt(2/pi) * (x + 0.044715 x**3)   (= x * sigmoid(2u))",
+        grad="s + x s (1 - s) 2u',  s = sigmoid(2u)   (0 at x = -0.75246)",
+        # as silu's (src/cact_exp_family.h, gelu_tanh): float32 in double on
+        # the float32 core, float64 with 2u as a pair and g f' rounded once
+        ulp={"float32": _EXP, "float64": _EXP},
+        # the clamps of x (float32 -14 and 10; float64 -27.3 for f', -22 for
+        # f, 10), the last nonzero result and the start of the subnormal
+        # ones, the zone about f's minimum x1 (f' = 0) and its ends, 0, f = x
+        # from 5.06 (float32) / 7.15 (float64) on
+        switch={
+            "float32": (-14.0, -10.770868, -10.100637, -0.7602739220710163, -0.7524614220710163,
+                        -0.7446489220710163, 0.0, 5.0613804, 10.0),
+            "float64": (-27.3, -22.0, -21.547075, -21.17688, -0.7563676720710163, -0.7524614220710163,
+                        -0.7485551720710163, 0.0, 7.1450659, 10.0),
+        },
+        monotonic=False,
+        notes=("Computed as x sigmoid(2u), the same function: no cancellation for negative x\n"
+               "and no clamping of the tail.  gelu_tanh(-inf) = -0.0 and its\n"
+               "derivative -0.0 there (the limits; PyTorch gives NaN), gelu_tanh(+inf) = +inf,\n"
+               "derivative 1.  No derivative from y: f is not invertible (minimum -0.17004 at\n"
+               "x = -0.75246, where f' = 0: cact expands f' about that zero and keeps its\n"
+               "accuracy there, src/cact_exp_family.h)."),
+        example=(-3.0, -0.7524614220710163, 0.0, 0.5, 3.0),
+        peers=Peers(
+            torch={"f": TorchCall("ops.aten.gelu_", ("buf",), (("approximate", "'tanh'"),)),
+                   "backward_x": TorchCall("ops.aten.gelu_backward.grad_input", ("buf", "v"),
+                                           (("approximate", "'tanh'"), ("grad_input", "buf")))},
         ),
     ),
     Activation(

@@ -1,5 +1,6 @@
 /*
- * cact_exp_family.h -- element functions of the exp family: sigmoid, tanh, ELU.
+ * cact_exp_family.h -- element functions of the exp family: sigmoid, tanh, ELU,
+ * SELU, SiLU, gelu_tanh.
  *
  * Naming: cact_<name>_<variant>_<dtype>, variant one of
  *   f           the activation              f(x)
@@ -87,6 +88,74 @@
  *   y > 0 <=> x > 0, and for x <= 0, y + alpha = alpha exp(x).
  * For y near -alpha (deep saturation) y + alpha cancels: the result has an
  * absolute error of about one ULP of alpha, as exact as y allows.
+ *
+ * --------------------------------------------------------------------- silu
+ * silu(x) = x sigmoid(x) (SiLU, swish), with e = exp(-|x|) and q = 1/(1 + e):
+ *     x >= 0:  x q          x < 0:  x e q
+ * sigmoid's double-word quotient times x, rounded once.  No y-form: silu is
+ * not invertible (it dips to its minimum -W(1/e) = -0.27846 at x0 = -1.27846,
+ * see below).  silu(-inf) = -0.0 (the limit; PyTorch gives
+ * NaN, -inf * 0), silu(+inf) = +inf, silu(-0.0) = -0.0.
+ *
+ * silu'(x) = s (1 + x (1 - s)) = s + x s (1 - s), s = sigmoid(x):
+ *     x >= 0:  q (1 + x e q)                      (every term positive)
+ *     x < 0:   e q^2 N,  N = 1 + x + e            (e = e^x here)
+ * silu'(0) = 1/2 and silu'(-inf) = -0 (PyTorch's silu_backward: NaN at both
+ * infinities), silu'(+inf) = 1.
+ * The cancellation zone: f' has one zero, at x0 = -1 - W(1/e) =
+ * -1.2784645427610738, the root of N = 0 (then e^x0 = E0 = -(1 + x0) =
+ * W(1/e)).  Near it s and x s (1 - s) cancel (the largest term s(x0) = 0.218),
+ * and any formula in those terms loses the digits that their own rounding
+ * errors hold: 1 ULP of 0.218 at best, the contract's bound inside the zone.
+ * cact does better and keeps f' within its ordinary bound there as well: with
+ * d = x - x0, N = d + E0 expm1(d) exactly (1 + x0 + E0 = 0), a sum of two
+ * terms of one sign, so N and f' keep their full relative accuracy down to
+ * the floats nearest x0 (f'(x) = 0.2178 d + O(d^2); the float32 nearest x0
+ * is 1.3e-8 away, f' = -2.8e-9 there; the double nearest 1.1e-16 away).  x0
+ * is carried as a triple of doubles (the double-word d = x - x0 is then exact
+ * to 2^-160 for float64) and the expansion is taken for |d| < 2^-8 (float64)
+ * or 2^-7 (float32), with expm1(d) - d from the exp core's own polynomial
+ * (no second exponential, no reduction: |d| is far inside its interval);
+ * outside, N = (1 + x) + e cancels by at most a factor
+ * 0.28 / (1.27 |d|) < 2^6.5, which the double-word N (float64, 2^-104
+ * relative parts) and the float32 core's 2^-33 (float32 in double) absorb.
+ * The product is f' = 2^n P with P = (E q) q N or q (1 + x e q) a double-word,
+ * and g times P is rounded once before the exact scaling (the logistic
+ * derivative's cact_g_times_scaled): 0.5 ULP plus a few tenths of U.
+ *
+ * ---------------------------------------------------------------- gelu_tanh
+ * gelu_tanh(x) = x/2 (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3), as
+ * PyTorch's gelu(approximate='tanh').  1 + tanh(u) = 2 sigmoid(2u) =
+ * 2 / (1 + exp(-2u)), so with z = 2u = C2 (x + K x^3), C2 = 2 sqrt(2/pi),
+ * K = 0.044715:
+ *     gelu_tanh(x) = x sigmoid(z)       (silu's formula with z for x)
+ * which neither cancels for negative x (1 + tanh(u) would, to 0 near x = -5
+ * in double while the value is -1e-10) nor needs a clamp of the tail: the
+ * result is x e^z / (1 + e^z) down to where it underflows.  No y-form (f
+ * dips to -0.17004 at x1 = -0.75246).  gelu_tanh(-inf) = -0.0 (the limit;
+ * PyTorch: NaN), +inf +inf, -0.0 -0.0.
+ * float64: z needs more than double (e^z's relative error is z's absolute
+ * one, |z| 2^-53 for a plain z: 0.7 ULP at z = -1500), so z is a pair to
+ * 2^-100 relative (cact_gelu_tanh_z) and the exp core takes its low part
+ * (cact_logistic_pair: e^(a + al) = e^a (1 + al)).
+ * float32: in double on the float32 core, rounded once.
+ *
+ * gelu_tanh'(x) = s + x s (1 - s) z',  s = sigmoid(z),  z' = C2 (1 + 3K x^2)
+ * (as PyTorch's gelu_backward with approximate='tanh': 1/2 (1 + tanh u) +
+ * x/2 (1 - tanh^2 u) u'), i.e. silu's derivative with V = x z' in the place
+ * of x:
+ *     x >= 0:  q (1 + V e q)          x < 0:  e q^2 N,  N = 1 + V + e
+ * The cancellation zone: f' has one zero, at x1 = -0.7524614220710163 (N = 0,
+ * e^z = -(1 + V) = 0.29196 there); the largest terms s and x s (1 - s) z'
+ * are 0.22 and cancel, 1 ULP of 0.22 being the contract's bound inside the
+ * zone.  As for silu, cact keeps the ordinary bound there: N is replaced by
+ * its Taylor series about x1 in d = x - x1 (exact pair: x1 is a triple),
+ * N = N1 d + N2 d^2 + ..., whose first term carries it (|d| < 2^-8 float64,
+ * N2..N8 and |N9 d^8| < 2^-76 of N1 d; 2^-7 float32, N2..N5); the
+ * coefficients are mpmath's (tools/gelu_tanh_consts.py), not a fit.
+ * Outside the zone N = (1 + V) + e cancels by at most 0.3 / (2.46 |d|).
+ * f' = 1 from x = 7.2 on (both dtypes; x is clamped at 10), and below
+ * x = -27.3 (float64; -14 float32) g f' is a zero for every finite g.
  */
 #ifndef CACT_EXP_FAMILY_H
 #define CACT_EXP_FAMILY_H
@@ -105,6 +174,53 @@
 #define CACT_SELU_SAH_f64 1.7580993408473768    /* 0x1.c212cc640f031p+0 */
 #define CACT_SELU_SAL_f64 1.41535193800845e-17  /* 0x1.05161b045a1fep-56 */
 #define CACT_SELU_TINY_f64 0x1p-968             /* DBL_MIN * 2^54 */
+
+/* SiLU (the section above).  x0 = -1 - W(1/e), the zero of silu' (the
+ * minimum of silu), as the triple X0H + X0L + X0LL (mpmath at 80 digits:
+ * -1.27846454276107379510935873902298...), and E0 = e^x0 = -(1 + x0) =
+ * W(1/e) = 0.27846454276107379510935873902298... as the pair E0H + E0L.
+ * ZONE: |x - x0| below it takes the expansion about x0.  F_LO: the clamp of
+ * the forward's exp argument.  TINY: below it the forward's product is the
+ * plain one (as SELU_TINY). */
+#define CACT_SILU_X0H_f64 -1.2784645427610737   /* -0x1.474973c84120bp+0 */
+#define CACT_SILU_X0L_f64 -1.0946994183093437e-16 /* -0x1.f8d74bc9ac154p-54 */
+#define CACT_SILU_X0LL_f64 -3.907766676128665e-33 /* -0x1.44a50180ba780p-108 */
+#define CACT_SILU_E0H_f64 0.2784645427610738    /* 0x1.1d25cf210482ep-2 */
+#define CACT_SILU_E0L_f64 -1.5523606315812798e-18 /* -0x1.ca2d0d94faaecp-60 */
+#define CACT_SILU_ZONE_f64 0.00390625           /* 2^-8 */
+#define CACT_SILU_F_LO_f64 -800.0
+#define CACT_SILU_TINY_f64 0x1p-968
+
+/* gelu_tanh (the section above): C2 = 2 sqrt(2/pi), K = 0.044715 and
+ * K3 = 3 K as pairs; x1 = -0.75246142207101625848795444328891609..., the
+ * zero of gelu_tanh' (the minimum of f), as a triple; N1, N2..N8: the Taylor
+ * coefficients of N(x) = 1 + x z'(x) + exp(z(x)) about x1 (N(x1) = 0), N1 as
+ * a pair (tools/gelu_tanh_consts.py, mpmath at 60 digits).  LO: the
+ * backward's clamp of x (z(-27.3) = -1495.6, inside the exp core's EXP_LO,
+ * and |g f'| < 10^-337 there for every finite g); F_LO the forward's
+ * (gelu_tanh(-22) = -10^-345.2 is a zero in double); HI: f = x and f' = 1 in
+ * both dtypes from 7.2 on, the clamp from above. */
+#define CACT_GELU_C2H_f64 1.5957691216057308    /* 0x1.9884533d43651p+0 */
+#define CACT_GELU_C2L_f64 -9.96930880911092e-17 /* -0x1.cbc0d30ebfd15p-54 */
+#define CACT_GELU_KH_f64 0.044715               /* 0x1.6e4e26d4801f7p-5 */
+#define CACT_GELU_KL_f64 2.1960211427085595e-18 /* 0x1.441355475a31ap-59 */
+#define CACT_GELU_K3H_f64 0.134145              /* 0x1.12ba9d1f60179p-3 */
+#define CACT_GELU_K3L_f64 1.3526957332032908e-17 /* 0x1.f30e7ff583a54p-57 */
+#define CACT_GELU_X1H_f64 -0.7524614220710163   /* -0x1.81429f9e97e4dp-1 */
+#define CACT_GELU_X1L_f64 3.635560509207687e-17 /* 0x1.4f523ed77dbdcp-55 */
+#define CACT_GELU_X1LL_f64 -2.5415595389660457e-33 /* -0x1.a649fca8ac0e5p-109 */
+#define CACT_GELU_N1H_f64 2.4606567646302393    /* 0x1.3af6cd05624f6p+1 */
+#define CACT_GELU_N1L_f64 1.3772482058913877e-16 /* 0x1.3d9262739585fp-53 */
+#define CACT_GELU_N2_f64 -0.09991152322555423   /* -0x1.993cd34bf4f0bp-4 */
+#define CACT_GELU_N3_f64 0.4004476935340449     /* 0x1.9a0ef5cdf30cdp-2 */
+#define CACT_GELU_N4_f64 0.07595899090766353    /* 0x1.3720c65c91b86p-4 */
+#define CACT_GELU_N5_f64 0.030485990572147365   /* 0x1.f37b831f961d5p-6 */
+#define CACT_GELU_N6_f64 0.011295232368809536   /* 0x1.721f46cff80e5p-7 */
+#define CACT_GELU_N7_f64 0.003690377292774523   /* 0x1.e3b48390927c3p-9 */
+#define CACT_GELU_N8_f64 0.0011529346029779267  /* 0x1.2e3c21a8287c4p-10 */
+#define CACT_GELU_LO_f64 -27.3
+#define CACT_GELU_F_LO_f64 -22.0
+#define CACT_GELU_HI_f64 10.0
 
 #define CACT_T double
 #define CACT_SFX f64
@@ -231,6 +347,88 @@ CACT_INLINE float cact_selu_backward_x_f32(float g, float x)
     const float neg = x == -INFINITY ? g * 0.0f : (float)(((double)g * CACT_SELU_SAH_f64) * e);
     const float pos = (float)((double)g * CACT_SELU_SH_f64);
     return cact_nan_pass_f32(x, x > 0.0f ? pos : neg);
+}
+
+/* silu(x) = x N / (1 + e), e = exp(-|x|) clamped at -200, N = 1 for x >= 0
+ * and e for x < 0 (sigmoid's quotient, relative error at most e's times 1,
+ * plus two roundings), times x in double and rounded once.  x = -inf gives
+ * -0.0 (the limit; x e would be -inf * 0): beyond the clamp |x| e^-200 <=
+ * 3.4e38 * 1.4e-87 is a zero in float, as the exact value. */
+CACT_INLINE float cact_silu_f_f32(float x)
+{
+    const double e = cact_exp32(cact_negabs32(x, -200.0f));
+    const double y = (double)x * ((x < 0.0f ? e : 1.0) / (1.0 + e));
+    return cact_nan_pass_f32(x, x == -INFINITY ? -0.0f : (float)y);
+}
+
+/* silu'(x) g with e = exp(-|x|) (clamped at -200) and q = 1 / (1 + e):
+ *   x >= 0:  q (1 + x e q), all terms positive (x clamped at 200, where
+ *            x e q is below 2^-280: +inf gives g);
+ *   x < 0:   e N q^2 with N = (1 + x) + e: 1 + x is exact in double for
+ *            |x| < 2^29 and otherwise dominates e;
+ *   |x - x0| < 2^-7:  N = d + E0 expm1(d), d = (x - X0H) - X0L (x - X0H
+ *            exact, d to 2^-53 relative), expm1(d) = d q(d) with the float32
+ *            core's polynomial (cact_exp32_q, on |r| <= 0.3467, either sign,
+ *            no reduction needed): relative error 2^-31.8 times
+ *            E0 |expm1(d)| / |N| < 0.22.
+ * Outside the zone |N| >= 1.27 2^-7 and e's 2^-33 costs at most
+ * 0.28 2^-33 / 2^-6.7 = 2^-28.1 of N, below 0.04 ULP.  x = -inf: g * -0.0,
+ * the IEEE product with f'(-inf) = -0. */
+CACT_INLINE float cact_silu_backward_x_f32(float g, float x)
+{
+    const double e = cact_exp32(cact_negabs32(x, -200.0f));
+    const double q = 1.0 / (1.0 + e);
+    const double xd = (double)x;
+    const double xp = x < 200.0f ? xd : 200.0;
+    const double d = (xd - CACT_SILU_X0H_f64) - CACT_SILU_X0L_f64;
+    const int zone = fabs(d) < 0.0078125; /* 2^-7 */
+    const double dz = zone ? d : 0.0;
+    const double nz = d + CACT_SILU_E0H_f64 * (dz * cact_exp32_q(dz));
+    const double nn = zone ? nz : (1.0 + xd) + e;
+    const double p = x < 0.0f ? (e * nn) * (q * q) : q * (1.0 + (xp * e) * q);
+    const float y = (float)((double)g * p);
+    return cact_nan_pass_f32(x, x == -INFINITY ? g * -0.0f : y);
+}
+
+/* gelu_tanh(x) = x sigmoid(z), z = C2 (x + K x^3), x clamped to [-14, 10]
+ * (z(-14) = -218: gelu_tanh(-14) = -1e-93 is a zero in float, as below;
+ * from 10 on f = x, exactly the rounding): z in double (relative 2^-51,
+ * which costs e = exp(-|z|) at most |z| 2^-51 <= 2^-43), e on the float32
+ * core, sigmoid's quotient and x times it, rounded once; -inf gives -0.0. */
+CACT_INLINE float cact_gelu_tanh_f_f32(float x)
+{
+    const double xc = x < -14.0f ? -14.0 : (x < 10.0f ? (double)x : 10.0);
+    const double z = CACT_GELU_C2H_f64 * (xc + CACT_GELU_KH_f64 * ((xc * xc) * xc));
+    const double e = cact_exp32(-fabs(z));
+    const double y = xc * ((x < 0.0f ? e : 1.0) / (1.0 + e));
+    return cact_nan_pass_f32(x, x < 10.0f ? (float)y : x);
+}
+
+/* gelu_tanh'(x) g, silu's formulas with V = x z' = x C2 (1 + 3K x^2) for x:
+ *   x >= 0:  q (1 + V e q);   x < 0:  e N q^2, N = (1 + V) + e;
+ *   |x - x1| < 2^-7:  N = d (N1 + d (N2 + d (N3 + d (N4 + d N5)))), d =
+ *            (x - X1H) - X1L (the Taylor series about the zero x1, cut
+ *            where the next term is below 2^-42 of the first).
+ * Outside the zone |N| >= 2.46 2^-7 and e's 2^-33 (plus z's 2^-43) costs at
+ * most 0.3 2^-33 / 2^-5.7 = 2^-29 of N.  x clamped to [-14, 10] (|f'(-14)|
+ * = 1e-92 and g f' a zero in float below it; f'(10) rounds to 1); x = -inf:
+ * g * -0.0. */
+CACT_INLINE float cact_gelu_tanh_backward_x_f32(float g, float x)
+{
+    const double xc = x < -14.0f ? -14.0 : (x < 10.0f ? (double)x : 10.0);
+    const double x2 = xc * xc;
+    const double z = CACT_GELU_C2H_f64 * (xc + CACT_GELU_KH_f64 * (x2 * xc));
+    const double v = xc * (CACT_GELU_C2H_f64 * (1.0 + CACT_GELU_K3H_f64 * x2));
+    const double e = cact_exp32(-fabs(z));
+    const double q = 1.0 / (1.0 + e);
+    const double d = (xc - CACT_GELU_X1H_f64) - CACT_GELU_X1L_f64;
+    const int zone = fabs(d) < 0.0078125; /* 2^-7 */
+    const double dz = zone ? d : 0.0;
+    const double pz = CACT_GELU_N2_f64 + dz * (CACT_GELU_N3_f64 + dz * (CACT_GELU_N4_f64 + dz * CACT_GELU_N5_f64));
+    const double nn = zone ? d * (CACT_GELU_N1H_f64 + dz * pz) : (1.0 + v) + e;
+    const double p = x < 0.0f ? (e * nn) * (q * q) : q * (1.0 + (v * e) * q);
+    const float y = (float)((double)g * p);
+    return cact_nan_pass_f32(x, x == -INFINITY ? g * -0.0f : y);
 }
 
 /* ------------------------------------------------- the backward from y

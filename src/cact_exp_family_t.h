@@ -42,12 +42,11 @@ CACT_INLINE CACT_T CACT_FN(cact_nan_pass)(CACT_T x, CACT_T y) { return x != x ? 
  * one fma (qh is within an ulp of 1 / dh), the second fma folds in dl, and
  * ql = qh * residual: q to about 2^-2 U^2 plus e's own error damped by
  * e / (1 + e) <= 1/2. */
-CACT_INLINE CACT_T CACT_FN(cact_logistic)(CACT_T a, CACT_T *Eh, CACT_T *El, CACT_T *se,
+CACT_INLINE void CACT_FN(cact_logistic_q)(CACT_T n, CACT_T Eh, CACT_T El, CACT_T *se,
                                           CACT_T *qh, CACT_T *ql)
 {
-    const CACT_T n = CACT_FN(cact_exp_dw)(a, Eh, El);
     *se = CACT_FN(cact_pow2i)(n < CACT_K(CACT_NE_MIN) ? CACT_K(CACT_NE_MIN) : n);
-    const CACT_T eh = *Eh * *se, el = *El * *se;
+    const CACT_T eh = Eh * *se, el = El * *se;
     const CACT_T dh = CACT_ONE + eh;
     const CACT_T dl = ((CACT_ONE - dh) + eh) + el;
     const CACT_T q = CACT_ONE / dh;
@@ -55,6 +54,29 @@ CACT_INLINE CACT_T CACT_FN(cact_logistic)(CACT_T a, CACT_T *Eh, CACT_T *El, CACT
     res = CACT_FN(cact_fma)(-q, dl, res);
     *qh = q;
     *ql = q * res;
+}
+
+CACT_INLINE CACT_T CACT_FN(cact_logistic)(CACT_T a, CACT_T *Eh, CACT_T *El, CACT_T *se,
+                                          CACT_T *qh, CACT_T *ql)
+{
+    const CACT_T n = CACT_FN(cact_exp_dw)(a, Eh, El);
+    CACT_FN(cact_logistic_q)(n, *Eh, *El, se, qh, ql);
+    return n;
+}
+
+/* The logistic core for an argument given as a pair a + al (|al| <= ulp(a)),
+ * a <= 0 clamped: exp(a + al) = 2^n (Eh + El)(1 + al) to al^2 / 2 < 2^-86
+ * relative (|al| <= 1500 U), the product's low part renormalised (Fast2Sum)
+ * before the quotient. */
+CACT_INLINE CACT_T CACT_FN(cact_logistic_pair)(CACT_T a, CACT_T al, CACT_T *Eh, CACT_T *El,
+                                               CACT_T *se, CACT_T *qh, CACT_T *ql)
+{
+    CACT_T h, l;
+    const CACT_T n = CACT_FN(cact_exp_dw)(a, &h, &l);
+    const CACT_T l1 = CACT_FN(cact_fma)(h, al, l);
+    *Eh = h + l1;
+    *El = (h - *Eh) + l1;
+    CACT_FN(cact_logistic_q)(n, *Eh, *El, se, qh, ql);
     return n;
 }
 
@@ -98,27 +120,24 @@ CACT_INLINE CACT_T CACT_FN(cact_sigmoid_f)(CACT_T x)
     return CACT_FN(cact_nan_pass)(x, pos ? m : (m * se) * CACT_FN(cact_pow2_rest)(n));
 }
 
-/* k g e / (1 + e)^2: k = 1 for sigmoid with a = -|x|, 4 for tanh with
- * a = -2|x|; g = 1 for the derivative, the upstream gradient for backward_x.
- * (E q) q is carried as double-words and g times it is rounded once, before
- * the exact scaling by k 2^n: 0.5 ULP plus a few tenths of U (a subnormal
- * result is rounded a second time by the last factor).
+/* g (ph + pl) k 2^n, for a double-word P = ph + pl (a mantissa, |P| up to a
+ * few, see below) and an integer-valued n in [-2200, 0]: g times P is rounded
+ * once, before the exact scaling by k 2^n = k s1 s2 s3 (cact_pow2_3): 0.5 ULP
+ * plus P's own error (a subnormal result is rounded a second time by the last
+ * factor).
  * Order of the products: for |g| >= 1, g takes the first scale factor s1
  * before the product (exact: |g| s1 >= 2^-97 / 2^-734 is normal), so g near the
  * maximum never overflows in g times the mantissa where the result is finite
- * (s1 P <= 1: s1 = 1 needs n = 0, where P <= 1, and s1 <= 1/2 otherwise), and
+ * (s1 P <= 1: s1 = 1 needs n = 0, where P <= 1 for the logistic and silu's
+ * P <= 1.1 stays below the result's own overflow, and s1 <= 1/2 otherwise), and
  * k rides on the last factor, whose product is the one rounding of a
  * subnormal result and cannot overflow (the result is at most |g|).  For
  * |g| < 1 the product comes first, so a tiny g is not scaled into the
- * subnormals before it is used.  x = +-inf gives f' = 0
- * exactly (not exp(EXP_LO)): g * 0, as IEEE would. */
-CACT_INLINE CACT_T CACT_FN(cact_logistic_grad)(CACT_T a, CACT_T k, CACT_T g)
+ * subnormals before it is used. */
+CACT_INLINE CACT_T CACT_FN(cact_g_times_scaled)(CACT_T g, CACT_T ph, CACT_T pl, CACT_T n, CACT_T k)
 {
-    CACT_T Eh, El, se, s1, s2, s3, qh, ql, ml, pl;
-    const CACT_T n = CACT_FN(cact_logistic)(CACT_FN(cact_clamp_exp)(a), &Eh, &El, &se, &qh, &ql);
+    CACT_T s1, s2, s3;
     CACT_FN(cact_pow2_3)(n, &s1, &s2, &s3);
-    const CACT_T mh = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
-    const CACT_T ph = CACT_FN(cact_mul_dw2)(mh, ml, qh, ql, &pl);
     const int big = CACT_FN(cact_fabs)(g) >= CACT_ONE;
     const CACT_T gs = big ? g * s1 : g;
     /* an infinite g meets gs pl = inf * 0 or inf - inf in the fma, and a
@@ -128,7 +147,21 @@ CACT_INLINE CACT_T CACT_FN(cact_logistic_grad)(CACT_T a, CACT_T k, CACT_T g)
     const CACT_T m0 = gs * ph;
     const int plain = m0 == CACT_ZERO || CACT_FN(cact_fabs)(m0) == (CACT_T)INFINITY;
     const CACT_T m = plain ? m0 : CACT_FN(cact_fma)(gs, ph, gs * pl);
-    const CACT_T y = ((m * (big ? CACT_ONE : s1)) * s2) * (k * s3);
+    return ((m * (big ? CACT_ONE : s1)) * s2) * (k * s3);
+}
+
+/* k g e / (1 + e)^2: k = 1 for sigmoid with a = -|x|, 4 for tanh with
+ * a = -2|x|; g = 1 for the derivative, the upstream gradient for backward_x.
+ * P = (E q) q is carried as double-words and g times it rounded once
+ * (cact_g_times_scaled): 0.5 ULP plus a few tenths of U.  x = +-inf gives
+ * f' = 0 exactly (not exp(EXP_LO)): g * 0, as IEEE would. */
+CACT_INLINE CACT_T CACT_FN(cact_logistic_grad)(CACT_T a, CACT_T k, CACT_T g)
+{
+    CACT_T Eh, El, se, qh, ql, ml, pl;
+    const CACT_T n = CACT_FN(cact_logistic)(CACT_FN(cact_clamp_exp)(a), &Eh, &El, &se, &qh, &ql);
+    const CACT_T mh = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
+    const CACT_T ph = CACT_FN(cact_mul_dw2)(mh, ml, qh, ql, &pl);
+    const CACT_T y = CACT_FN(cact_g_times_scaled)(g, ph, pl, n, k);
     return a == -(CACT_T)INFINITY ? g * CACT_ZERO : y;
 }
 
@@ -252,6 +285,214 @@ CACT_INLINE CACT_T CACT_FN(cact_selu_backward_x)(CACT_T g, CACT_T x)
     return CACT_FN(cact_nan_pass)(
         x, x > CACT_ZERO ? CACT_FN(cact_selu_scale)(g)
                          : CACT_FN(cact_elu_g_exp)(x, CACT_K(CACT_SELU_SAH), g));
+}
+
+/* silu(x) = x s, s = sigmoid(x) = N q as a double-word (cact_exp_family.h,
+ * SiLU): q = 1 / (1 + e) from the logistic core, N = 1 for x >= 0 and
+ * E = Eh + El for x < 0 (then s = (E q) 2^n, cact_mul_dw2), x times it with
+ * one rounding (cact_mul_dw), and for x < 0 the exact scaling by 2^n = se rest
+ * as sigmoid's.  The exp argument is -|x| clamped at -800: silu(-800) =
+ * -800 e^-800 = -2.9e-345 is a zero in double already, and so is every x
+ * below (x itself clamped with it, so -inf gives -0.0, not -inf * 0); 2^n
+ * stays within se rest.  x >= 40: x itself, the correct rounding (x e^-x <
+ * 2^-55 x from 38 on).  |x| < 2^-968 (TINY): the plain product x (E q), where
+ * s = 1/2 exactly, since the emulated fma of the baseline level loses bits
+ * when its splitting underflows (selu's case). */
+CACT_INLINE CACT_T CACT_FN(cact_silu_f)(CACT_T x)
+{
+    CACT_T Eh, El, se, qh, ql, ml;
+    const CACT_T a = -CACT_FN(cact_fabs)(x);
+    const CACT_T n = CACT_FN(cact_logistic)(a < CACT_K(CACT_SILU_F_LO) ? CACT_K(CACT_SILU_F_LO) : a,
+                                            &Eh, &El, &se, &qh, &ql);
+    const int pos = x >= CACT_ZERO;
+    const CACT_T eq = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
+    const CACT_T sh = pos ? qh : eq, sl = pos ? ql : ml;
+    const CACT_T xc = x < CACT_K(CACT_SILU_F_LO) ? CACT_K(CACT_SILU_F_LO) : x;
+    const CACT_T m = CACT_FN(cact_fabs)(x) < CACT_K(CACT_SILU_TINY)
+                         ? xc * sh : CACT_FN(cact_mul_dw)(xc, CACT_ZERO, sh, sl);
+    const CACT_T y = pos ? (x < (CACT_T)40 ? m : x) : (m * se) * CACT_FN(cact_pow2_rest)(n);
+    return CACT_FN(cact_nan_pass)(x, y);
+}
+
+/* silu'(x) g (cact_exp_family.h, SiLU), f' = 2^k P with P a double-word and g
+ * times it rounded once by cact_g_times_scaled:
+ *   x >= 0 (k = 0):  P = q (1 + T), T = x e q = x (E q) 2^n, in [0, 1/e]: 1 + T
+ *                    a Fast2Sum pair, no cancellation; x clamped at 100
+ *                    (f' = 1 + (x - 1) e^-x rounds to 1 from 40 on; +inf
+ *                    gives g);
+ *   x < 0 (k = n):   P = (E q) q N, N = 1 + x + e, x clamped at -1500 as the
+ *                    exp core's EXP_LO (|x| e^x g < 2^-1075 below it for every
+ *                    finite g, so the result is a zero of the right sign):
+ *                    1 + x (TwoSum) and e (E scaled by s1 s2 s3, a zero
+ *                    where it underflows: then |1 + x| > 2^900 e) summed as a
+ *                    pair, exact to 2^-104 of max(|1 + x|, e);
+ *   |d| < 2^-8, d = x - x0 (the zone around f's minimum x0, where N cancels):
+ *                    N = d + E0 expm1(d) = (1 + E0) d + E0 d^2 g(d) with d as
+ *                    the pair (x - X0H) - X0L - X0LL (x - X0H exact by
+ *                    Sterbenz, then TwoSum), g the exp core's polynomial
+ *                    (cact_exp_g: (e^r - 1 - r) / r^2 on |r| <= 0.347, either
+ *                    sign; no reduction needed) and E0 = E0H + E0L: d and
+ *                    E0 expm1(d) have one sign, so N is a sum without
+ *                    cancellation, (1 + E0H) dh a Fast2Sum pair plus the fma
+ *                    residual, and the d^2 term, below 2^-11 of N, needs only
+ *                    its plain rounding: N to about 2^-104 relative.
+ * x = -inf gives g * -0.0 (f' -> -0), the IEEE product. */
+CACT_INLINE CACT_T CACT_FN(cact_silu_backward_x)(CACT_T g, CACT_T x)
+{
+    CACT_T Eh, El, se, qh, ql, ml, s1, s2, s3;
+    const int neg = x < CACT_ZERO;
+    const CACT_T xc = neg ? (x < CACT_K(CACT_EXP_LO) ? CACT_K(CACT_EXP_LO) : x)
+                          : (x < (CACT_T)100 ? x : (CACT_T)100);
+    const CACT_T n = CACT_FN(cact_logistic)(neg ? xc : -xc, &Eh, &El, &se, &qh, &ql);
+    const CACT_T eqh = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
+    /* x >= 0: T = x (E q) 2^n (n >= -145: 2^n normal), U = 1 + T */
+    const CACT_T s = CACT_FN(cact_pow2i)(neg ? CACT_ZERO : n);
+    const CACT_T tth = (xc * eqh) * s;
+    const CACT_T ttl = (CACT_FN(cact_fma)(xc, eqh, -(xc * eqh)) + xc * ml) * s;
+    const CACT_T uh = CACT_ONE + tth;
+    const CACT_T ul = ((CACT_ONE - uh) + tth) + ttl;
+    /* x < 0: N = (1 + x) + e */
+    CACT_FN(cact_pow2_3)(neg ? n : CACT_ZERO, &s1, &s2, &s3);
+    const CACT_T eh = ((Eh * s1) * s2) * s3, el = ((El * s1) * s2) * s3;
+    const CACT_T ah = CACT_ONE + xc, av = ah - xc;
+    const CACT_T al = (CACT_ONE - av) + (xc - (ah - av));
+    const CACT_T bh = ah + eh, bv = bh - ah;
+    const CACT_T bl = ((ah - (bh - bv)) + (eh - bv)) + (al + el);
+    /* the zone: N = d + E0 expm1(d) */
+    const CACT_T d0 = xc - CACT_K(CACT_SILU_X0H);
+    const CACT_T dh = d0 - CACT_K(CACT_SILU_X0L), dv = dh - d0; /* TwoSum */
+    const CACT_T dl = ((d0 - (dh - dv)) - (CACT_K(CACT_SILU_X0L) + dv)) - CACT_K(CACT_SILU_X0LL);
+    const int zone = CACT_FN(cact_fabs)(dh) < CACT_K(CACT_SILU_ZONE);
+    const CACT_T dz = zone ? dh : CACT_ZERO;
+    const CACT_T rz = (dz * dz) * CACT_FN(cact_exp_g)(dz); /* expm1(dz) - dz */
+    const CACT_T e0h = CACT_K(CACT_SILU_E0H), e0l = CACT_K(CACT_SILU_E0L);
+    const CACT_T ph = e0h * dh;
+    const CACT_T zh = dh + ph;
+    const CACT_T zl = ((dh - zh) + ph) + (CACT_FN(cact_fma)(e0h, dh, -ph) +
+                                          (dl + (e0h * (rz + dl) + e0l * dh)));
+    /* P = ((E q) q) N for x < 0, q U for x >= 0: the same two products */
+    CACT_T ql2, pl;
+    const CACT_T qh2 = CACT_FN(cact_mul_dw2)(eqh, ml, qh, ql, &ql2);
+    const CACT_T vh = neg ? qh2 : qh, vl = neg ? ql2 : ql;
+    const CACT_T wh = neg ? (zone ? zh : bh) : uh;
+    const CACT_T wl = neg ? (zone ? zl : bl) : ul;
+    const CACT_T ph2 = CACT_FN(cact_mul_dw2)(vh, vl, wh, wl, &pl);
+    const CACT_T y = CACT_FN(cact_g_times_scaled)(g, ph2, pl, neg ? n : CACT_ZERO, CACT_ONE);
+    return CACT_FN(cact_nan_pass)(x, x == -(CACT_T)INFINITY ? g * -CACT_ZERO : y);
+}
+
+/* a + b as a pair (Knuth's TwoSum: either may be larger). */
+CACT_INLINE CACT_T CACT_FN(cact_two_sum)(CACT_T a, CACT_T b, CACT_T *l)
+{
+    const CACT_T h = a + b, v = h - a;
+    *l = (a - (h - v)) + (b - v);
+    return h;
+}
+
+/* gelu_tanh's z = 2c (x + K x^3) as a pair zh + zl (cact_exp_family.h,
+ * gelu_tanh), for |x| <= 27.3: x^2 and x^3 exact pairs (fma), K x^3 and
+ * C2 w as pair products (cact_mul_dw2), x + K x^3 a TwoSum (one sign: no
+ * cancellation): relative error about 2^-100, so that e^z keeps 2^-86 even
+ * at |z| = 1500 (a plain z would cost |z| 2^-53 relative, 1500 ULPs).  x^2
+ * goes out as the pair x2h + x2l for the derivative's z'. */
+CACT_INLINE CACT_T CACT_FN(cact_gelu_tanh_z)(CACT_T x, CACT_T *zl, CACT_T *x2h, CACT_T *x2l)
+{
+    CACT_T kl, wl, sl;
+    *x2h = x * x;
+    *x2l = CACT_FN(cact_fma)(x, x, -*x2h);
+    const CACT_T x3h = *x2h * x;
+    const CACT_T x3l = CACT_FN(cact_fma)(*x2h, x, -x3h) + *x2l * x;
+    const CACT_T kh = CACT_FN(cact_mul_dw2)(CACT_K(CACT_GELU_KH), CACT_K(CACT_GELU_KL), x3h, x3l, &kl);
+    const CACT_T wh = CACT_FN(cact_two_sum)(x, kh, &sl);
+    wl = sl + kl;
+    return CACT_FN(cact_mul_dw2)(CACT_K(CACT_GELU_C2H), CACT_K(CACT_GELU_C2L), wh, wl, zl);
+}
+
+/* gelu_tanh(x) = x sigmoid(z), as silu's x sigmoid(x) with the pair z: the
+ * logistic core on -|z| with its low part (cact_logistic_pair), x q for
+ * x >= 0 and x (E q) 2^n below, one rounding.  x clamped to [F_LO, HI]:
+ * x itself from HI on (f = x (1 - e^-z) rounds to x from 7.2 on), and a
+ * zero of x's sign below F_LO (-inf gives -0.0, the limit); |x| < TINY the
+ * plain x q, q = 1/2 exactly there. */
+CACT_INLINE CACT_T CACT_FN(cact_gelu_tanh_f)(CACT_T x)
+{
+    CACT_T zl, x2h, x2l, Eh, El, se, qh, ql, ml;
+    const CACT_T lo = CACT_K(CACT_GELU_F_LO), hi = CACT_K(CACT_GELU_HI);
+    const CACT_T xc = x < lo ? lo : (x < hi ? x : hi);
+    const CACT_T zh = CACT_FN(cact_gelu_tanh_z)(xc, &zl, &x2h, &x2l);
+    const int pos = x >= CACT_ZERO;
+    const CACT_T n = CACT_FN(cact_logistic_pair)(pos ? -zh : zh, pos ? -zl : zl, &Eh, &El, &se, &qh, &ql);
+    const CACT_T eq = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
+    const CACT_T sh = pos ? qh : eq, sl = pos ? ql : ml;
+    const CACT_T m = CACT_FN(cact_fabs)(x) < CACT_K(CACT_SILU_TINY)
+                         ? xc * sh : CACT_FN(cact_mul_dw)(xc, CACT_ZERO, sh, sl);
+    const CACT_T y = pos ? (x < hi ? m : x) : (m * se) * CACT_FN(cact_pow2_rest)(n);
+    return CACT_FN(cact_nan_pass)(x, y);
+}
+
+/* gelu_tanh'(x) g (cact_exp_family.h, gelu_tanh): silu's scheme with
+ * V = x z' = x C2 (1 + 3K x^2) in the place of x, a pair:
+ *   x >= 0 (k = 0):  P = q (1 + T), T = V (E q) 2^n in [0, 0.3];
+ *   x < 0 (k = n):   P = (E q) q N, N = (1 + V) + e as pairs (TwoSum);
+ *   |x - x1| < 2^-8: N = d (N1 + d p(d)), the Taylor series about the zero
+ *                    x1 with d the exact pair (x - X1H) - X1L - X1LL: N1 d a
+ *                    pair product, the rest (below 2^-12 of it) plain.
+ * x clamped to [LO, HI] (a zero below, of the sign of f' < 0; f' = 1 from 7.2
+ * on).  For x < 0, |P| reaches 11 (x = -3) where 2^n's first factor is only
+ * 2^-3: P goes in as P / 16 with n + 4 when n <= -4, which keeps s1 |P| <= 1
+ * in cact_g_times_scaled (a g near the largest double does not overflow
+ * before the scaling).  x = -inf: g * -0.0, the IEEE product with f' -> -0. */
+CACT_INLINE CACT_T CACT_FN(cact_gelu_tanh_backward_x)(CACT_T g, CACT_T x)
+{
+    CACT_T zl, x2h, x2l, Eh, El, se, qh, ql, ml, kl, ol, cl, vl, tl, al, bl, s1, s2, s3, ql2, pl;
+    const CACT_T lo = CACT_K(CACT_GELU_LO), hi = CACT_K(CACT_GELU_HI);
+    const int neg = x < CACT_ZERO;
+    const CACT_T xc = x < lo ? lo : (x < hi ? x : hi);
+    const CACT_T zh = CACT_FN(cact_gelu_tanh_z)(xc, &zl, &x2h, &x2l);
+    const CACT_T n = CACT_FN(cact_logistic_pair)(neg ? zh : -zh, neg ? zl : -zl, &Eh, &El, &se, &qh, &ql);
+    const CACT_T eqh = CACT_FN(cact_mul_dw2)(Eh, El, qh, ql, &ml);
+    /* V = x C2 (1 + 3K x^2) */
+    const CACT_T kh = CACT_FN(cact_mul_dw2)(CACT_K(CACT_GELU_K3H), CACT_K(CACT_GELU_K3L), x2h, x2l, &kl);
+    const CACT_T oh = CACT_FN(cact_two_sum)(CACT_ONE, kh, &ol);
+    const CACT_T ch = CACT_FN(cact_mul_dw2)(CACT_K(CACT_GELU_C2H), CACT_K(CACT_GELU_C2L), oh, ol + kl, &cl);
+    const CACT_T vh = CACT_FN(cact_mul_dw2)(xc, CACT_ZERO, ch, cl, &vl);
+    /* x >= 0: U = 1 + T, T = V (E q) 2^n (n >= -126: 2^n normal) */
+    const CACT_T s = CACT_FN(cact_pow2i)(neg ? CACT_ZERO : n);
+    const CACT_T th = CACT_FN(cact_mul_dw2)(vh, vl, eqh, ml, &tl) * s;
+    const CACT_T uh = CACT_ONE + th;
+    const CACT_T ul = ((CACT_ONE - uh) + th) + tl * s;
+    /* x < 0: N = (1 + V) + e */
+    CACT_FN(cact_pow2_3)(neg ? n : CACT_ZERO, &s1, &s2, &s3);
+    const CACT_T eh = ((Eh * s1) * s2) * s3, el = ((El * s1) * s2) * s3;
+    const CACT_T ah = CACT_FN(cact_two_sum)(CACT_ONE, vh, &al);
+    const CACT_T bh = CACT_FN(cact_two_sum)(ah, eh, &bl);
+    /* the zone: N = N1 d + d^2 p(d) */
+    const CACT_T d0 = xc - CACT_K(CACT_GELU_X1H);
+    CACT_T dl;
+    const CACT_T dh = CACT_FN(cact_two_sum)(d0, -CACT_K(CACT_GELU_X1L), &dl);
+    dl -= CACT_K(CACT_GELU_X1LL);
+    const int zone = CACT_FN(cact_fabs)(dh) < CACT_K(CACT_SILU_ZONE);
+    const CACT_T dz = zone ? dh : CACT_ZERO;
+    CACT_T p = CACT_K(CACT_GELU_N8);
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N7));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N6));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N5));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N4));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N3));
+    p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N2));
+    const CACT_T n1 = CACT_K(CACT_GELU_N1H), zh1 = n1 * dh;
+    const CACT_T zl1 = CACT_FN(cact_fma)(n1, dh, -zh1) +
+                       ((n1 * dl + CACT_K(CACT_GELU_N1L) * dh) + dh * (dz * p));
+    /* P = ((E q) q) N for x < 0, q U for x >= 0 */
+    const CACT_T qh2 = CACT_FN(cact_mul_dw2)(eqh, ml, qh, ql, &ql2);
+    const CACT_T wh = neg ? (zone ? zh1 : bh) : uh;
+    const CACT_T wl = neg ? (zone ? zl1 : bl + (al + el) + vl) : ul;
+    const CACT_T ph = CACT_FN(cact_mul_dw2)(neg ? qh2 : qh, neg ? ql2 : ql, wh, wl, &pl);
+    const int shift = neg && n <= (CACT_T)-4;
+    const CACT_T k = shift ? (CACT_T)0.0625 : CACT_ONE;
+    const CACT_T y = CACT_FN(cact_g_times_scaled)(g, ph * k, pl * k,
+                                                  neg ? (shift ? n + (CACT_T)4 : n) : CACT_ZERO, CACT_ONE);
+    return CACT_FN(cact_nan_pass)(x, x == -(CACT_T)INFINITY ? g * -CACT_ZERO : y);
 }
 
 /* elu'(x) g: g for x > 0, g alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */

@@ -332,6 +332,147 @@ def _mp_gelu_grad(x):
     return mp.ncdf(x) + x * mp.npdf(x)
 
 
+def _silu(x):
+    # x / (1 + exp(-x)) for x >= 0, x exp(x) / (1 + exp(x)) below (nothing
+    # overflows); -0.0 at -inf (the limit: -inf * 0 would be NaN)
+    x = _q(x)
+    one = _c(x, 1)
+    with np.errstate(all="ignore"):
+        ex = np.exp(x)
+        y = np.where(x >= 0, x / (one + np.exp(-x)), x * ex / (one + ex))
+    return np.where(x == -np.inf, _c(x, -0.0), y)
+
+
+def _silu_grad(x):
+    # s (1 + x (1 - s)) with 1 - s = sigmoid(-x): the textbook form (a zero
+    # from an underflowed s keeps the sign of 1 + x).  It cancels near the zero x0 = -1.2785 in the reference
+    # precision as well (f' = 0.218 (x - x0) there), so within 2^-20 (double,
+    # for float32 results) or 2^-3 (long double, 11 bits beyond float64) of
+    # x0 the points are computed with mpmath's form instead, where the
+    # reference's own rounding would reach 1/256 ULP of the result
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        s = _sigmoid(x)
+        d = s * (_c(x, 1) + x * _sigmoid(-x))
+    d = np.where(np.isinf(x), np.where(x > 0, _c(x, 1), _c(x, -0.0)), d)
+    width = 2.0**-20 if x.dtype.itemsize <= 8 else 2.0**-3
+    near = np.abs(x - _c(x, _SILU_X0)) < _c(x, width)
+    if near.any():
+        d = np.array(d, copy=True, ndmin=1)
+        xs = np.array(x, ndmin=1)
+        with mp.workdps(MP_DPS):
+            for i in np.flatnonzero(near):
+                d.flat[i] = x.dtype.type(mp.nstr(_mp_silu_grad(_to_mpf(xs.flat[i])), 40))
+        d = d.reshape(np.shape(x))
+    return d
+
+
+# silu's zero of f' (the minimum of f), x0 = -1 - W(1/e)
+_SILU_X0 = "-1.27846454276107379510935873902298015543948"
+
+
+def _mp_silu(x):
+    if mp.isinf(x):
+        return x if x > 0 else mp.mpf(0)
+    return x / (1 + mp.exp(-x))
+
+
+def _mp_silu_grad(x):
+    # s (1 + x (1 - s)) at 40 digits: near x0 the cancellation costs the
+    # digits of -log10 |d|, far more than double's 16 left
+    if mp.isinf(x):
+        return mp.mpf(1) if x > 0 else mp.mpf(0)
+    with mp.workdps(MP_DPS + 20):
+        s = 1 / (1 + mp.exp(-x))
+        return s * (1 + x * (1 - s))
+
+
+# gelu_tanh: u = sqrt(2/pi) (x + 0.044715 x^3), PyTorch's approximate='tanh'
+_GT_C = "0.79788456080286535587989211986876373695171726232986931533185"  # sqrt(2/pi)
+_GT_K = "0.044715"
+# the zero of gelu_tanh' (the minimum of f), -0.75246...
+_GT_X1 = "-0.75246142207101625848795444328891609060539217803762927064"
+
+
+def _gt_u(x):
+    return _c(x, _GT_C) * (x + _c(x, _GT_K) * (x * x * x))
+
+
+def _gt_mp_points(x, out, fn, near):
+    """out with the points where ``near`` holds replaced by mpmath's fn."""
+    if not np.any(near):
+        return out
+    out = np.array(out, copy=True, ndmin=1)
+    xs = np.array(x, ndmin=1)
+    with mp.workdps(MP_DPS):
+        for i in np.flatnonzero(near):
+            out.flat[i] = x.dtype.type(mp.nstr(fn(_to_mpf(xs.flat[i])), 40))
+    return out.reshape(np.shape(x))
+
+
+def _gt_band(x):
+    # long double: u's own rounding, |2u| 2^-64 relative in e^2u, is |2u|
+    # 2^-11 ULP of float64, above the reference's 1/100 ULP where 2u < -10
+    # and f is not yet 0 (x in [-22, -3]): mpmath there
+    if x.dtype.itemsize <= 8:
+        return np.zeros(np.shape(x), bool)
+    return (x > -22) & (x < -3)
+
+
+def _gelu_tanh(x):
+    # x >= 0: PyTorch's x/2 (1 + tanh(u)) (no cancellation); x < 0: x e / (1 + e)
+    # with e = exp(2u) (1 + tanh(u) = 2 e / (1 + e), which does not cancel)
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        u = _gt_u(x)
+        e = np.exp(_c(x, 2) * u)
+        pos = _c(x, 0.5) * x * (_c(x, 1) + np.tanh(u))
+        y = np.where(x >= 0, pos, x * e / (_c(x, 1) + e))
+    y = np.where(x == -np.inf, _c(x, -0.0), y)
+    return _gt_mp_points(x, y, _mp_gelu_tanh, _gt_band(x))
+
+
+def _gelu_tanh_grad(x):
+    # 1/2 (1 + tanh u) + x/2 (1 - tanh^2 u) u' for x >= 0; for x < 0 with
+    # s = e / (1 + e), e = exp(2u): s (1 + x (1 - s) 2u').  Near the zero x1
+    # (the width as silu's) and in the long-double band: mpmath
+    x = _q(x)
+    one = _c(x, 1)
+    with np.errstate(all="ignore"):
+        u = _gt_u(x)
+        du = _c(x, _GT_C) * (one + _c(x, 3) * _c(x, _GT_K) * x * x)
+        t = np.tanh(u)
+        pos = _c(x, 0.5) * (one + t) + _c(x, 0.5) * x * ((one - t) * (one + t)) * du
+        e = np.exp(_c(x, 2) * u)
+        sg = e / (one + e)
+        neg = sg * (one + x * (one / (one + e)) * (_c(x, 2) * du))
+        d = np.where(x >= 0, pos, neg)
+    d = np.where(np.isinf(x), np.where(x > 0, one, _c(x, -0.0)), d)
+    width = 2.0**-20 if x.dtype.itemsize <= 8 else 2.0**-3
+    near = (np.abs(x - _c(x, _GT_X1)) < _c(x, width)) | _gt_band(x)
+    return _gt_mp_points(x, d, _mp_gelu_tanh_grad, near)
+
+
+def _mp_gelu_tanh(x):
+    if mp.isinf(x):
+        return x if x > 0 else mp.mpf(0)
+    u = mp.mpf(_GT_C) * (x + mp.mpf(_GT_K) * x**3)
+    return x / (1 + mp.exp(-2 * u))
+
+
+def _mp_gelu_tanh_grad(x):
+    # d/dx of x/2 (1 + tanh u) = 1/2 (1 + tanh u) + x/2 sech^2(u) u', with
+    # 1 + tanh u = 2 s and sech^2 u = 4 s (1 - s), s = sigmoid(2u), at 60
+    # digits (near x1 the sum cancels by the digits of -log10 |x - x1|)
+    if mp.isinf(x):
+        return mp.mpf(1) if x > 0 else mp.mpf(0)
+    with mp.workdps(MP_DPS + 20):
+        c, k = mp.mpf(_GT_C), mp.mpf(_GT_K)
+        u = c * (x + k * x**3)
+        s = 1 / (1 + mp.exp(-2 * u))
+        return s + x * 2 * s * (1 - s) * c * (1 + 3 * k * x**2)
+
+
 # ----------------------------------------------------------------- mpmath forms
 def _mp_sigmoid(x):
     return 1 / (1 + mp.exp(-x))
@@ -465,6 +606,27 @@ REFERENCES: dict[str, Reference] = {
         lambda x, min_val, max_val: _mp_clip_grad(x, min_val, max_val),
         lambda y, min_val, max_val: _mp_clip_grad(y, min_val, max_val),
         params=("min_val", "max_val"), kinks=(-1.0, 1.0),
+    ),
+    "silu": Reference(
+        _silu, _silu_grad, None, _mp_silu, _mp_silu_grad, None,
+        c_f="return isinf(x) ? (x > 0 ? x : 0.0) : x / (1 + exp(-x));",
+        # long double in the C reference: the sum cancels near x0 = -1.2785,
+        # where double's 2^-53 would be 10^5 float32 ULPs of f'
+        c_grad="long double s = 1 / (1 + expl(-(long double)x));"
+               " return isinf(x) ? (x > 0 ? 1.0 : -0.0) : (double)(s * (1 + x * (1 - s)));",
+    ),
+    "gelu_tanh": Reference(
+        _gelu_tanh, _gelu_tanh_grad, None, _mp_gelu_tanh, _mp_gelu_tanh_grad, None,
+        # long double: x e^2u / (1 + e^2u) below 0, PyTorch's tanh form above
+        c_f="if (isinf(x)) return x > 0 ? x : -0.0;"
+            " long double X = x, u = 0.797884560802865355879892119869L * (X + 0.044715L * X * X * X);"
+            " if (x >= 0) return (double)(0.5L * X * (1 + tanhl(u)));"
+            " long double e = expl(2 * u); return (double)(X * e / (1 + e));",
+        c_grad="if (isinf(x)) return x > 0 ? 1.0 : -0.0;"
+               " long double X = x, c = 0.797884560802865355879892119869L, k = 0.044715L;"
+               " long double u = c * (X + k * X * X * X), du = c * (1 + 3 * k * X * X);"
+               " long double s = 1 / (1 + expl(-2 * u));"
+               " return (double)(s + X * 2 * s * (1 - s) * du);",
     ),
     "relu6": Reference(
         lambda x: _clip(x, 0, 6), lambda x: _clip_grad(x, 0, 6), lambda y: _clip_grad(y, 0, 6),
