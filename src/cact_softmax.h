@@ -77,6 +77,7 @@
 #include "cact_common.h"
 #include "cact_exp.h"
 #include "cact_exp32.h"
+#include "cact_exp_family.h" /* cact_two_sum_f64 */
 
 #include <math.h>
 
@@ -129,14 +130,8 @@ CACT_ROW_MAX(double, f64)
 CACT_ROW_NAN(float, f32)
 CACT_ROW_NAN(double, f64)
 
-/* Knuth's TwoSum: s + e = a + b exactly, for any order of magnitudes. */
-CACT_INLINE void cact_two_sum_f64(double a, double b, double *s, double *e)
-{
-    const double t = a + b;
-    const double bb = t - a;
-    *s = t;
-    *e = (a - (t - bb)) + (b - bb);
-}
+/* Knuth's TwoSum, s + e = a + b exactly for any order of magnitudes, is the
+ * exp family's cact_two_sum_f64 (cact_exp_family_t.h): s = two_sum(a, b, &e). */
 
 /* ================================================================ float32 */
 
@@ -286,7 +281,7 @@ CACT_INLINE void cact_log_softmax_backward_row_f32(const char *g, ptrdiff_t sg, 
 CACT_INLINE void cact_sm_diff_f64(double x, double m, double *dh, double *dl)
 {
     double h, l;
-    cact_two_sum_f64(x, -m, &h, &l);
+    h = cact_two_sum_f64(x, -m, &l);
     *dh = h;
     *dl = h >= -1500.0 ? l : 0.0;
 }
@@ -295,7 +290,7 @@ CACT_INLINE void cact_sm_diff_f64(double x, double m, double *dh, double *dl)
 #define CACT_LANE_ADD(h, c, th, tl)                                                  \
     do {                                                                             \
         double s_, e_;                                                               \
-        cact_two_sum_f64((h), (th), &s_, &e_);                                       \
+        s_ = cact_two_sum_f64((h), (th), &e_);                                       \
         (h) = s_;                                                                    \
         (c) += e_ + (tl);                                                            \
     } while (0)
@@ -306,7 +301,7 @@ CACT_INLINE void cact_lanes_total_f64(const double *h, const double *c, double *
     double s = h[0], e = c[0];
     for (int j = 1; j < CACT_ROW_LANES; j++) {
         double t, te;
-        cact_two_sum_f64(s, h[j], &t, &te);
+        t = cact_two_sum_f64(s, h[j], &te);
         s = t;
         e += te + c[j];
     }
@@ -371,7 +366,7 @@ CACT_INLINE void cact_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, ptrd
     }
     double k, rh, rl, sh, sl;
     cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl);
-    cact_two_sum_f64(k, rh, &sh, &sl); /* s = k + r, k >= 1 */
+    sh = cact_two_sum_f64(k, rh, &sl); /* s = k + r, k >= 1 */
     sl += rl;
     for (ptrdiff_t i = 0; i < n; i++) {
         double dh, dl, Eh, El, s1, s2, s3;
@@ -398,7 +393,7 @@ CACT_INLINE void cact_log_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, 
     }
     double k, rh, rl, uh, ul;
     cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl);
-    cact_two_sum_f64(k - 1.0, rh, &uh, &ul); /* u = s - 1 */
+    uh = cact_two_sum_f64(k - 1.0, rh, &ul); /* u = s - 1 */
     ul += rl;
     /* log1p(uh + ul) = log1p(uh) + ul / (1 + uh) + O(ul^2) */
     const double Lh = log1p(uh);
@@ -406,7 +401,7 @@ CACT_INLINE void cact_log_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, 
     for (ptrdiff_t i = 0; i < n; i++) {
         double dh, dl, a, b;
         cact_sm_diff_f64(CACT_AT(double, x, i, sx), m, &dh, &dl);
-        cact_two_sum_f64(dh, -Lh, &a, &b);
+        a = cact_two_sum_f64(dh, -Lh, &b);
         const double y = a + (b + (dl - Ll));
         /* a = -inf (x = -inf, or d below -DBL_MAX): b is NaN, the result a */
         CACT_OUT(double, o, i, so) = a - a == 0.0 ? y : a;
@@ -450,7 +445,7 @@ CACT_INLINE void cact_softmax_backward_row_f64(const char *g, ptrdiff_t sg, cons
         const double gv = CACT_AT(double, g, i, sg);
         const double yv = CACT_AT(double, y, i, sy);
         double a, b;
-        cact_two_sum_f64(gv, -dh, &a, &b); /* g - dot = a + b - dl */
+        a = cact_two_sum_f64(gv, -dh, &b); /* g - dot = a + b - dl */
         const double r = cact_fma_f64(yv, a, yv * (b - dl));
         CACT_OUT(double, o, i, so) = a - a == 0.0 ? r : yv * a;
     }
@@ -474,7 +469,7 @@ CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, 
         cact_pow2_3_f64(nn, &s1, &s2, &s3);
         const double Ph = ((ph * s1) * s2) * s3;
         const double Pl = ((pl * s1) * s2) * s3;
-        cact_two_sum_f64(gv, -Ph, &a, &b);
+        a = cact_two_sum_f64(gv, -Ph, &b);
         const double r = a + (b - Pl);
         const double v = a - a == 0.0 ? r : a;
         CACT_OUT(double, o, i, so) = yv == yv ? v : yv + yv;
