@@ -304,6 +304,13 @@ def _sat_softplus(t: Decimal, beta: Decimal) -> _End:
     return -math.inf, (c / beta if t < 1 else -math.inf)
 
 
+def _sat_logsigmoid(t: Decimal) -> _End:
+    # 1 - exp(y) < t above ln(1 - t) (y <= 0; t = 1: every y but -inf)
+    if t > 1:
+        return _ALL
+    return -math.inf, ((1 - t).ln() if t < 1 else -math.inf)
+
+
 def _sat_elu(t: Decimal, alpha: Decimal) -> _End:
     # f' is 1 for y > 0 and y + alpha (in [0, alpha]) for y <= 0: saturated
     # where y <= 0 and y < t - alpha, or y > 0 when 1 < t
@@ -616,6 +623,44 @@ ACTIVATIONS: tuple[Activation, ...] = (
                    "backward_x": _aten_backward("softplus_backward", "v", "beta", 20.0)},
             onnx={"f": (("Mul", ("x", "beta"), "t1", {}), ("Softplus", ("t1",), "t2", {}),
                         ("Div", ("t2", "beta"), "out", {}))},
+        ),
+    ),
+    Activation(
+        name="logsigmoid",
+        family="exp",
+        summary="Log-sigmoid: log(sigmoid(x)) = -softplus(-x), accurate in both tails.",
+        f="log(1 / (1 + exp(-x))) = min(x, 0) - log1p(exp(-|x|))",
+        grad="sigmoid(-x) = 1 / (1 + exp(x))",
+        grad_y="1 - exp(y)",
+        # softplus's functions at -x (src/cact_softplus.h): its promises
+        ulp={"float32": {**_EXP, "backward_y": _F32_BY}, "float64": {**_EXP, "backward_y": 2.0}},
+        # softplus's points mirrored
+        switch={
+            "float32": (103.97, 103.28, 87.34, 17.0, 0.8813735870195429, 0.0, -0.8813735870195429,
+                        -16.6, -17.05, -88.72, 300.0),
+            "float64": (745.13, 744.44, 708.4, 707.7, 37.0, 0.8813735870195429, 0.0,
+                        -0.8813735870195429, -36.74, -37.0, -40.0, -709.78, -745.13, 1500.0),
+        },
+        saturated_y=_sat_logsigmoid,
+        notes=("logsigmoid(x) = -softplus(x, beta=1) at -x, exact for every x: for large x it\n"
+               "is -exp(-x), not 0 (logsigmoid(40.0) = -4.248354255291589e-18), and for\n"
+               "large negative x it is x - exp(x).  logsigmoid(+inf) = -0.0 and so is every\n"
+               "result that rounds to zero (the function is negative; PyTorch gives +0.0,\n"
+               "scipy.special.log_expit -0.0), logsigmoid(-inf) = -inf; NaN is NaN and so\n"
+               "are its derivatives."),
+        example=(-20.0, -1.0, 0.0, 1.0, 20.0),
+        peers=Peers(
+            scipy={"f": "special.log_expit"},
+            numexpr={
+                "f": "where(x < zero, x, zero) - log1p(exp(-abs(x)))",
+                "grad": "one / (one + exp(x))",
+                "backward_x": "g / (one + exp(x))",
+                "backward_y": "g * -expm1(y)",
+            },
+            # f only: aten.log_sigmoid_backward(grad, x, buffer) takes the
+            # buffer exp(-|x|) that aten.log_sigmoid_forward computes, which
+            # no call of the benchmark provides
+            torch={"f": TorchCall("ops.aten.log_sigmoid.out", ("buf",), (("out", "buf"),))},
         ),
     ),
     Activation(

@@ -10,7 +10,7 @@
 
 #include "cact_exp_family.h" /* sigmoid, tanh, elu: the shared exp core */
 #include "cact_log1p.h"      /* the log1p core, beside the exp cores */
-#include "cact_softplus.h"   /* softplus: on log1p and exp */
+#include "cact_softplus.h"   /* softplus, logsigmoid: on log1p and exp */
 #include "cact_linear.h"     /* the "linear" and "rational" families */
 
 #endif /* CACT_ELEMENTS_H */

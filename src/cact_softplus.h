@@ -1,6 +1,6 @@
 /*
  * cact_softplus.h -- element functions of the rows built on the log1p core
- * (cact_log1p.h) and the exp cores: softplus.  Naming and
+ * (cact_log1p.h) and the exp cores: softplus and logsigmoid.  Naming and
  * variants as in cact_exp_family.h (the derivative is backward_x with g = 1);
  * these rows are in the "exp" family of the table.
  *
@@ -65,6 +65,12 @@
  *       f' multiplied by beta y exp(-beta y) / (1 - exp(-beta y)) <= 1: as
  *       exact as y allows (README, Semantics).
  *
+ * --------------------------------------------------------------- logsigmoid
+ * logsigmoid(x) = log(sigmoid(x)) = -softplus(-x) with beta = 1: the same
+ * functions at -x (exact negations), f'(x) = sigmoid(-x), and from y,
+ * f' = 1 - exp(y) = -expm1(y) (softplus's form at -y).  logsigmoid(+inf) =
+ * -0.0 and so is every result that underflows (the function is negative;
+ * PyTorch returns +0.0 there), logsigmoid(-inf) = -inf.
  */
 #ifndef CACT_SOFTPLUS_H
 #define CACT_SOFTPLUS_H
@@ -262,5 +268,25 @@ CACT_INLINE double cact_softplus_backward_y_f64(double g, double y, double beta)
     const double outside = g * (a > 36.0 ? far : qh + ql);
     return cact_nan_pass_f64(y, a > 0.0 ? outside : cact_times_dw_f64(g, dh, dl));
 }
+
+/* logsigmoid(x) = -softplus(-x) with beta = 1, f'(x) = softplus'(-x), and
+ * from y, softplus's form at -y; the input NaN itself for a NaN input (the
+ * negation flips its sign bit on the way). */
+#define CACT_LOGSIGMOID(T, sfx)                                                      \
+    CACT_INLINE T cact_logsigmoid_f_##sfx(T x)                                       \
+    {                                                                                \
+        return cact_nan_pass_##sfx(x, -cact_softplus_f_##sfx(-x, (T)1));             \
+    }                                                                                \
+    CACT_INLINE T cact_logsigmoid_backward_x_##sfx(T g, T x)                         \
+    {                                                                                \
+        return cact_nan_pass_##sfx(x, cact_softplus_backward_x_##sfx(g, -x, (T)1));  \
+    }                                                                                \
+    CACT_INLINE T cact_logsigmoid_backward_y_##sfx(T g, T y)                         \
+    {                                                                                \
+        return cact_nan_pass_##sfx(y, cact_softplus_backward_y_##sfx(g, -y, (T)1));  \
+    }
+
+CACT_LOGSIGMOID(float, f32)
+CACT_LOGSIGMOID(double, f64)
 
 #endif /* CACT_SOFTPLUS_H */

@@ -229,6 +229,19 @@ def _softplus_grad_y(y, beta):
         return -np.expm1(-zh) + np.where(zl == 0, _c(y, 0), np.exp(-zh) * zl)
 
 
+def _logsigmoid(x):
+    # -logaddexp(0, -x) in the reference precision: -0.0 at +inf
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        return -np.logaddexp(_c(x, 0), -x)
+
+
+def _logsigmoid_grad_y(y):
+    y = _q(y)
+    with np.errstate(all="ignore"):
+        return -np.expm1(y)
+
+
 def _elu(x, alpha):
     x = _q(x)
     with np.errstate(all="ignore"):
@@ -367,6 +380,10 @@ def _mp_softplus_grad_y(y, beta):
     return -mp.expm1(-beta * y)
 
 
+def _mp_logsigmoid(x):
+    return -mp.log1p(mp.exp(-x))
+
+
 def _mp_elu(x, alpha):
     return x if x > 0 else alpha * mp.expm1(x)
 
@@ -471,6 +488,12 @@ REFERENCES: dict[str, Reference] = {
         params=("beta",),
         c_f="double z = beta * x; return z > 0 ? (z + log1p(exp(-z))) / beta : log1p(exp(z)) / beta;",
         c_grad="double e = exp(-fabs(beta * x)); return (beta * x >= 0 ? 1.0 : e) / (1.0 + e);",
+    ),
+    "logsigmoid": Reference(
+        _logsigmoid, lambda x: _sigmoid(-_q(x)), _logsigmoid_grad_y,
+        _mp_logsigmoid, lambda x: 1 / (1 + mp.exp(x)), lambda y: -mp.expm1(y),
+        c_f="return x < 0 ? x - log1p(exp(x)) : -log1p(exp(-x));",
+        c_grad="double e = exp(-fabs(x)); return (x <= 0 ? 1.0 : e) / (1.0 + e);",
     ),
     "hardsigmoid": Reference(
         _hardsigmoid, lambda x: _clip_grad(x, -3, 3) / _c(_q(x), 6), lambda y: _clip_grad(y, 0, 1) / _c(_q(y), 6),
