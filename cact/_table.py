@@ -295,6 +295,27 @@ def _sat_softsign(t: Decimal) -> _End:
     return -r, r
 
 
+def _sat_softplus(t: Decimal, beta: Decimal) -> _End:
+    # 1 - exp(-beta y) < t where beta y < -ln(1 - t) = c (beta y >= 0 for
+    # every output): y < c / beta for beta > 0, y > c / beta for beta < 0;
+    # t = 1 takes every finite y, t > 1 every y; beta = 0 gives f' = 0
+    if t > 1 or (beta == 0 and t > 0):
+        return _ALL
+    if beta == 0:
+        return _NONE
+    c = -(1 - t).ln() if t < 1 else Decimal("Infinity")
+    if beta > 0:
+        return (c / beta if t < 1 else math.inf), math.inf
+    return -math.inf, (c / beta if t < 1 else -math.inf)
+
+
+def _sat_logsigmoid(t: Decimal) -> _End:
+    # 1 - exp(y) < t above ln(1 - t) (y <= 0; t = 1: every y but -inf)
+    if t > 1:
+        return _ALL
+    return -math.inf, ((1 - t).ln() if t < 1 else -math.inf)
+
+
 def _sat_elu(t: Decimal, alpha: Decimal) -> _End:
     # f' is 1 for y > 0 and y + alpha (in [0, alpha]) for y <= 0: saturated
     # where y <= 0 and y < t - alpha, or y > 0 when 1 < t
@@ -633,6 +654,92 @@ ACTIVATIONS: tuple[Activation, ...] = (
             torch={"f": TorchCall("ops.aten.gelu_", ("buf",), (("approximate", "'tanh'"),)),
                    "backward_x": TorchCall("ops.aten.gelu_backward.grad_input", ("buf", "v"),
                                            (("approximate", "'tanh'"), ("grad_input", "buf")))},
+        ),
+    ),
+    Activation(
+        name="softplus",
+        family="exp",
+        summary="Softplus: a smooth ReLU, exact for every x (no linear threshold).",
+        f="log(1 + exp(beta * x)) / beta = (max(beta x, 0) + log1p(exp(-|beta x|))) / beta",
+        grad="sigmoid(beta * x)",
+        grad_y="1 - exp(-beta * y)",
+        # float32 in double rounded once on the float32 exp and log1p cores;
+        # float64 with beta x as an exact pair (src/cact_softplus.h): 0.5 ULP
+        # plus a few hundredths, promised within the exp family's 1 ULP; the
+        # float64 backward from y carries f's rounding of y (its measured
+        # maximum rounded up, as the other rows)
+        ulp={"float32": {**_EXP, "backward_y": _F32_BY}, "float64": {**_EXP, "backward_y": 2.0}},
+        # float32: last nonzero result, the subnormal range, log1p's cut
+        # (|x| = -ln(sqrt 2 - 1)), x where log1p(exp(-x)) drops below half an
+        # ULP of x, and the clamp of the exp argument at -300 (beta x); float64
+        # likewise, with the exp clamp at -1500 and the switch to x itself above 40
+        switch={
+            "float32": (-103.97, -103.28, -87.34, -17.0, -0.8813735870195429, 0.0, 0.8813735870195429,
+                        16.6, 17.05, 88.72, -300.0),
+            "float64": (-745.13, -744.44, -708.4, -707.7, -37.0, -0.8813735870195429, 0.0,
+                        0.8813735870195429, 36.74, 37.0, 40.0, 709.78, 745.13, -1500.0),
+        },
+        params=(Param("beta", 1.0, "sharpness: softplus tends to relu as beta grows"),),
+        saturated_y=_sat_softplus,
+        notes=("Exact for every x: no linear threshold (PyTorch returns x itself for\n"
+               "beta x > 20, where cact keeps log1p(exp(-beta x)) / beta).  beta takes any\n"
+               "value, as PyTorch: beta < 0 gives -softplus(-x, -beta) (negative, still\n"
+               "increasing, f' = sigmoid(beta x) and 1 - exp(-beta y) as written), beta = 0\n"
+               "gives +inf (ln 2 / 0) with f' = 1/2 from x and 0 from y.\n"
+               "softplus(-inf) = +0, softplus(+inf) = +inf for beta > 0; NaN is NaN and so\n"
+               "are its derivatives."),
+        example=(-20.0, -1.0, 0.0, 1.0, 20.0),
+        peers=Peers(
+            numexpr={
+                "f": "where(x > zero, x, zero) + log1p(exp(-abs(beta * x))) / beta",
+                "grad": "one / (one + exp(-beta * x))",
+                "backward_x": "g / (one + exp(-beta * x))",
+                "backward_y": "g * -expm1(-beta * y)",
+            },
+            # PyTorch's threshold (20) is its default; the benchmark's inputs
+            # stay below it
+            torch={"f": TorchCall("ops.aten.softplus.out", ("buf", "beta", 20.0), (("out", "buf"),)),
+                   "backward_x": _aten_backward("softplus_backward", "v", "beta", 20.0)},
+            onnx={"f": (("Mul", ("x", "beta"), "t1", {}), ("Softplus", ("t1",), "t2", {}),
+                        ("Div", ("t2", "beta"), "out", {}))},
+        ),
+    ),
+    Activation(
+        name="logsigmoid",
+        family="exp",
+        summary="Log-sigmoid: log(sigmoid(x)) = -softplus(-x), accurate in both tails.",
+        f="log(1 / (1 + exp(-x))) = min(x, 0) - log1p(exp(-|x|))",
+        grad="sigmoid(-x) = 1 / (1 + exp(x))",
+        grad_y="1 - exp(y)",
+        # softplus's functions at -x (src/cact_softplus.h): its promises
+        ulp={"float32": {**_EXP, "backward_y": _F32_BY}, "float64": {**_EXP, "backward_y": 2.0}},
+        # softplus's points mirrored
+        switch={
+            "float32": (103.97, 103.28, 87.34, 17.0, 0.8813735870195429, 0.0, -0.8813735870195429,
+                        -16.6, -17.05, -88.72, 300.0),
+            "float64": (745.13, 744.44, 708.4, 707.7, 37.0, 0.8813735870195429, 0.0,
+                        -0.8813735870195429, -36.74, -37.0, -40.0, -709.78, -745.13, 1500.0),
+        },
+        saturated_y=_sat_logsigmoid,
+        notes=("logsigmoid(x) = -softplus(x, beta=1) at -x, exact for every x: for large x it\n"
+               "is -exp(-x), not 0 (logsigmoid(40.0) = -4.248354255291589e-18), and for\n"
+               "large negative x it is x - exp(x).  logsigmoid(+inf) = -0.0 and so is every\n"
+               "result that rounds to zero (the function is negative; PyTorch gives +0.0,\n"
+               "scipy.special.log_expit -0.0), logsigmoid(-inf) = -inf; NaN is NaN and so\n"
+               "are its derivatives."),
+        example=(-20.0, -1.0, 0.0, 1.0, 20.0),
+        peers=Peers(
+            scipy={"f": "special.log_expit"},
+            numexpr={
+                "f": "where(x < zero, x, zero) - log1p(exp(-abs(x)))",
+                "grad": "one / (one + exp(x))",
+                "backward_x": "g / (one + exp(x))",
+                "backward_y": "g * -expm1(y)",
+            },
+            # f only: aten.log_sigmoid_backward(grad, x, buffer) takes the
+            # buffer exp(-|x|) that aten.log_sigmoid_forward computes, which
+            # no call of the benchmark provides
+            torch={"f": TorchCall("ops.aten.log_sigmoid.out", ("buf",), (("out", "buf"),))},
         ),
     ),
     Activation(

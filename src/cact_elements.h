@@ -9,6 +9,8 @@
 #define CACT_ELEMENTS_H
 
 #include "cact_exp_family.h" /* sigmoid, tanh, elu: the shared exp core */
+#include "cact_log1p.h"      /* the log1p core, beside the exp cores */
+#include "cact_softplus.h"   /* softplus, logsigmoid: on log1p and exp */
 #include "cact_linear.h"     /* the "linear" and "rational" families */
 #include "cact_erf.h"        /* the erfc core and GELU, on the exp core */
 

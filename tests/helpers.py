@@ -52,7 +52,7 @@ def min_parallel(n: int):
 
 
 # Parameter sets tested for each row besides the defaults.
-EXTRA_PARAMS = {"leaky_relu": [{"alpha": 0.3}], "elu": [{"alpha": 0.5}],
+EXTRA_PARAMS = {"leaky_relu": [{"alpha": 0.3}], "elu": [{"alpha": 0.5}], "softplus": [{"beta": 0.3}],
                 "hardtanh": [{"min_val": -0.5, "max_val": 2.5}, {"min_val": 0.25, "max_val": 0.25}]}
 
 

@@ -175,6 +175,74 @@ def _softsign_grad_y(y):
     return c * c
 
 
+def _product_pair(x, b):
+    """b x = zh + zl in the dtype of x, exactly (to far below its last bit):
+    x and b split into 26 + 27 bits (cleared mantissa bits of the doubles),
+    the four partial products exact in long double (64 bits) and summed with
+    Knuth's TwoSum; zl = 0 where zh is not finite.  exp(b x) needs it: a
+    rounding of b x by 2^-64 relative is 745 2^-64 relative in exp(-745)."""
+    x = _q(x)
+    mask = np.uint64(~((1 << 27) - 1) & (2**64 - 1))
+    with np.errstate(all="ignore"):
+        xd = x.astype(np.float64)
+        bd = np.float64(b)
+        xh = (xd.view(np.uint64) & mask).view(np.float64)
+        bh = (np.asarray(bd).view(np.uint64) & mask).view(np.float64)
+        xh, xl = xh.astype(x.dtype), (xd - xh).astype(x.dtype)
+        bh, bl = x.dtype.type(bh), x.dtype.type(bd - bh)
+
+        def two_sum(a, c):
+            s = a + c
+            v = s - a
+            return s, (a - (s - v)) + (c - v)
+
+        s, e1 = two_sum(xh * bh, xh * bl)
+        s, e2 = two_sum(s, xl * bh)
+        s, e3 = two_sum(s, xl * bl)
+        fin = np.isfinite(xd)
+        # beta = 0: z = 0 for every x (cact's convention: f' = 1/2 at +-inf)
+        zh = np.where(fin, s, x * _c(x, b)) if b != 0 else np.zeros_like(x)
+        return zh, np.where(fin & (b != 0), e1 + e2 + e3, _c(x, 0))
+
+
+def _softplus(x, beta):
+    # logaddexp(0, z) (NumPy's stable form, in the reference precision) at
+    # z = zh, plus sigmoid(zh) zl for the rest of z = beta x
+    x = _q(x)
+    zh, zl = _product_pair(x, beta)
+    with np.errstate(all="ignore"):
+        return (np.logaddexp(_c(x, 0), zh) + _sigmoid(zh) * zl) / _c(x, beta)
+
+
+def _softplus_grad(x, beta):
+    # sigmoid(zh + zl) = sigmoid(zh) + sigmoid(zh) sigmoid(-zh) zl
+    x = _q(x)
+    zh, zl = _product_pair(x, beta)
+    with np.errstate(all="ignore"):
+        return _sigmoid(zh) + _sigmoid(zh) * _sigmoid(-zh) * zl
+
+
+def _softplus_grad_y(y, beta):
+    # 1 - exp(-(zh + zl)) = -expm1(-zh) + exp(-zh) zl
+    y = _q(y)
+    zh, zl = _product_pair(y, beta)
+    with np.errstate(all="ignore"):
+        return -np.expm1(-zh) + np.where(zl == 0, _c(y, 0), np.exp(-zh) * zl)
+
+
+def _logsigmoid(x):
+    # -logaddexp(0, -x) in the reference precision: -0.0 at +inf
+    x = _q(x)
+    with np.errstate(all="ignore"):
+        return -np.logaddexp(_c(x, 0), -x)
+
+
+def _logsigmoid_grad_y(y):
+    y = _q(y)
+    with np.errstate(all="ignore"):
+        return -np.expm1(y)
+
+
 def _elu(x, alpha):
     x = _q(x)
     with np.errstate(all="ignore"):
@@ -530,6 +598,22 @@ def _mp_softsign_grad(x):
     return 1 / (1 + abs(x)) ** 2
 
 
+def _mp_softplus(x, beta):
+    return mp.log1p(mp.exp(beta * x)) / beta
+
+
+def _mp_softplus_grad(x, beta):
+    return 1 / (1 + mp.exp(-beta * x))
+
+
+def _mp_softplus_grad_y(y, beta):
+    return -mp.expm1(-beta * y)
+
+
+def _mp_logsigmoid(x):
+    return -mp.log1p(mp.exp(-x))
+
+
 def _mp_elu(x, alpha):
     return x if x > 0 else alpha * mp.expm1(x)
 
@@ -648,6 +732,19 @@ REFERENCES: dict[str, Reference] = {
         kinks=(0.0,),
         c_f="return isinf(x) ? copysign(1.0, x) : x / (1 + fabs(x));",
         c_grad="double d = 1 + fabs(x); return 1 / (d * d);",
+    ),
+    "softplus": Reference(
+        _softplus, _softplus_grad, _softplus_grad_y,
+        _mp_softplus, _mp_softplus_grad, _mp_softplus_grad_y,
+        params=("beta",),
+        c_f="double z = beta * x; return z > 0 ? (z + log1p(exp(-z))) / beta : log1p(exp(z)) / beta;",
+        c_grad="double e = exp(-fabs(beta * x)); return (beta * x >= 0 ? 1.0 : e) / (1.0 + e);",
+    ),
+    "logsigmoid": Reference(
+        _logsigmoid, lambda x: _sigmoid(-_q(x)), _logsigmoid_grad_y,
+        _mp_logsigmoid, lambda x: 1 / (1 + mp.exp(x)), lambda y: -mp.expm1(y),
+        c_f="return x < 0 ? x - log1p(exp(x)) : -log1p(exp(-x));",
+        c_grad="double e = exp(-fabs(x)); return (x <= 0 ? 1.0 : e) / (1.0 + e);",
     ),
     "hardsigmoid": Reference(
         _hardsigmoid, lambda x: _clip_grad(x, -3, 3) / _c(_q(x), 6), lambda y: _clip_grad(y, 0, 1) / _c(_q(y), 6),

@@ -172,7 +172,7 @@ def test_backward_needs_exactly_one_of_x_and_y(act):
     raises_and_keeps(TypeError, bwd, g, x, y=x)
     raises_and_keeps(TypeError, bwd, g, x, y=x, out=out)
     raises_and_keeps(TypeError, bwd, g, x=None, y=None)
-    raises_and_keeps(TypeError, bwd, g, x, beta=1.0)  # unknown keyword
+    raises_and_keeps(TypeError, bwd, g, x, gamma=1.0)  # unknown keyword (no row has gamma)
     raises_and_keeps(TypeError, bwd, g, x, None, None)  # y and the parameters are keyword-only
     if "alpha" not in {p.name for p in act.params}:
         raises_and_keeps(TypeError, bwd, g, x, alpha=0.1)

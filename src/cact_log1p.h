@@ -1,0 +1,132 @@
+/*
+ * cact_log1p.h -- the log1p core: log(1 + t) for t in [0, 1], which is all
+ * that softplus, logsigmoid and mish need (log1p(exp(-|x|)): the argument is
+ * an exponential of a non-positive number).  Two precisions, as the exp
+ * cores (cact_exp32.h, cact_exp.h):
+ *   cact_log1p32(t)          float32 functions: in double, relative error
+ *                            below 2^-35.7 (a float32 budget, not double's);
+ *   cact_log1p_dw_f64(th, tl, &lo)
+ *                            float64 functions: t given as a double-word
+ *                            th + tl, log1p(t) returned as a double-word
+ *                            hi + lo, relative error below 2^-57.
+ * Plain arithmetic and selects only (no libm call, no data-dependent branch,
+ * no table), so the loops that call it vectorise at every level.
+ *
+ * Identity.  With k = 0 or 1 chosen so that 1 + u = (1 + t) / 2^k lies in
+ * [sqrt(2)/2, sqrt(2)]:
+ *     log1p(t) = k ln2 + log(1 + u) = k ln2 + 2 atanh(s),  s = u / (2 + u),
+ * since (1 + s) / (1 - s) = 1 + u.  For t in [0, 1] the reduction needs no
+ * exponent extraction: k = 1 exactly when t >= sqrt(2) - 1, and then
+ * u = (t - 1) / 2, which is exact (t - 1 by Fast2Sum, the halving by
+ * scaling); k = 0 gives u = t itself.  So u is in [-0.2929, 0.4143], |s| <=
+ * (sqrt 2 - 1) / (sqrt 2 + 1) = 0.171573 and z = s^2 <= 0.0294373.  The cut
+ * is taken on th alone and need not be exact: either branch is valid a few
+ * ulps across it (the fitting interval below is widened to z <= 0.02944).
+ *
+ * Polynomial.  2 atanh(s) = 2 s + s z R(z), R(z) = sum 2 z^k / (2k + 3) =
+ * 2/3 + 2z/5 + ...; R is replaced by a polynomial in z on [0, 0.02944],
+ * near-minimax (Chebyshev interpolation with mpmath at 80 digits,
+ * coefficients rounded to double: tools/fit_log1p.py fits them and prints
+ * the error).  The term s z R(z) is at most z R / 2 <= 0.0099 of the result,
+ * so its own rounding errors (a few 2^-53 relative) enter the result damped
+ * by that factor.
+ *   float32: degree 3, |s z (p - R)| <= 2^-35.8 of 2 atanh(s);
+ *   float64: degree 7, 2^-60.7.
+ *
+ * Special values: t = 0 gives +0 (s = 0); a tiny t (down to the normal
+ * range; callers keep t >= 2^-1022 in float64, any double in float32)
+ * gives t itself to the last bit, as the leading term is 2 (t / 2); NaN goes
+ * through as NaN.  Inputs outside [0, 1] are not supported (callers clamp).
+ */
+#ifndef CACT_LOG1P_H
+#define CACT_LOG1P_H
+
+#include "cact_exp.h"
+
+/* sqrt(2) - 1 rounded to double: where k switches from 0 to 1 (the exact
+ * value does not matter, see above). */
+#define CACT_SQRT2M1 0.41421356237309503 /* 0x1.a827999fcef32p-2 */
+
+/* ------------------------------------------------------------- float32
+ * log1p(t) for t in [0, 1] in double.  u = t or (t - 1) / 2: the second is
+ * one rounding of t - 1 (at most 2^-54 absolute, against a result >= 0.35)
+ * and an exact halving.  s = u / (2 + u): two roundings, 2^-52 relative; the
+ * polynomial term adds 0.0099 (2^-35.8 + a few 2^-53); the sum with k ln2
+ * (ln2 rounded to double) and its rounding: 2^-52.  In all below 2^-35.7
+ * relative, which a float32 result rounded once from it turns into 0.5 ULP
+ * plus 2^-11.7 ULP. */
+CACT_INLINE double cact_log1p32_r(double z)
+{
+    double p = 0.2333057432907243;                 /* 0x1.ddcf66cb38974p-3 */
+    p = cact_madd_f64(p, z, 0.2855081687937602);   /* 0x1.245c40ded716cp-2 */
+    p = cact_madd_f64(p, z, 0.40000121874506667);  /* 0x1.9999eb637b16ap-2 */
+    return cact_madd_f64(p, z, 0.6666666655445466); /* 0x1.5555554bb1c3ep-1 */
+}
+
+CACT_INLINE double cact_log1p32(double t)
+{
+    const int k = t >= CACT_SQRT2M1;
+    const double u = k ? (t - 1.0) * 0.5 : t;
+    const double s = u / (2.0 + u);
+    const double z = s * s;
+    return (k ? CACT_LN2_HI_f64 : 0.0) + cact_madd_f64(s * z, cact_log1p32_r(z), 2.0 * s);
+}
+
+/* ------------------------------------------------------------- float64
+ * log1p(th + tl) = hi + lo for th in [0, 1], |tl| <= ulp(th) (a normalised
+ * double-word), th = 0 or th >= 2^-1021 (so that th / 2 is exact).
+ *
+ *   u = uh + ul exactly: k = 0: th + tl; k = 1: (th - 1) / 2, with th - 1
+ *       = d1 + e1 by Fast2Sum (|-1| >= th), then (e1 + tl) / 2 (one
+ *       rounding of a term below 2^-52, 2^-105 relative to the result);
+ *   s = sh + sl = u / (2 + u): 2 + uh = dh + dl by Fast2Sum (2 >= |uh|),
+ *       + ul; sh = uh / dh rounded, the residual uh - sh dh exact in one
+ *       fma (sh is within an ulp of the quotient), sl = (residual - sh dl +
+ *       ul) / dh, a correction that needs only a few correct bits;
+ *   2 atanh(s) = 2 sh + 2 sl + sh z R(z) with z = sh^2 (sl's effect on the
+ *       cubic term, 2 s^2 sl, is below 2^-57 of the result's ulp);
+ *   k ln2 + 2 sh = h + e by Fast2Sum (ln2 >= |2 sh| for k = 1; h = 2 sh,
+ *       e = 0 for k = 0), lo = e + (k LN2_LO + 2 sl + cubic), renormalised.
+ * Error: the cubic term's (2^-60.7 from the polynomial, a few 2^-53 of
+ * rounding times 0.0099, sl left out of it: 2^-58) and ln2's 2^-108: below
+ * 2^-57 relative (measured 2^-57.1 against mpmath on 25000 points), 1/16
+ * ULP of a double result.  No step overflows or underflows for th in
+ * [2^-1021, 1] but the cubic term of a tiny s (then far below lo's ulp). */
+CACT_INLINE double cact_log1p_r_f64(double z)
+{
+    double p = 0.1308675766695207;                 /* 0x1.0c044ccf380aap-3 */
+    p = cact_madd_f64(p, z, 0.13268760562036724);  /* 0x1.0fbe84f5caccap-3 */
+    p = cact_madd_f64(p, z, 0.15386240172447838);  /* 0x1.3b1c35fbecd93p-3 */
+    p = cact_madd_f64(p, z, 0.18181795631498243);  /* 0x1.745cf90196560p-3 */
+    p = cact_madd_f64(p, z, 0.22222222391794727);  /* 0x1.c71c720160332p-3 */
+    p = cact_madd_f64(p, z, 0.28571428570803253);  /* 0x1.2492492476c8bp-2 */
+    p = cact_madd_f64(p, z, 0.4000000000000088);   /* 0x1.9999999999a38p-2 */
+    return cact_madd_f64(p, z, 0.6666666666666666); /* 0x1.5555555555555p-1 */
+}
+
+CACT_INLINE double cact_log1p_dw_f64(double th, double tl, double *lo)
+{
+    const int k = th >= CACT_SQRT2M1;
+    const double d1 = th - 1.0;
+    const double e1 = th - (d1 + 1.0);
+    const double uh = k ? 0.5 * d1 : th;
+    const double ul = k ? 0.5 * (e1 + tl) : tl;
+    const double dh = 2.0 + uh;
+    const double dl = ((2.0 - dh) + uh) + ul;
+    const double sh = uh / dh;
+    const double res = cact_fma_f64(-sh, dh, uh);
+    const double sl = (cact_fma_f64(-sh, dl, res) + ul) / dh;
+    const double z = sh * sh;
+    /* 2 sl + cubic as one madd: left to the compiler, the product of the
+     * cubic was fused into the sum in vectorised loops only */
+    const double tail = cact_madd_f64(sh * z, cact_log1p_r_f64(z), 2.0 * sl);
+    const double a = k ? CACT_LN2_HI_f64 : 0.0;
+    const double b = 2.0 * sh;
+    const double h = a + b;
+    const double l = ((a - h) + b) + ((k ? CACT_LN2_LO_f64 : 0.0) + tail);
+    const double hi = h + l;
+    *lo = (h - hi) + l;
+    return hi;
+}
+
+#endif /* CACT_LOG1P_H */

@@ -1,0 +1,292 @@
+/*
+ * cact_softplus.h -- element functions of the rows built on the log1p core
+ * (cact_log1p.h) and the exp cores: softplus and logsigmoid.  Naming and
+ * variants as in cact_exp_family.h (the derivative is backward_x with g = 1);
+ * these rows are in the "exp" family of the table.
+ *
+ * ----------------------------------------------------------------- softplus
+ * softplus(x, beta) = log(1 + exp(beta x)) / beta, computed with z = beta x as
+ *     softplus = (max(z, 0) + log1p(exp(-|z|))) / beta,
+ * which neither overflows nor cancels: exp(-|z|) is in (0, 1], log1p of it
+ * in (0, ln2], and both terms are >= 0.  Exact everywhere: no linear
+ * threshold as PyTorch's, which returns x itself for beta x > 20, where the
+ * function is x + log1p(exp(-beta x)) / beta: 1e-10 relative at beta x = 20,
+ * below float32's half ULP but 4.6e5 ULP of float64.
+ * softplus(-inf) = +0, softplus(+inf) = +inf, softplus(NaN) = NaN.  Any
+ * beta, as PyTorch: the identity holds for beta < 0 too (f is then
+ * -softplus(-x, -beta) <= 0, and every step below keeps its bounds: z > 40
+ * still means f = x), and beta = 0 gives ln2 / 0 = +inf (f' = 1/2; the
+ * form from y gives 0 there).
+ *
+ * f'(x) = sigmoid(z) (beta cancels), the sigmoid's formulas on z:
+ * 1 / (1 + e) for z >= 0, e / (1 + e) below, e = exp(-|z|).
+ * From y = f(x): beta y = log(1 + exp(z)), so sigmoid(z) = 1 - exp(-beta y)
+ * = -expm1(-beta y): no cancellation for small y (deep negative x), where
+ * f' = beta y to first order.  y <= 0 is no output of f but an underflowed
+ * 0: f'(0) = 0.
+ *
+ * float32: in double on the float32 cores, rounded once.  z = beta x is
+ * exact in double (24 + 24 bits, |z| < 2^256); the exp argument is clamped
+ * at -300, where every result is 0 in float (exp(-300) = 5.1e-131, times
+ * 1 / beta <= 7.1e44 or g <= 3.4e38), the expm1 argument at -40 (exp(-40)
+ * is below half an ULP of 1).  Errors: exp 2^-33 damped by at most 1 in
+ * log1p(e) and in the quotients, log1p 2^-35.7, a few 2^-53 roundings:
+ * 0.5 ULP plus about 2^-8.5 ULP.
+ *
+ * float64: z = beta x = zh + zl exactly (one fma; zl = 0 where zh is not
+ * finite), because the rounding of z would be multiplied by |z| in exp(z):
+ * at z = -700 a 2^-53 error of z is 700 ULP of exp(z).  exp(-|z|) is the
+ * core's 2^n (Eh + El) times 1 -+ zl (zl is below 2^-42 for |z| <= 1500:
+ * the square left out is 2^-84), and
+ *   f:  log1p of e' = (Eh + El) 2^max(n, SOFTPLUS_NE) as a double-word (the
+ *       core's input is then normal; for n < -960, z < -665, log1p(e) = e
+ *       to far below an ulp and the rest of 2^n is applied at the end, in
+ *       two normal factors, so a subnormal result is rounded at most twice:
+ *       below 1 ULP); max(z, 0) + log1p as Knuth's TwoSum of the leading
+ *       parts plus the low parts; the sum divided by beta with one rounding
+ *       (quotient, exact residual in one fma, correction).  For z > 40 the
+ *       result is x itself: log1p(exp(-z)) / z < 2^-60, so x is the correct
+ *       rounding of x + log1p(exp(-z)) / beta, and z = beta x may overflow
+ *       there where the result does not.  0.5 ULP plus about 2^-6 ULP.
+ *   f': sigmoid(zh + zl) = sigmoid(zh) (1 + sigmoid(-zh) zl), with
+ *       sigmoid(zh) from the sigmoid's logistic core (cact_exp_family_t.h:
+ *       1 / (1 + e) as a double-word) as N q, N = 1 (zh >= 0) or Eh + El,
+ *       the correction added to the low part; g times the double-word
+ *       rounded once, then scaled by 2^n (z < 0) exactly: |g| >= 1 takes
+ *       the normal factor 2^max(n, NE_MIN) before the product, so a g near
+ *       the maximum does not overflow where the result is finite, a smaller
+ *       g after it; the rest of 2^n in two factors as in f.  0.5 ULP plus a
+ *       few tenths of U; a subnormal result is rounded a second time.
+ *       x = -inf gives g * 0 (IEEE's product with f' = 0).
+ *   from y: -expm1(-beta y) with beta y = zh + zl: the core's expm1
+ *       double-word th + tl at -zh (clamped to [EXPM1_LO, 0]) minus
+ *       (1 + th) zl, g times it rounded once: 0.5 ULP plus a few tenths of
+ *       U of the formula at y.  y itself carries f's rounding, which reaches
+ *       f' multiplied by beta y exp(-beta y) / (1 - exp(-beta y)) <= 1: as
+ *       exact as y allows (README, Semantics).
+ *
+ * --------------------------------------------------------------- logsigmoid
+ * logsigmoid(x) = log(sigmoid(x)) = -softplus(-x) with beta = 1: the same
+ * functions at -x (exact negations), f'(x) = sigmoid(-x), and from y,
+ * f' = 1 - exp(y) = -expm1(y) (softplus's form at -y).  logsigmoid(+inf) =
+ * -0.0 and so is every result that underflows (the function is negative;
+ * PyTorch returns +0.0 there), logsigmoid(-inf) = -inf.
+ */
+#ifndef CACT_SOFTPLUS_H
+#define CACT_SOFTPLUS_H
+
+#include "cact_exp_family.h"
+#include "cact_log1p.h"
+
+/* ------------------------------------------------------------- float32 */
+
+/* -|z| clamped at -300 (NaN stays NaN). */
+CACT_INLINE double cact_softplus_negabs32(double z)
+{
+    const double a = -fabs(z);
+    return a < -300.0 ? -300.0 : a;
+}
+
+/* beta x in double, exact; beta = 0 gives 0 for every x (f' = 1/2 at
+ * x = +-inf too, not 0 * inf = NaN). */
+CACT_INLINE double cact_softplus_z32(float x, float beta)
+{
+    return beta == 0.0f ? 0.0 : (double)beta * (double)x;
+}
+
+CACT_INLINE float cact_softplus_f_f32(float x, float beta)
+{
+    const double b = beta, z = cact_softplus_z32(x, beta);
+    const double l = cact_log1p32(cact_exp32(cact_softplus_negabs32(z)));
+    return cact_nan_pass_f32(x, (float)(((z > 0.0 ? z : 0.0) + l) / b));
+}
+
+CACT_INLINE float cact_softplus_backward_x_f32(float g, float x, float beta)
+{
+    const double z = cact_softplus_z32(x, beta);
+    const double e = cact_exp32(cact_softplus_negabs32(z));
+    const float y = (float)((double)g * ((z >= 0.0 ? 1.0 : e) / (1.0 + e)));
+    return cact_nan_pass_f32(x, z == -(double)INFINITY ? g * 0.0f : y);
+}
+
+/* g (1 - exp(a)), a = -beta y: for a <= 0 (every output of f) 0 - t with
+ * t = expm1(a) (0 - t keeps a zero f' positive: y = +-0 gives g * +0, as
+ * the formula); for a > 0 (a y that f does not output) 1 - exp(a) =
+ * t / E with t = expm1(-a) and E = exp(-a) from the same reduction, so it
+ * is the formula's value, -inf beyond the float range.  -|a| is clamped at
+ * -700 (the reduction's 2^n stays normal). */
+CACT_INLINE float cact_softplus_backward_y_f32(float g, float y, float beta)
+{
+    double r;
+    const double a = -cact_softplus_z32(y, beta);
+    const double m = -fabs(a);
+    const double s = cact_exp32_reduce(m < -700.0 ? -700.0 : m, &r);
+    const double u = s * (r * cact_exp32_q(r));
+    const double t = (s - 1.0) + u;
+    /* outside, g times d rounded to float first: an overflowed d is then
+     * -inf and g = 0 gives NaN, IEEE's product with the formula's value */
+    const float y1 = a > 0.0 ? g * (float)(t / (s + u)) : (float)((double)g * (0.0 - t));
+    return cact_nan_pass_f32(y, y1);
+}
+
+
+/* ------------------------------------------------------------- float64
+ * Every product that meets a sum is written as cact_madd_f64 (fused at the
+ * FMA levels, two roundings at the baseline): left to the compiler's
+ * contraction, a * b + c was fused in the vectorised loop and not in the
+ * scalar one, and the two layouts differed in the last bit. */
+
+/* g (h + l) rounded once, for |l| <= ulp(h): fma(g, h, g l); where g h is
+ * zero or not finite, g h itself, IEEE's product (the low part would turn
+ * an infinity into NaN through inf - inf, or change the sign of a zero). */
+CACT_INLINE double cact_times_dw_f64(double g, double h, double l)
+{
+    const double p = g * h;
+    return p == 0.0 || !(fabs(p) < (double)INFINITY) ? p : cact_fma_f64(g, h, g * l);
+}
+
+/* (ah + al) + (bh + bl) = h + l: Knuth's TwoSum of the leading parts, the
+ * low parts added to its error, renormalised. */
+CACT_INLINE double cact_add_dw_f64(double ah, double al, double bh, double bl, double *l)
+{
+    const double s = ah + bh;
+    const double bb = s - ah;
+    const double t = ((ah - (s - bb)) + (bh - bb)) + (al + bl);
+    const double h = s + t;
+    *l = (s - h) + t;
+    return h;
+}
+
+/* (nh + nl) / (dh + dl) = q + l: q = nh / dh rounded, the residual
+ * nh - q dh exact in one fma, the low parts folded in. */
+CACT_INLINE double cact_div_dw_f64(double nh, double nl, double dh, double dl, double *l)
+{
+    const double q = nh / dh;
+    const double res = cact_fma_f64(-q, dl, cact_fma_f64(-q, dh, nh)) + nl;
+    *l = res / dh;
+    return q;
+}
+
+/* b x = zh + zl exactly (one fma); zl = 0 where |zh| is beyond the exp
+ * clamp (-EXP_LO = 1500) or not finite: there the exp of the pair is that
+ * of the clamp, and zl, up to 2^970, would only spoil the corrections
+ * (the fma would give NaN or an infinity for an infinite zh). */
+CACT_INLINE double cact_mul_pair_f64(double b, double x, double *zl)
+{
+    const double zh = b == 0.0 ? 0.0 : b * x; /* beta = 0: 0, not 0 * inf */
+    const double e = cact_fma_f64(b, x, -zh);
+    *zl = fabs(zh) <= -CACT_EXP_LO_f64 && fabs(x) < (double)INFINITY ? e : 0.0;
+    return zh;
+}
+
+/* The exponent below which e = 2^n (Eh + El) is carried as the normal
+ * number E = e 2^(-960 - n) by the forward functions: E's low part El E / Eh
+ * (about 2^-1013) stays a normal number too, so E is still a double-word
+ * to 2^-106 (at the core's NE_MIN = -1020 El would be subnormal, its bits
+ * lost, 0.3 ULP of a result near x = -707).  e <= 2^-960 is where every
+ * function here is linear in e to far below an ulp (e^2 / e < 2^-960). */
+#define CACT_SOFTPLUS_NE -960.0
+
+/* 2^(n - max(n, ne)) in [2^-1204, 1] (n >= -2164: the clamp at EXP_LO;
+ * ne = NE_MIN or SOFTPLUS_NE) as two normal factors r1 r2: a result
+ * multiplied by r1, then r2, is rounded by the second product only. */
+CACT_INLINE double cact_pow2_rest2_f64(double n, double ne, double *r2)
+{
+    const double m = n < ne ? n - ne : 0.0;
+    const double h = (m * 0.5 + CACT_SHIFT_f64) - CACT_SHIFT_f64;
+    *r2 = cact_pow2i_f64(m - h);
+    return cact_pow2i_f64(h);
+}
+
+CACT_INLINE double cact_softplus_f_f64(double x, double beta)
+{
+    double zl, h, l, lo, r2;
+    const double zh = cact_mul_pair_f64(beta, x, &zl);
+    const double n = cact_exp_dw_f64(cact_clamp_exp_f64(-fabs(zh)), &h, &l);
+    /* exp(-|z|) = (h + l)(1 -+ zl), renormalised (Fast2Sum: |h| > |c|) */
+    const double c = cact_madd_f64(h, zh >= 0.0 ? -zl : zl, l);
+    const double Eh = h + c, El = (h - Eh) + c;
+    const double se = cact_pow2i_f64(n < CACT_SOFTPLUS_NE ? CACT_SOFTPLUS_NE : n);
+    const double Lh = cact_log1p_dw_f64(Eh * se, El * se, &lo);
+    /* max(z, 0) + log1p: TwoSum of the leading parts, then the low parts */
+    const int pos = zh > 0.0;
+    const double ph = pos ? zh : 0.0;
+    const double sh = ph + Lh;
+    const double bb = sh - ph;
+    const double sl = ((ph - (sh - bb)) + (Lh - bb)) + ((pos ? zl : 0.0) + lo);
+    /* divided by beta with one rounding; an infinite quotient (a subnormal
+     * beta) is the result itself */
+    const double q = sh / beta;
+    const double y = fabs(q) < (double)INFINITY ? q + (cact_fma_f64(-q, beta, sh) + sl) / beta : q;
+    const double r1 = cact_pow2_rest2_f64(n, CACT_SOFTPLUS_NE, &r2);
+    return cact_nan_pass_f64(x, zh > 40.0 ? x : (y * r1) * r2);
+}
+
+CACT_INLINE double cact_softplus_backward_x_f64(double g, double x, double beta)
+{
+    double zl, Eh, El, se, qh, ql, ml, r2;
+    const double zh = cact_mul_pair_f64(beta, x, &zl);
+    const double n = cact_logistic_f64(cact_clamp_exp_f64(-fabs(zh)), &Eh, &El, &se, &qh, &ql);
+    const int pos = zh >= 0.0;
+    /* sigmoid(zh) = N q (times 2^n for zh < 0); sigmoid(-zh) is e q or q */
+    const double mh = cact_mul_dw2_f64(pos ? 1.0 : Eh, pos ? 0.0 : El, qh, ql, &ml);
+    const double w = pos ? (Eh * se) * qh : qh;
+    const double mc = cact_madd_f64(mh, w * zl, ml);
+    const double sc = pos ? 1.0 : se;
+    const double r1 = pos ? 1.0 : cact_pow2_rest2_f64(n, CACT_NE_MIN_f64, &r2);
+    r2 = pos ? 1.0 : r2;
+    const int big = fabs(g) >= 1.0;
+    const double gs = big ? g * sc : g;
+    /* a zero or infinite product is IEEE's (as cact_logistic_grad) */
+    const double m0 = gs * mh;
+    const int plain = m0 == 0.0 || fabs(m0) == (double)INFINITY;
+    const double m = plain ? m0 : cact_fma_f64(gs, mh, gs * mc);
+    const double y = ((m * (big ? 1.0 : sc)) * r1) * r2;
+    return cact_nan_pass_f64(x, zh == -(double)INFINITY ? g * 0.0 : y);
+}
+
+/* beta y < 0 is no output of f: there (a = -beta y > 0) the formula
+ * itself, 1 - exp(a) = t / (1 + t) with t = expm1(-a) from the same call
+ * (-|a|), for a <= 36, and 1 - 2^64 / (exp(-a) 2^64) beyond (exp(-a) from
+ * the core, its 2^n kept normal by the factor; the quotient overflows to
+ * inf past a = 709.78, as the formula). */
+CACT_INLINE double cact_softplus_backward_y_f64(double g, double y, double beta)
+{
+    double zl, th, tl, Eh, El, ql;
+    const double zh = cact_mul_pair_f64(beta, y, &zl);
+    const double a = -zh;
+    const double m = -fabs(a);
+    cact_expm1_dw_f64(m < CACT_EXPM1_LO_f64 ? CACT_EXPM1_LO_f64 : m, &th, &tl);
+    /* -expm1(-zh - zl) = -(th + tl) + (1 + th) zl */
+    const double dh = 0.0 - th;
+    const double dl = cact_madd_f64(1.0 + th, zl, -tl);
+    /* outside the outputs: t / (1 + t), 1 + t by Fast2Sum (1 >= |th|) */
+    const double oh = 1.0 + th, ol = ((1.0 - oh) + th) + tl;
+    const double qh = cact_div_dw_f64(th, tl, oh, ol, &ql);
+    const double n = cact_exp_dw_f64(m < -745.0 ? -745.0 : m, &Eh, &El);
+    const double far = 1.0 - (1.0 / ((Eh + El) * cact_pow2i_f64(n + 64.0))) * 0x1p64;
+    const double outside = g * (a > 36.0 ? far : qh + ql);
+    return cact_nan_pass_f64(y, a > 0.0 ? outside : cact_times_dw_f64(g, dh, dl));
+}
+
+/* logsigmoid(x) = -softplus(-x) with beta = 1, f'(x) = softplus'(-x), and
+ * from y, softplus's form at -y; the input NaN itself for a NaN input (the
+ * negation flips its sign bit on the way). */
+#define CACT_LOGSIGMOID(T, sfx)                                                      \
+    CACT_INLINE T cact_logsigmoid_f_##sfx(T x)                                       \
+    {                                                                                \
+        return cact_nan_pass_##sfx(x, -cact_softplus_f_##sfx(-x, (T)1));             \
+    }                                                                                \
+    CACT_INLINE T cact_logsigmoid_backward_x_##sfx(T g, T x)                         \
+    {                                                                                \
+        return cact_nan_pass_##sfx(x, cact_softplus_backward_x_##sfx(g, -x, (T)1));  \
+    }                                                                                \
+    CACT_INLINE T cact_logsigmoid_backward_y_##sfx(T g, T y)                         \
+    {                                                                                \
+        return cact_nan_pass_##sfx(y, cact_softplus_backward_y_##sfx(g, -y, (T)1));  \
+    }
+
+CACT_LOGSIGMOID(float, f32)
+CACT_LOGSIGMOID(double, f64)
+
+#endif /* CACT_SOFTPLUS_H */
