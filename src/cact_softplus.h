@@ -91,7 +91,13 @@ CACT_INLINE double cact_softplus_negabs32(double z)
  * x = +-inf too, not 0 * inf = NaN). */
 CACT_INLINE double cact_softplus_z32(float x, float beta)
 {
-    return beta == 0.0f ? 0.0 : (double)beta * (double)x;
+    /* the test on each element's z, not on the loop-invariant beta: gcc 12
+     * does not vectorise a select on an invariant condition there
+     * (tools/check_vectorized.py).  z is NaN for a number x only as 0 * inf;
+     * a zero z's sign is irrelevant below (every use goes through -|z|,
+     * z > 0 or z >= 0). */
+    const double z = (double)beta * (double)x;
+    return (z != z) & (x == x) ? 0.0 : z;
 }
 
 CACT_INLINE float cact_softplus_f_f32(float x, float beta)
@@ -105,8 +111,12 @@ CACT_INLINE float cact_softplus_backward_x_f32(float g, float x, float beta)
 {
     const double z = cact_softplus_z32(x, beta);
     const double e = cact_exp32(cact_softplus_negabs32(z));
-    const float y = (float)((double)g * ((z >= 0.0 ? 1.0 : e) / (1.0 + e)));
-    return cact_nan_pass_f32(x, z == -(double)INFINITY ? g * 0.0f : y);
+    /* the select in double, on a double test (a float select on a double
+     * compare left the loop scalar with gcc 12: tools/check_vectorized.py);
+     * (double)g * 0.0 rounds to the float g * 0.0f, NaN for an infinite g */
+    const double r = z == -(double)INFINITY ? (double)g * 0.0
+                                             : (double)g * ((z >= 0.0 ? 1.0 : e) / (1.0 + e));
+    return cact_nan_pass_f32(x, (float)r);
 }
 
 /* g (1 - exp(a)), a = -beta y: for a <= 0 (every output of f) 0 - t with
@@ -125,8 +135,10 @@ CACT_INLINE float cact_softplus_backward_y_f32(float g, float y, float beta)
     const double t = (s - 1.0) + u;
     /* outside, g times d rounded to float first: an overflowed d is then
      * -inf and g = 0 gives NaN, IEEE's product with the formula's value */
-    const float y1 = a > 0.0 ? g * (float)(t / (s + u)) : (float)((double)g * (0.0 - t));
-    return cact_nan_pass_f32(y, y1);
+    const float out = g * (float)(t / (s + u));
+    /* selected in double (see backward_x): a float is exact in double */
+    const double v = a > 0.0 ? (double)out : (double)g * (0.0 - t);
+    return cact_nan_pass_f32(y, (float)v);
 }
 
 
@@ -247,9 +259,9 @@ CACT_INLINE double cact_softplus_backward_x_f64(double g, double x, double beta)
 
 /* beta y < 0 is no output of f: there (a = -beta y > 0) the formula
  * itself, 1 - exp(a) = t / (1 + t) with t = expm1(-a) from the same call
- * (-|a|), for a <= 36, and 1 - 2^64 / (exp(-a) 2^64) beyond (exp(-a) from
- * the core, its 2^n kept normal by the factor; the quotient overflows to
- * inf past a = 709.78, as the formula). */
+ * (-|a|), for a <= 1 (1 + t >= 1/e: no cancellation), and 1 - 2^64 /
+ * (exp(-a) 2^64) beyond (exp(-a) from the core, its 2^n kept normal by the
+ * factor; the quotient overflows to inf past a = 709.78, as the formula). */
 CACT_INLINE double cact_softplus_backward_y_f64(double g, double y, double beta)
 {
     double zl, th, tl, Eh, El, ql;
@@ -264,8 +276,17 @@ CACT_INLINE double cact_softplus_backward_y_f64(double g, double y, double beta)
     const double oh = 1.0 + th, ol = ((1.0 - oh) + th) + tl;
     const double qh = cact_div_dw_f64(th, tl, oh, ol, &ql);
     const double n = cact_exp_dw_f64(m < -745.0 ? -745.0 : m, &Eh, &El);
-    const double far = 1.0 - (1.0 / ((Eh + El) * cact_pow2i_f64(n + 64.0))) * 0x1p64;
-    const double outside = g * (a > 36.0 ? far : qh + ql);
+    /* exp(a) = 2^64 / (E 2^(n + 64)) as a pair (the double-word quotient),
+     * then 1 - exp(a) by TwoSum, rounded once: within an ulp and a few
+     * 2^-100 for every a > 1 (a plain 1 / E and subtraction drifted to
+     * 1.3e-12 relative at a = 23.9, tools/fuzz.py); inf past a = 709.78 */
+    const double sc = cact_pow2i_f64(n + 64.0);
+    double rl, fe;
+    const double rh = cact_div_dw_f64(1.0, 0.0, Eh * sc, El * sc, &rl);
+    const double Rh = rh * 0x1p64, Rl = rl * 0x1p64;
+    const double fh = cact_two_sum_f64(1.0, -Rh, &fe);
+    const double far = fabs(Rh) < (double)INFINITY ? fh + (fe - Rl) : 1.0 - Rh;
+    const double outside = g * (a > 1.0 ? far : qh + ql);
     return cact_nan_pass_f64(y, a > 0.0 ? outside : cact_times_dw_f64(g, dh, dl));
 }
 

@@ -227,7 +227,10 @@ def _softplus_grad_y(y, beta):
     y = _q(y)
     zh, zl = _product_pair(y, beta)
     with np.errstate(all="ignore"):
-        return -np.expm1(-zh) + np.where(zl == 0, _c(y, 0), np.exp(-zh) * zl)
+        head = -np.expm1(-zh)
+        # where the head overflows (-inf) the low part's term is inf too:
+        # inf - inf would be NaN for the value -inf
+        return head + np.where((zl == 0) | np.isinf(head), _c(y, 0), np.exp(-zh) * zl)
 
 
 def _logsigmoid(x):
