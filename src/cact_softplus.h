@@ -281,12 +281,19 @@ CACT_INLINE double cact_softplus_backward_y_f64(double g, double y, double beta)
      * 2^-100 for every a > 1 (a plain 1 / E and subtraction drifted to
      * 1.3e-12 relative at a = 23.9, tools/fuzz.py); inf past a = 709.78 */
     const double sc = cact_pow2i_f64(n + 64.0);
-    double rl, fe;
+    double rl;
     const double rh = cact_div_dw_f64(1.0, 0.0, Eh * sc, El * sc, &rl);
-    const double Rh = rh * 0x1p64, Rl = rl * 0x1p64;
-    const double fh = cact_two_sum_f64(1.0, -Rh, &fe);
-    const double far = fabs(Rh) < (double)INFINITY ? fh + (fe - Rl) : 1.0 - Rh;
-    const double outside = g * (a > 1.0 ? far : qh + ql);
+    /* F = (1 - exp(a)) 2^-64 as 2^-64 - (rh + rl) by TwoSum, rl with the
+     * low part of a: exp(a + al) = exp(a) (1 + al), al = -zl (the head alone
+     * is |zl| relative off: 60 ULP at a = 159, tools/fuzz.py); then g F
+     * 2^64 with g scaled first when |g| < 1, so that neither a subnormal g
+     * (5e-324 at a = 745.13: the formula's -1.99, not -inf) nor F underflows */
+    const double rlz = cact_madd_f64(-rh, zl, rl);
+    double fe;
+    const double fh = cact_two_sum_f64(0x1p-64, -rh, &fe);
+    const double F = (a <= 745.0) & (fabs(rh) < (double)INFINITY) ? fh + (fe - rlz) : -(double)INFINITY;
+    const double gfar = fabs(g) >= 1.0 ? (g * F) * 0x1p64 : (g * 0x1p64) * F;
+    const double outside = a > 1.0 ? gfar : g * (qh + ql);
     return cact_nan_pass_f64(y, a > 0.0 ? outside : cact_times_dw_f64(g, dh, dl));
 }
 
