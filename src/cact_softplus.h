@@ -122,9 +122,12 @@ CACT_INLINE float cact_softplus_backward_x_f32(float g, float x, float beta)
 /* g (1 - exp(a)), a = -beta y: for a <= 0 (every output of f) 0 - t with
  * t = expm1(a) (0 - t keeps a zero f' positive: y = +-0 gives g * +0, as
  * the formula); for a > 0 (a y that f does not output) 1 - exp(a) =
- * t / E with t = expm1(-a) and E = exp(-a) from the same reduction, so it
- * is the formula's value, -inf beyond the float range.  -|a| is clamped at
- * -700 (the reduction's 2^n stays normal). */
+ * t / E with t = expm1(-a) and E = exp(-a) from the same reduction, in
+ * double: finite up to the clamp of -|a| at -700 (the reduction's 2^n stays
+ * normal), where g exp(a) is beyond the float range for every float g but
+ * zero (exp(700) 1.4e-45 = 1.4e259), so g = 0 gives a zero as the formula
+ * (fuzz seed 1: g = 0, y = -709.78 gave NaN when 1 - exp(a) was rounded to
+ * float first); an infinite y gives -inf, and g = 0 there NaN, as the formula. */
 CACT_INLINE float cact_softplus_backward_y_f32(float g, float y, float beta)
 {
     double r;
@@ -133,11 +136,10 @@ CACT_INLINE float cact_softplus_backward_y_f32(float g, float y, float beta)
     const double s = cact_exp32_reduce(m < -700.0 ? -700.0 : m, &r);
     const double u = s * (r * cact_exp32_q(r));
     const double t = (s - 1.0) + u;
-    /* outside, g times d rounded to float first: an overflowed d is then
-     * -inf and g = 0 gives NaN, IEEE's product with the formula's value */
-    const float out = g * (float)(t / (s + u));
-    /* selected in double (see backward_x): a float is exact in double */
-    const double v = a > 0.0 ? (double)out : (double)g * (0.0 - t);
+    const double d = fabsf(y) < INFINITY ? t / (s + u) : -(double)INFINITY;
+    /* selected in double (a float select on a double test left the loop
+     * scalar with gcc 12, see backward_x): a float is exact in double */
+    const double v = (double)g * (a > 0.0 ? d : 0.0 - t);
     return cact_nan_pass_f32(y, (float)v);
 }
 
@@ -259,12 +261,17 @@ CACT_INLINE double cact_softplus_backward_x_f64(double g, double x, double beta)
 
 /* beta y < 0 is no output of f: there (a = -beta y > 0) the formula
  * itself, 1 - exp(a) = t / (1 + t) with t = expm1(-a) from the same call
- * (-|a|), for a <= 1 (1 + t >= 1/e: no cancellation), and 1 - 2^64 /
- * (exp(-a) 2^64) beyond (exp(-a) from the core, its 2^n kept normal by the
- * factor; the quotient overflows to inf past a = 709.78, as the formula). */
+ * (-|a|), for a <= 1 (1 + t >= 1/e: no cancellation), and beyond
+ *   1 - exp(a) = 2^-n (2^n - R),  R = 1 / (Eh + El),  exp(-a) = 2^n (Eh + El)
+ * from the core (a up to its clamp -EXP_LO = 1500: a subnormal g keeps
+ * g exp(a) finite up to a = 1454, fuzz seed 1 had g = 5e-324 at a = 745.13,
+ * the formula's -1.99), R a double-word quotient of numbers near 1 (a plain
+ * 1 / E and subtraction drifted to 1.3e-12 relative at a = 23.9,
+ * tools/fuzz.py), the power 2^-n (up to 2^2165) applied last in factors of
+ * at most 2^1000 so that the product with g rounds once. */
 CACT_INLINE double cact_softplus_backward_y_f64(double g, double y, double beta)
 {
-    double zl, th, tl, Eh, El, ql;
+    double zl, th, tl, Eh, El, ql, rl, fe;
     const double zh = cact_mul_pair_f64(beta, y, &zl);
     const double a = -zh;
     const double m = -fabs(a);
@@ -272,27 +279,34 @@ CACT_INLINE double cact_softplus_backward_y_f64(double g, double y, double beta)
     /* -expm1(-zh - zl) = -(th + tl) + (1 + th) zl */
     const double dh = 0.0 - th;
     const double dl = cact_madd_f64(1.0 + th, zl, -tl);
-    /* outside the outputs: t / (1 + t), 1 + t by Fast2Sum (1 >= |th|) */
+    /* outside the outputs, a <= 1: t / (1 + t), 1 + t by Fast2Sum */
     const double oh = 1.0 + th, ol = ((1.0 - oh) + th) + tl;
     const double qh = cact_div_dw_f64(th, tl, oh, ol, &ql);
-    const double n = cact_exp_dw_f64(m < -745.0 ? -745.0 : m, &Eh, &El);
-    /* exp(a) = 2^64 / (E 2^(n + 64)) as a pair (the double-word quotient),
-     * then 1 - exp(a) by TwoSum, rounded once: within an ulp and a few
-     * 2^-100 for every a > 1 (a plain 1 / E and subtraction drifted to
-     * 1.3e-12 relative at a = 23.9, tools/fuzz.py); inf past a = 709.78 */
-    const double sc = cact_pow2i_f64(n + 64.0);
-    double rl;
-    const double rh = cact_div_dw_f64(1.0, 0.0, Eh * sc, El * sc, &rl);
-    /* F = (1 - exp(a)) 2^-64 as 2^-64 - (rh + rl) by TwoSum, rl with the
-     * low part of a: exp(a + al) = exp(a) (1 + al), al = -zl (the head alone
-     * is |zl| relative off: 60 ULP at a = 159, tools/fuzz.py); then g F
-     * 2^64 with g scaled first when |g| < 1, so that neither a subnormal g
-     * (5e-324 at a = 745.13: the formula's -1.99, not -inf) nor F underflows */
+    /* a > 1 */
+    const double n = cact_exp_dw_f64(m < CACT_EXP_LO_f64 ? CACT_EXP_LO_f64 : m, &Eh, &El);
+    const double rh = cact_div_dw_f64(1.0, 0.0, Eh, El, &rl);
+    /* the low part of a: exp(a - zl) = exp(a) (1 - zl) (the head alone is
+     * |zl| relative off: 60 ULP at a = 159, tools/fuzz.py) */
     const double rlz = cact_madd_f64(-rh, zl, rl);
-    double fe;
-    const double fh = cact_two_sum_f64(0x1p-64, -rh, &fe);
-    const double F = (a <= 745.0) & (fabs(rh) < (double)INFINITY) ? fh + (fe - rlz) : -(double)INFINITY;
-    const double gfar = fabs(g) >= 1.0 ? (g * F) * 0x1p64 : (g * 0x1p64) * F;
+    /* 2^n - R by TwoSum (2^n floored at 2^-1000: below 2^-60 it is far
+     * under the ulp of R in [0.70, 1.42]); F in [-1.42, -0.35] */
+    const double fh = cact_two_sum_f64(cact_pow2i_f64(n < -1000.0 ? -1000.0 : n), -rh, &fe);
+    /* past the clamp (a > 1500, or beta y beyond the doubles) g exp(a)
+     * overflows for every g but zero, which gives a zero (g times the f' of
+     * a finite y, finite); y = -inf gives -inf */
+    const double F = fabs(y) < (double)INFINITY ? fh + (fe - rlz) : -(double)INFINITY;
+    /* g F 2^k, k = -n in [1, 2165]: k = k1 + k2 + k3, k1 <= 1000, k2 and
+     * k3 <= 600.  |g| >= 1: g F rounded (|g F| >= 0.35), then exact powers
+     * (or the overflow the result has).  |g| < 1: g 2^k1 exact (below
+     * 2^1000), times F rounded, exact powers after (k2 = k3 = 0 unless the
+     * product is a normal number). */
+    const double k = -n;
+    const double k1 = k < 1000.0 ? k : 1000.0;
+    const double k2 = k - k1 < 600.0 ? k - k1 : 600.0;
+    const double p1 = cact_pow2i_f64(k1);
+    const int big = fabs(g) >= 1.0;
+    const double p = (big ? g : g * p1) * F;
+    const double gfar = (((big ? p1 : 1.0) * p) * cact_pow2i_f64(k2)) * cact_pow2i_f64(k - k1 - k2);
     const double outside = a > 1.0 ? gfar : g * (qh + ql);
     return cact_nan_pass_f64(y, a > 0.0 ? outside : cact_times_dw_f64(g, dh, dl));
 }

@@ -201,7 +201,8 @@ def _product_pair(x, b):
         s, e3 = two_sum(s, xl * bl)
         fin = np.isfinite(xd)
         # beta = 0: z = 0 for every x (cact's convention: f' = 1/2 at +-inf)
-        zh = np.where(fin, s, x * _c(x, b)) if b != 0 else np.zeros_like(x)
+        # but a NaN, which stays NaN (f(NaN) = NaN, not ln 2 / 0 = inf)
+        zh = np.where(fin, s, x * _c(x, b)) if b != 0 else np.where(np.isnan(x), x, _c(x, 0))
         return zh, np.where(fin & (b != 0), e1 + e2 + e3, _c(x, 0))
 
 

@@ -345,6 +345,34 @@ def test_float64_sigmoid_subnormal_results():
     assert cact.sigmoid(-746.0) == 0.0 and not np.signbit(cact.sigmoid(-746.0))
 
 
+def test_softplus_backward_y_outside_the_outputs():
+    """g (1 - exp(a)), a = -beta y > 0 (no output of f): the formula's value
+    wherever it is finite, up to a = 1454 where a subnormal g keeps it so
+    (tools/fuzz.py seed 1), a zero for g = 0 at every finite y (f' is
+    finite there), -inf times g at y = -inf."""
+    tiny = np.finfo(np.float64).smallest_subnormal
+    for g, y in [(tiny, -745.13), (tiny, -1000.0), (-tiny, -1400.0), (2.0**-1000, -1200.0),
+                 (1e-300, -700.0), (3.0, -1.5), (1e-310, -40.0)]:
+        with mp.workdps(60):
+            exact = float(mp.mpf(g) * (1 - mp.exp(-mp.mpf(y))))
+        got = cact.softplus_backward(np.float64(g), y=np.float64(y))
+        # F = 2^n - R rounded, then g F rounded: within one ULP
+        assert abs(got - exact) <= np.spacing(abs(exact)), (g, y, got, exact)
+    # past the largest finite product: an overflow, not a NaN
+    assert cact.softplus_backward(tiny, y=-1500.0) == -INF
+    assert cact.logsigmoid_backward(-tiny, y=1460.0) == INF
+    for dt in DTYPES:
+        for y in (-709.78, -800.0, -1e30, -np.finfo(dt).max):
+            got = cact.softplus_backward(dt(0.0), y=dt(y))
+            assert got == 0 and np.signbit(got), (dt, y, got)  # +0 * (negative f')
+        assert np.isnan(cact.softplus_backward(dt(0.0), y=dt(-INF)))
+        # beta y beyond the range: f' is still finite (fuzz seed 7)
+        assert cact.softplus_backward(dt(0.0), y=dt(-1e30), beta=1e300 if dt is np.float64 else 1e30) == 0
+        assert cact.softplus_backward(dt(1e-30), y=dt(-INF)) == -INF
+        # beta = 0: f = ln 2 / 0 = inf for every x but NaN, which stays NaN
+        assert np.isnan(cact.softplus(dt(NAN), beta=0.0))
+
+
 # ------------------------------------------------------------------- warnings
 def _nasty(dtype):
     fi = np.finfo(dtype)

@@ -309,6 +309,12 @@ def check_reference(act, variant, ins, params, got, what=""):
                      "elu": (-params.get("alpha", 1.0), np.inf)}.get(act.name)
             if lo_hi is not None:
                 keep = keep & (np.isnan(y) | ((y >= lo_hi[0]) & (y <= lo_hi[1])))
+        # g = 0 at a finite input: g f' is a zero, f' being finite; a
+        # float64 reference whose f' overflowed (softplus's 1 - exp(a) past
+        # a = 709.78 for a float32 y) gives 0 * inf = NaN there
+        zero = (hi[0] == 0) & np.isfinite(hi[1].astype(np.float64)) & rn
+        r = np.where(zero, 0, r)
+        rn = rn & ~zero
         gn, rn = gn & keep, rn & keep
         got = np.where(keep, got, 0)
         r = np.where(keep, r, 0)
