@@ -261,9 +261,10 @@ def _check_bounds(fname: str, act, values: dict) -> None:
             continue
         if not (math.isfinite(v) and math.isfinite(b)):
             continue
-        if not (v > b if op == ">" else v >= b):
+        if not p.holds({p.name: v, **({bound: b} if isinstance(bound, str) else {})}):
             what = f"{bound} ({b})" if isinstance(bound, str) else f"{b:g}"
-            raise ValueError(f"cact.{fname}: {p.name} must be {op} {what}, got {v}")
+            why = f" ({p.why})" if p.why else ""
+            raise ValueError(f"cact.{fname}: {p.name} must be {op} {what}, got {v}{why}")
 
 
 def _widens_float(rdt, *dtypes) -> bool:

@@ -60,12 +60,33 @@ class Param:
     default: float
     doc: str
     y_min: float | None = None
-    # A condition on every call, (op, bound) with op ">" or ">=" and bound a
-    # number or the name of another parameter of the row (hardtanh's
-    # max_val >= min_val): otherwise the Python API raises ValueError.  Rows
-    # with such a condition take the validating path, not the compiled fast
-    # path (src/render.py).
+    # A condition on every call, (op, bound) with op ">", ">=" or "!=" and
+    # bound a number or the name of another parameter of the row (hardtanh's
+    # max_val >= min_val, celu's alpha != 0): otherwise the Python API raises
+    # ValueError, whose message ends with ``why`` when given (what breaks).
+    # The compiled fast path tests the condition on Python floats before its
+    # call and leaves a failing call to the validating path (src/render.py).
     bound: tuple[str, float | str] | None = None
+    why: str = ""
+
+    def holds(self, values: dict[str, float]) -> bool:
+        """Whether this parameter's condition (``bound``) holds for the
+        parameter values by name (floats; -0.0 == 0, so "!= 0" rejects both
+        zeros).  True without a condition."""
+        if self.bound is None:
+            return True
+        op, b = self.bound
+        v, w = values[self.name], values[b] if isinstance(b, str) else b
+        return _BOUND_OPS[op](float(v), float(w))
+
+
+# The operators of Param.bound (also written as such into the fast path's
+# Python test by src/render.py).
+_BOUND_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">": lambda v, w: v > w,
+    ">=": lambda v, w: v >= w,
+    "!=": lambda v, w: v != w,
+}
 
 
 @dataclass(frozen=True)

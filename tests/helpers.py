@@ -70,13 +70,7 @@ def defaults(act) -> dict:
 def bound_ok(act, params: dict) -> bool:
     """Whether the parameters meet the row's conditions between them
     (Param.bound, e.g. hardtanh's max_val >= min_val)."""
-    for p in act.params:
-        if p.bound is not None:
-            op, b = p.bound
-            v, w = float(params[p.name]), float(params[b] if isinstance(b, str) else b)
-            if not (v > w if op == ">" else v >= w):
-                return False
-    return True
+    return all(p.holds(params) for p in act.params)
 
 
 def _finite_real(v) -> bool:
@@ -120,8 +114,14 @@ def meet_bounds(act, params: dict) -> dict:
 
 def each_param(act, values) -> list[dict]:
     """with_param for every parameter of the row and every value in values
-    (none for a row without parameters)."""
-    return [with_param(act, p.name, v) for p in act.params for v in values]
+    (none for a row without parameters), leaving out the sets that break a
+    condition with_param cannot mend (Param.bound "!=": celu's alpha = 0)."""
+    sets = [with_param(act, p.name, v) for p in act.params for v in values]
+    return [ps for ps in sets if not _finite_params(ps) or bound_ok(act, ps)]
+
+
+def _finite_params(ps: dict) -> bool:
+    return all(_finite_real(v) for v in ps.values())
 
 
 def y_allowed(act, params: dict) -> bool:

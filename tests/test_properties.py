@@ -40,7 +40,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cact"))
 
 IN_DTYPES = ["f4", "f8", "f4", "f8", ">f4", ">f8", "f2", "i1", "u1", "i4", "?"]
 SMALL = {"f4", ">f4", "f2", "i1", "u1", "?"}
-from helpers import VARIANTS, call, meet_bounds, param_sets, y_allowed  # noqa: E402
+from helpers import VARIANTS, bound_ok, call, meet_bounds, param_sets, y_allowed  # noqa: E402
 
 
 def _result_dtype(*specs):
@@ -121,7 +121,8 @@ def param_values(act, variant):
     def one(p):
         lo = p.y_min if variant == "backward_y" and p.y_min is not None else -10.0
         return st.floats(lo, 10, allow_nan=False, allow_infinity=False)
-    return st.fixed_dictionaries({p.name: one(p) for p in act.params}).map(lambda d: meet_bounds(act, d))
+    return (st.fixed_dictionaries({p.name: one(p) for p in act.params}).map(lambda d: meet_bounds(act, d))
+            .filter(lambda d: bound_ok(act, d)))
 
 
 class _threads:

@@ -46,9 +46,11 @@ def _fake_table():
         table["BY_NAME"]["elu"], name="two",
         params=(_table.Param("lo", -1.0, "lower end", bound=(">", -10.0)),
                 _table.Param("hi", 1.0, "upper end", y_min=0.0, bound=(">=", "lo"))))
+    ne = dataclasses.replace(
+        two, name="ne", params=(_table.Param("a", 1.0, "nonzero", bound=("!=", 0.0), why="divides by a"),))
     three = dataclasses.replace(
         two, name="three", params=two.params + (_table.Param("c", 0.5, "a third"),))
-    table["ACTIVATIONS"] = tuple(table["ACTIVATIONS"]) + (no_y, two, three)
+    table["ACTIVATIONS"] = tuple(table["ACTIVATIONS"]) + (no_y, two, three, ne)
     return table
 
 
@@ -69,6 +71,7 @@ def test_render_follows_the_rows():
     assert rows["two"]["bound_cond"] == ("type(lo) is float and lo > -10.0 and "
                                          "type(hi) is float and type(lo) is float and hi >= lo")
     assert rows["two"]["y_cond"] == " and type(hi) is float and hi >= 0.0"
+    assert rows["ne"]["bound_cond"] == "type(a) is float and a != 0.0"
     assert rows["sigmoid"]["bound_cond"] == "True" and rows["sigmoid"]["params_arg"] == "None, None, 0"
     assert rows["two"]["params_sig"] == ", lo=-1.0, hi=1.0"
     assert rows["sigmoid"]["fast"] and rows["elu"]["fast"]
@@ -92,8 +95,24 @@ def test_rendered_sources_compile_for_the_made_up_rows():
     assert "y=y" in noy and "_fast_call(-1" not in noy
     two = fast[fast.index("def two("):fast.index("def three(")]
     assert two.count("_fast_call(") == 4 and two.count("hi >= lo") == 3
-    three = fast[fast.index("def three("):]
+    three = fast[fast.index("def three("):fast.index("def ne(")]
     assert "_fast_call(" not in three
+    ne = fast[fast.index("def ne("):]
+    assert ne.count("a != 0.0") == 3  # f, grad and backward
+
+
+def test_param_conditions():
+    """Param.holds for each operator of Param.bound; the API's ValueError
+    states the condition and why (cact._api._check_bounds)."""
+    gt, ge = _table.Param("a", 1.0, "", bound=(">", 0.0)), _table.Param("b", 1.0, "", bound=(">=", "a"))
+    ne = _table.Param("c", 1.0, "", bound=("!=", 0.0), why="x / c")
+    assert gt.holds({"a": 0.5}) and not gt.holds({"a": 0.0})
+    assert ge.holds({"a": 1.0, "b": 1.0}) and not ge.holds({"a": 1.0, "b": 0.5})
+    assert ne.holds({"c": -1e-300}) and not ne.holds({"c": 0.0}) and not ne.holds({"c": -0.0})
+    assert _table.Param("d", 0.0, "").holds({"d": 0.0})
+    act = dataclasses.replace(_table.BY_NAME["elu"], params=(ne,))
+    with pytest.raises(ValueError, match=r"c must be != 0, got -0.0 \(x / c\)"):
+        _api._check_bounds("f", act, {"c": -0.0})
 
 
 def test_parameters_bind_like_python():

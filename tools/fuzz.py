@@ -234,12 +234,12 @@ def bound_ok(act, params) -> bool:
     (Param.bound); values of a wrong type or not finite are errors anyway."""
     for p in act.params:
         if p.bound is not None:
-            op, b = p.bound
+            b = p.bound[1]
             try:
                 v, w = float(np.float64(params[p.name])), float(np.float64(params[b] if isinstance(b, str) else b))
             except (TypeError, ValueError, OverflowError):
                 continue
-            if np.isfinite(v) and np.isfinite(w) and not (v > w if op == ">" else v >= w):
+            if np.isfinite(v) and np.isfinite(w) and not p.holds({p.name: v, **({b: w} if isinstance(b, str) else {})}):
                 return False
     return True
 
