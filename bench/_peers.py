@@ -211,6 +211,8 @@ def _torch_peer(threads):
             def arg(a):
                 if isinstance(a, str) and len(a) > 1 and a[0] == a[-1] == "'":
                     return a[1:-1]  # a string literal
+                if isinstance(a, str) and a.startswith("1/"):
+                    return 1.0 / p[a[2:]]  # a parameter's reciprocal
                 if isinstance(a, str):
                     return tensors[a] if a in tensors else flags[a] if a in flags else p[a]
                 return a

@@ -33,6 +33,7 @@ __all__ = [
     "Param",
     "TorchCall",
     "Peers",
+    "SameAs",
     "Activation",
     "ACTIVATIONS",
     "BY_NAME",
@@ -102,7 +103,9 @@ class TorchCall:
     * ``"v"``: the tensor viewing x (backward_x) or y (backward_y), read only;
     * ``"is_result"``: True for backward_y, False for backward_x (the aten
       backward ops that take either);
-    * a parameter's name: its value, a Python float;
+    * a parameter's name: its value, a Python float; ``"1/"`` and a
+      parameter's name: its reciprocal (celu's ``input_scale=1/alpha`` of
+      ``aten.elu_backward``);
     * a string in single quotes, ``"'tanh'"``: the string itself (gelu's
       ``approximate='tanh'``);
     * anything else (a number): itself.
@@ -144,6 +147,19 @@ class Peers:
     numexpr: dict[str, str] = field(default_factory=dict)
     torch: dict[str, TorchCall] = field(default_factory=dict)
     onnx: dict[str, tuple[OnnxNode, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SameAs:
+    """This row with ``params`` gives the same bits as row ``row`` with
+    ``row_params`` for the ``variants`` named (where one formula is the other:
+    celu with alpha = 1 is elu with alpha = 1).  Inputs and outputs of both
+    are in the same dtype; backward_y takes y = f(x) of this row."""
+
+    row: str
+    params: dict[str, float]
+    row_params: dict[str, float]
+    variants: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -196,6 +212,14 @@ class Activation:
     identity_at_zero: bool = False  # f(x) = x + O(x^2): f(t) = t for t subnormal
     # The implementations the benchmark compares this row with.
     peers: Peers = Peers()
+    # Parameter sets the tests use besides the defaults (each a dict of the
+    # parameters it changes): a value where the row's formulas take another
+    # branch (a negative alpha), or where a rounding differs from the
+    # default's.
+    test_params: tuple[dict[str, float], ...] = ()
+    # Other rows this one equals bitwise (SameAs); tests/test_values.py
+    # checks each over dense and special inputs.
+    same_as: tuple[SameAs, ...] = ()
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -500,6 +524,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "For float32 inputs alpha is rounded to float32 first.  alpha * x follows\n"
             "IEEE arithmetic: with alpha = 0, leaky_relu(-inf) is NaN (0 * inf)."
         ),
+        test_params=({"alpha": 0.3},),
         peers=Peers(
             numpy={"f": ("_leaky_relu_f",), "grad": ("_leaky_relu_grad",),
                    "backward_x": ("_leaky_relu_backward",), "backward_y": ("_leaky_relu_backward",)},
@@ -545,6 +570,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
             "A zero result has the sign IEEE gives the formula: elu(x, alpha=0) is -0.0\n"
             "for every x < 0 (0 times exp(x) - 1 < 0), at every instruction-set level."
         ),
+        test_params=({"alpha": 0.5},),
         peers=Peers(
             numpy={"f": ("_elu_f",), "grad": ("_elu_grad",), "backward_x": ("_elu_backward_x",),
                    "backward_y": ("_elu_backward_y",)},
@@ -749,6 +775,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
                "scipy.special.log_expit -0.0), logsigmoid(-inf) = -inf; NaN is NaN and so\n"
                "are its derivatives."),
         example=(-20.0, -1.0, 0.0, 1.0, 20.0),
+        test_params=({"beta": 0.3},),
         peers=Peers(
             scipy={"f": "special.log_expit"},
             numexpr={
@@ -786,6 +813,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
                "relu6; PyTorch's clamp keeps -0.0).  hardtanh(NaN) is NaN and so are its\n"
                "derivatives."),
         saturated_y=_sat_hardtanh,
+        test_params=({"min_val": -0.5, "max_val": 2.5}, {"min_val": 0.25, "max_val": 0.25}),
         peers=Peers(
             numpy={"f": ("_hardtanh_f",), "grad": ("_hardtanh_grad",),
                    "backward_x": ("_hardtanh_backward",), "backward_y": ("_hardtanh_backward",)},
@@ -812,6 +840,8 @@ ACTIVATIONS: tuple[Activation, ...] = (
         notes="relu6(-0.0) is +0.0; relu6(NaN) is NaN and so are its derivatives.",
         example=(-2.0, 0.0, 3.0, 6.0, 8.0),
         saturated_y=_sat_clip,
+        same_as=(SameAs("hardtanh", {}, {"min_val": 0.0, "max_val": 6.0},
+                        ("f", "grad", "backward_x", "backward_y")),),
         peers=Peers(
             numpy={"f": ("_relu6_f",), "grad": ("_relu6_grad",), "backward_x": ("_relu6_backward",),
                    "backward_y": ("_relu6_backward",)},

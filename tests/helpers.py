@@ -51,15 +51,11 @@ def min_parallel(n: int):
         cact._core._set_min_parallel_override(previous)
 
 
-# Parameter sets tested for each row besides the defaults.
-EXTRA_PARAMS = {"leaky_relu": [{"alpha": 0.3}], "elu": [{"alpha": 0.5}], "softplus": [{"beta": 0.3}],
-                "hardtanh": [{"min_val": -0.5, "max_val": 2.5}, {"min_val": 0.25, "max_val": 0.25}]}
-
-
 def param_sets(act) -> list[dict]:
-    """The default parameters of a row (as a dict) and the extra sets."""
+    """The default parameters of a row (as a dict) and the row's other sets
+    (Activation.test_params)."""
     default = {p.name: p.default for p in act.params}
-    return [default] + [dict(default, **p) for p in EXTRA_PARAMS.get(act.name, [])]
+    return [default] + [dict(default, **p) for p in act.test_params]
 
 
 def defaults(act) -> dict:

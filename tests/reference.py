@@ -825,7 +825,9 @@ def ulp_of(ref, dtype):
         with mp.workdps(MP_DPS):
             for i, r in np.ndenumerate(ref):
                 a = abs(mp.mpf(r))
-                if a < fi.smallest_normal:
+                if not mp.isfinite(a):  # an infinity or NaN: ulp_error compares them itself
+                    out[i] = mp.mpf(1)
+                elif a < fi.smallest_normal:
                     out[i] = mp.mpf(float(fi.smallest_subnormal))
                 else:
                     # floor(log2 a) exactly: the exponent of a's binary form

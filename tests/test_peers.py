@@ -42,7 +42,8 @@ def test_peer_data_is_well_formed(act):
     for variant, call in data.torch.items():
         for a in list(call.args) + [a for _, a in call.kwargs]:
             literal = isinstance(a, str) and len(a) > 1 and a[0] == a[-1] == "'"
-            assert not isinstance(a, str) or literal or a in tokens | peers, (variant, a)
+            recip = isinstance(a, str) and a.startswith("1/") and a[2:] in peers
+            assert not isinstance(a, str) or literal or recip or a in tokens | peers, (variant, a)
             if variant in ("f", "grad"):
                 assert a not in ("v", "is_result"), (variant, a)
     for variant, nodes in data.onnx.items():

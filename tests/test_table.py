@@ -32,6 +32,13 @@ def test_every_row_is_complete(act):
     assert ("backward_y" in act.variants) == (act.grad_y is not None)
     for p in act.params:
         assert p.doc and isinstance(p.default, float)
+    names = {p.name for p in act.params}
+    for ps in act.test_params:
+        assert ps and set(ps) <= names, (act.name, ps)
+    for same in act.same_as:
+        other = _table.BY_NAME[same.row]
+        assert set(same.params) <= names and set(same.row_params) <= {p.name for p in other.params}
+        assert same.variants and set(same.variants) <= set(act.variants) & set(other.variants)
 
 
 def _fake_table():
