@@ -216,8 +216,12 @@ def _torch_peer(threads):
                 if isinstance(a, str):
                     return tensors[a] if a in tensors else flags[a] if a in flags else p[a]
                 return a
-            return functools.partial(op, *map(arg, call.args),
-                                     **{k: arg(a) for k, a in call.kwargs})
+            fn = functools.partial(op, *map(arg, call.args),
+                                   **{k: arg(a) for k, a in call.kwargs})
+            if call.functional:  # a new tensor, copied into the buffer
+                dst = tensors["buf"]
+                return lambda: dst.copy_(fn())
+            return fn
         return make
 
     for act in ACTIVATIONS:

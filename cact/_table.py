@@ -114,6 +114,10 @@ class TorchCall:
     op: str
     args: tuple[object, ...] = ("buf",)
     kwargs: tuple[tuple[str, object], ...] = ()
+    # True for an op with neither an in-place nor an out= overload, which
+    # returns a new tensor: the benchmark's call copies it into "buf"
+    # (aten.mish_backward), so its time includes that copy.
+    functional: bool = False
 
 
 # An ONNX node: (op type, input names, output name, attributes).  An attribute
@@ -701,6 +705,54 @@ ACTIVATIONS: tuple[Activation, ...] = (
             torch={"f": TorchCall("ops.aten.gelu_", ("buf",), (("approximate", "'tanh'"),)),
                    "backward_x": TorchCall("ops.aten.gelu_backward.grad_input", ("buf", "v"),
                                            (("approximate", "'tanh'"), ("grad_input", "buf")))},
+        ),
+    ),
+    Activation(
+        name="mish",
+        family="exp",
+        summary="Mish: x times tanh(softplus(x)), smooth, with a minimum of -0.3088 at x = -1.1924.",
+        f="x * tanh(softplus(x)) = x * n / (n + 2),  n = e (e + 2),  e = exp(x)",
+        grad="t + x (1 - t**2) sigmoid(x),  t = tanh(softplus(x))   (mish'(0) = 0.6, 0 at x = -1.19243)",
+        # float32 in double on the float32 core, rounded once; float64 on the
+        # double-word core with pairs throughout and g f' rounded once
+        # (src/cact_mish.h): 0.5 ULP plus a few tenths, the derivative's zero
+        # included
+        ulp={"float32": _EXP, "float64": _EXP},
+        # float32: the clamp of x (-200), the last nonzero result and the
+        # start of the subnormal ones, the zone about f's minimum x1 (f' = 0)
+        # and its ends, 0, f = x from 9.01 on, the clamp 200; float64: the
+        # backward's clamp -1500 (EXP_LO) and the forward's -800, the last
+        # nonzero result, the subnormal ones, the pair's exponent floor (u <
+        # 2^-960 from x = -665.42), the zone, 0, f = x from 19.06 on, the
+        # clamp 40
+        switch={
+            "float32": (-200.0, -108.66030, -91.856775, -1.2002437145154952, -1.1924312145154952,
+                        -1.1846187145154952, 0.0, 9.0107913, 200.0),
+            "float64": (-1500.0, -800.0, -751.75563, -714.96866, -665.42129, -1.2002437145154952,
+                        -1.1924312145154952, -1.1846187145154952, 0.0, 19.061547, 40.0),
+        },
+        monotonic=False,
+        notes=("Computed in the form above, n = (1 + e)**2 - 1 without the subtraction: no\n"
+               "cancellation for negative x and no clamping of either tail (mish(-100) =\n"
+               "-3.7e-42, as x e).  mish(-inf) = -0.0 and mish'(-inf) = -0.0 (the limits; PyTorch\n"
+               "gives NaN there, and for mish'(+inf)), mish(+inf) = +inf, mish'(+inf) = 1,\n"
+               "mish(-0.0) = -0.0.  No derivative from y: mish is not invertible (minimum\n"
+               "-0.30884 at x1 = -1.1924312145154952, where mish' = 0: its two terms t and\n"
+               "x (1 - t**2) sigmoid(x) cancel, and cact expands the derivative's numerator\n"
+               "about x1, so it keeps its accuracy there too, src/cact_mish.h)."),
+        example=(-4.0, -1.1924312145154952, 0.0, 1.0, 4.0),
+        peers=Peers(
+            numexpr={
+                "f": "x * tanh(log1p(exp(x)))",
+                "grad": "tanh(log1p(exp(x))) + x * (one - tanh(log1p(exp(x)))**2) / (one + exp(-x))",
+                "backward_x": "g * (tanh(log1p(exp(x))) + x * (one - tanh(log1p(exp(x)))**2)"
+                              " / (one + exp(-x)))",
+            },
+            # aten.mish_backward(grad_output, self) has no out= overload:
+            # a functional call, copied into grad_output.  ONNX's Mish needs
+            # opset 18 (the benchmark builds opset 17): no onnx peer.
+            torch={"f": TorchCall("nn.functional.mish", ("buf",), (("inplace", True),)),
+                   "backward_x": TorchCall("ops.aten.mish_backward", ("buf", "v"), functional=True)},
         ),
     ),
     Activation(

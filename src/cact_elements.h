@@ -13,5 +13,6 @@
 #include "cact_softplus.h"   /* softplus, logsigmoid: on log1p and exp */
 #include "cact_linear.h"     /* the "linear" and "rational" families */
 #include "cact_erf.h"        /* the erfc core and GELU, on the exp core */
+#include "cact_mish.h"       /* mish: on the exp cores */
 
 #endif /* CACT_ELEMENTS_H */

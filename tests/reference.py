@@ -545,6 +545,60 @@ def _mp_gelu_tanh_grad(x):
         return s + x * 2 * s * (1 - s) * c * (1 + 3 * k * x**2)
 
 
+# mish: x tanh(softplus(x)), the textbook form (cact computes x n / (n + 2),
+# n = e (e + 2)): softplus = max(x, 0) + log1p(exp(-|x|)) (no overflow; tanh
+# of a small softplus keeps its relative accuracy, so the negative tail is x
+# e to the reference precision), tanh' = sech^2 = 1 / cosh^2
+_MISH_X1 = "-1.19243121451549521213758834042073940560068640932252931455166"
+
+
+def _mish_t(x):
+    with np.errstate(all="ignore"):
+        sp = np.where(x > 0, x, _c(x, 0)) + np.log1p(np.exp(-np.abs(x)))
+        return sp, np.tanh(sp)
+
+
+def _mish(x):
+    x = _q(x)
+    _, t = _mish_t(x)
+    with np.errstate(all="ignore"):
+        y = x * t
+    return np.where(x == -np.inf, _c(x, -0.0), y)
+
+
+def _mish_grad(x):
+    # t + x sech^2(softplus) sigmoid(x).  It cancels near the zero x1 =
+    # -1.1924 (f' = 0.267 (x - x1) there, the terms 0.26): within 2^-20
+    # (double, for float32 results) or 2^-3 (long double) of x1, mpmath, as
+    # silu's reference
+    x = _q(x)
+    sp, t = _mish_t(x)
+    with np.errstate(all="ignore"):
+        c = np.cosh(sp)
+        d = t + x * (_c(x, 1) / (c * c)) * _sigmoid(x)
+    # below x1 mish' is negative: a result that underflows is -0.0
+    d = np.where((d == 0) & (x < _c(x, _MISH_X1)), _c(x, -0.0), d)
+    d = np.where(np.isinf(x), np.where(x > 0, _c(x, 1), _c(x, -0.0)), d)
+    width = 2.0**-20 if x.dtype.itemsize <= 8 else 2.0**-3
+    near = np.abs(x - _c(x, _MISH_X1)) < _c(x, width)
+    return _gt_mp_points(x, d, _mp_mish_grad, near)
+
+
+def _mp_mish(x):
+    if mp.isinf(x):
+        return x if x > 0 else mp.mpf(0)
+    return x * mp.tanh(mp.log1p(mp.exp(x)))
+
+
+def _mp_mish_grad(x):
+    # at 60 digits: near x1 the sum cancels by the digits of -log10 |x - x1|
+    if mp.isinf(x):
+        return mp.mpf(1) if x > 0 else mp.mpf(0)
+    with mp.workdps(MP_DPS + 20):
+        t = mp.tanh(mp.log1p(mp.exp(x)))
+        return t + x * (1 - t * t) / (1 + mp.exp(-x))
+
+
 # ----------------------------------------------------------------- mpmath forms
 def _mp_sigmoid(x):
     return 1 / (1 + mp.exp(-x))
@@ -715,6 +769,18 @@ REFERENCES: dict[str, Reference] = {
                " long double u = c * (X + k * X * X * X), du = c * (1 + 3 * k * X * X);"
                " long double s = 1 / (1 + expl(-2 * u));"
                " return (double)(s + X * 2 * s * (1 - s) * du);",
+    ),
+    "mish": Reference(
+        _mish, _mish_grad, None, _mp_mish, _mp_mish_grad, None,
+        # long double: mish' cancels near x1 = -1.1924, where double's 2^-53
+        # would be many float32 ULPs of f'
+        c_f="if (isinf(x)) return x > 0 ? x : -0.0;"
+            " long double X = x, s = (X > 0 ? X : 0) + log1pl(expl(-fabsl(X)));"
+            " return (double)(X * tanhl(s));",
+        c_grad="if (isinf(x)) return x > 0 ? 1.0 : -0.0;"
+               " long double X = x, s = (X > 0 ? X : 0) + log1pl(expl(-fabsl(X)));"
+               " long double t = tanhl(s), c = coshl(s);"
+               " return (double)(t + X / (c * c) / (1 + expl(-X)));",
     ),
     "relu6": Reference(
         lambda x: _clip(x, 0, 6), lambda x: _clip_grad(x, 0, 6), lambda y: _clip_grad(y, 0, 6),
