@@ -371,6 +371,16 @@ def _sat_elu(t: Decimal, alpha: Decimal) -> _End:
     return min(Decimal(_TINY), t - alpha), (0.0 if t > 1 else math.inf)
 
 
+def _sat_celu(t: Decimal, alpha: Decimal) -> _End:
+    # f' is 1 for y > 0 and 1 + y / alpha for y <= 0: in [0, 1] for alpha > 0
+    # (saturated where y <= 0 and y < alpha (t - 1), or y > 0 when 1 < t),
+    # >= 1 for alpha < 0 (nothing saturated for t <= 1; for t > 1 every y
+    # above alpha (t - 1), where f' < t)
+    if alpha > 0:
+        return min(Decimal(_TINY), alpha * (t - 1)), (0.0 if t > 1 else math.inf)
+    return (-math.inf, alpha * (t - 1)) if t > 1 else _NONE
+
+
 # Peer fragments shared by rows (plain data, see Peers).
 def _aten_backward(op: str, *args: object, out: str = "grad_input") -> TorchCall:
     """An aten backward op writing into grad_output itself: its overload
@@ -602,6 +612,58 @@ ACTIVATIONS: tuple[Activation, ...] = (
         ),
     ),
     Activation(
+        name="celu",
+        family="exp",
+        summary="Continuously differentiable ELU: alpha * (exp(x / alpha) - 1) below 0, saturating to -alpha.",
+        f="x if x > 0 else alpha * (exp(x / alpha) - 1)",
+        grad="1 if x > 0 else exp(x / alpha)   (celu'(0) = 1, as PyTorch)",
+        grad_y="1 if y > 0 else y / alpha + 1",
+        # x / alpha as an exact pair in float64, ELU's one rounding after
+        # (src/cact_exp_family.h, celu); float32 in double on the float32
+        # core.  The float64 backward from y is rounded once (y + alpha and
+        # the quotient as pairs): as exact as y allows
+        ulp={"float32": {**_EXP, "backward_y": 1.0}, "float64": {**_EXP, "backward_y": 1.0}},
+        # ELU's points at alpha = 1 (below the last nonzero exp(q), its
+        # subnormal range, the saturation to -alpha, tiny x) and the clamps
+        # of q (float32 -40 for expm1 and -300 for exp; float64 -50, -1500,
+        # and 2^-54, below which f is x itself)
+        switch={
+            "float32": (-300.0, -103.97, -88.72, -87.3, -40.0, -17.33, -16.64, -1e-7, 0.0, 1e-7),
+            "float64": (-1500.0, -745.13, -709.78, -708.4, -50.0, -37.43, -36.04, -5.551115123125783e-17,
+                        -1e-17, 0.0, 1e-17),
+        },
+        params=(Param("alpha", 1.0, "scale: the negative saturation value is -alpha (any sign, not 0)",
+                      bound=("!=", 0.0), why="celu divides x by alpha"),),
+        identity_at_zero=True,
+        saturated_y=_sat_celu,
+        notes=(
+            "The quotient is carried to twice the precision and the exponential minus 1\n"
+            "is an expm1, so celu keeps full relative accuracy for small negative x and in\n"
+            "the tail.  alpha = 0 raises ValueError (PyTorch: ZeroDivisionError).  A\n"
+            "negative alpha takes the same formula, as PyTorch: celu then falls to -inf as\n"
+            "x -> -inf, and the derivative from y holds for it too (y <= 0 exactly when\n"
+            "x <= 0; PyTorch refuses it).  celu(+-0) = +-0, celu(-inf) = -alpha (alpha > 0) or\n"
+            "-inf.  With alpha = 1 celu is elu, bitwise (f, f' and the backward from x)."
+        ),
+        test_params=({"alpha": 0.5}, {"alpha": 2.5}, {"alpha": -0.5}),
+        same_as=(SameAs("elu", {"alpha": 1.0}, {"alpha": 1.0}, ("f", "grad", "backward_x")),),
+        peers=Peers(
+            numexpr={
+                "f": "where(x > zero, x, alpha * expm1(x / alpha))",
+                "grad": "where(x > zero, one, exp(x / alpha))",
+                "backward_x": "where(x > zero, g, g * exp(x / alpha))",
+                "backward_y": "where(y > zero, g, g * (y / alpha + one))",
+            },
+            # elu_backward(grad, alpha, scale, input_scale, is_result, self_or_result)
+            torch={
+                "f": TorchCall("nn.functional.celu_", ("buf", "alpha")),
+                "backward_x": _aten_backward("elu_backward", "alpha", 1, "1/alpha", "is_result", "v"),
+                "backward_y": _aten_backward("elu_backward", "alpha", 1, "1/alpha", "is_result", "v"),
+            },
+            onnx={"f": (("Celu", ("x",), "out", {"alpha": "alpha"}),)},
+        ),
+    ),
+    Activation(
         name="selu",
         family="exp",
         summary="Scaled exponential linear unit (self-normalising networks), PyTorch's constants.",
@@ -788,6 +850,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
                "softplus(-inf) = +0, softplus(+inf) = +inf for beta > 0; NaN is NaN and so\n"
                "are its derivatives."),
         example=(-20.0, -1.0, 0.0, 1.0, 20.0),
+        test_params=({"beta": 0.3},),
         peers=Peers(
             numexpr={
                 "f": "where(x > zero, x, zero) + log1p(exp(-abs(beta * x))) / beta",
@@ -827,7 +890,6 @@ ACTIVATIONS: tuple[Activation, ...] = (
                "scipy.special.log_expit -0.0), logsigmoid(-inf) = -inf; NaN is NaN and so\n"
                "are its derivatives."),
         example=(-20.0, -1.0, 0.0, 1.0, 20.0),
-        test_params=({"beta": 0.3},),
         peers=Peers(
             scipy={"f": "special.log_expit"},
             numexpr={

@@ -1,6 +1,6 @@
 /*
  * cact_exp_family.h -- element functions of the exp family: sigmoid, tanh, ELU,
- * SELU, SiLU, gelu_tanh.
+ * SELU, CELU, SiLU, gelu_tanh.
  *
  * Naming: cact_<name>_<variant>_<dtype>, variant one of
  *   f           the activation              f(x)
@@ -88,6 +88,45 @@
  *   y > 0 <=> x > 0, and for x <= 0, y + alpha = alpha exp(x).
  * For y near -alpha (deep saturation) y + alpha cancels: the result has an
  * absolute error of about one ULP of alpha, as exact as y allows.
+ *
+ * --------------------------------------------------------------------- celu
+ * celu(x) = x for x > 0, alpha (exp(x / alpha) - 1) otherwise (PyTorch's
+ * max(0, x) + min(0, alpha (exp(x / alpha) - 1)), the same function for
+ * either sign of alpha; alpha = 0 is refused by the Python layer, as PyTorch
+ * divides by it).  With q = x / alpha, celu = alpha expm1(q): ELU's formula
+ * at q.  q's rounding would be multiplied by |q| in exp(q) (700 ULP at
+ * q = -700 for f'), so float64 carries q as the exact pair qh + ql (the
+ * residual x - qh alpha in one fma) and corrects the core's result by it,
+ * exp(qh + ql) = exp(qh) (1 + ql); float32 computes q in double (relative
+ * 2^-53, at most 300 2^-53 = 2^-44.8 in exp within the clamps).
+ *   alpha > 0:  q <= 0, celu in (-alpha, 0], saturating to -alpha (ELU's
+ *               case; alpha = 1 is ELU with alpha = 1, bitwise: the float64
+ *               functions perform elu's operations there, the low part being
+ *               0, and the float32 ones elu's formula);
+ *   alpha < 0:  q >= 0, celu = alpha expm1(q) falls to -inf like alpha e^q
+ *               (f is still increasing, f' = e^q >= 1 for x <= 0); float64
+ *               computes e^q = 2^n (Eh + El) with n up to 2165 (q clamped at
+ *               1500, where every result with a nonzero alpha or g
+ *               overflows), the power applied in exact parts (see
+ *               cact_celu_f).
+ * Tiny |q| (< 2^-54 float64): celu(x) = x (1 + q/2 + ...) rounds to x, which
+ * is returned, exact for subnormal x; celu(+-0) = +-0 for either sign of
+ * alpha (alpha expm1(+-0 / alpha) with IEEE's signs), celu(-inf) = -alpha or
+ * -inf.  Errors: ELU's (0.5 ULP plus a few tenths of U) plus ql's own
+ * rounding (2^-53 of a correction below 2^-52 of q).
+ *
+ * celu'(x) = 1 for x > 0, exp(q) otherwise (celu'(0) = 1, as PyTorch's
+ * elu_backward with input_scale 1 / alpha); g exp(q) rounded once.
+ * celu'(-inf) = 0 (alpha > 0: g * 0, as ELU) or +inf (alpha < 0: g times
+ * exp of the clamp, an infinity for g != 0 and a zero for g = 0, never
+ * 0 * inf = NaN).
+ *
+ * From y (any alpha != 0: y <= 0 exactly when x <= 0, for either sign):
+ * f' = 1 for y > 0, (y + alpha) / alpha = y / alpha + 1 otherwise.  y + alpha
+ * is exact near saturation (alpha > 0, y within a factor 2 of -alpha:
+ * Sterbenz), and the division and the product with g are carried so that the
+ * result is rounded once: y + alpha as a TwoSum pair, its quotient by alpha
+ * as a pair (exact residual in one fma), g times it with one rounding.
  *
  * --------------------------------------------------------------------- silu
  * silu(x) = x sigmoid(x) (SiLU, swish), with e = exp(-|x|) and q = 1/(1 + e):
@@ -222,6 +261,15 @@
 #define CACT_GELU_F_LO_f64 -22.0
 #define CACT_GELU_HI_f64 10.0
 
+/* CELU (the section above): TINY as SELU's (DBL_MIN 2^54: a product below it
+ * is computed on 2^200 times one factor, then scaled back, see
+ * cact_celu_times), UP = 2^200, DOWN = 2^-200; Q_TINY: |q| below it gives
+ * x itself. */
+#define CACT_CELU_TINY_f64 0x1p-968
+#define CACT_CELU_UP_f64 0x1p200
+#define CACT_CELU_DOWN_f64 0x1p-200
+#define CACT_CELU_Q_TINY_f64 0x1p-54
+
 #define CACT_T double
 #define CACT_SFX f64
 #include "cact_exp_family_t.h"
@@ -347,6 +395,40 @@ CACT_INLINE float cact_selu_backward_x_f32(float g, float x)
     const float neg = x == -INFINITY ? g * 0.0f : (float)(((double)g * CACT_SELU_SAH_f64) * e);
     const float pos = (float)((double)g * CACT_SELU_SH_f64);
     return cact_nan_pass_f32(x, x > 0.0f ? pos : neg);
+}
+
+/* celu's q = x / alpha in double (relative 2^-53), clamped to [lo, hi]; NaN
+ * comes out as hi (the callers return the input NaN itself). */
+CACT_INLINE double cact_celu_q32(float x, float alpha, double lo, double hi)
+{
+    const double q = (double)x / (double)alpha;
+    return q < lo ? lo : (q < hi ? q : hi);
+}
+
+/* celu(x) = x for x > 0 and x = +-0, alpha expm1(q) otherwise, q clamped to
+ * [-40, 300] (expm1 is -1 below -40 in double's float32 budget; beyond 300,
+ * |alpha| e^q >= 1.4e-45 e^300 overflows a float): alpha t in double, one
+ * rounding.  expm1_32 at q > 0 (alpha < 0): (2^n - 1) + 2^n r q(r) with
+ * 2^n - 1 >= 1 and the second term smaller, no cancellation, the same
+ * 2^-31.7.  alpha = 1 is elu's formula, bitwise (q = x exactly). */
+CACT_INLINE float cact_celu_f_f32(float x, float alpha)
+{
+    const float y = (float)((double)alpha * cact_expm1_32(cact_celu_q32(x, alpha, -40.0, 300.0)));
+    return cact_nan_pass_f32(x, x > 0.0f ? x : (x == 0.0f ? x : y));
+}
+
+/* celu'(x) g: g for x > 0, g exp(q) otherwise, q clamped to [-300, 300]
+ * (g e^-300 and g e^300 are a zero and an infinity in float for every float
+ * g but zero), one rounding.  x = -inf: g * 0 for alpha > 0 (as ELU),
+ * g exp(300) for alpha < 0 (an infinity, or 0 for g = 0: not NaN). */
+CACT_INLINE float cact_celu_backward_x_f32(float g, float x, float alpha)
+{
+    const float v = (float)((double)g * cact_exp32(cact_celu_q32(x, alpha, -300.0, 300.0)));
+    /* every select in float on values rounded beforehand (a double select
+     * beside the float ones left the loop scalar with gcc 12:
+     * tools/check_vectorized.py), as cact_elu_g_exp32 */
+    const float neg = x == -INFINITY && alpha > 0.0f ? g * 0.0f : v;
+    return cact_nan_pass_f32(x, x > 0.0f ? g : neg);
 }
 
 /* silu(x) = x N / (1 + e), e = exp(-|x|) clamped at -200, N = 1 for x >= 0
@@ -500,6 +582,51 @@ CACT_INLINE double cact_selu_backward_y_f64(double g, double y) { return cact_se
 CACT_INLINE float cact_selu_backward_y_f32(float g, float y)
 {
     return (float)cact_selu_backward_y_d((double)g, (double)y);
+}
+
+/* celu'(y) g = g for y > 0, g (y / alpha + 1) otherwise (cact_exp_family.h,
+ * celu).  float64: y / alpha = qh + ql (the residual y - qh alpha exact in
+ * one fma), qh + 1 a TwoSum pair plus ql, renormalised (near saturation,
+ * alpha > 0 and y near -alpha, qh + 1 is exact by Sterbenz and ql is what
+ * is left), g times the pair rounded once (cact_celu_times' cases: the
+ * plain g dh where it is zero or not finite, y = -inf or an infinite g;
+ * below 2^-968 on g 2^200).  A quotient beyond 2^1000 (a y far beyond the
+ * outputs for alpha > 0, or deep in the tail for alpha < 0) is computed on
+ * y 2^-128 with 1 -> 2^-128 and the result scaled back: g (y / alpha)
+ * stays finite where it is, up to |y / alpha| = 2^1152.  float32: in double,
+ * rounded once at the end (0.5 ULP plus three roundings of 2^-53). */
+CACT_INLINE double cact_celu_backward_y_f64(double g, double y, double alpha)
+{
+    const double q0 = y / alpha;
+    const int big = !(fabs(q0) < 0x1p1000);
+    const double ys = big ? y * 0x1p-128 : y;
+    const double one = big ? 0x1p-128 : 1.0;
+    const double qh = ys / alpha;
+    const double ql = cact_fma_f64(-qh, alpha, ys) / alpha;
+    const double sh = qh + one, bb = sh - qh;
+    const double sl = ((qh - (sh - bb)) + (one - bb)) + ql;
+    /* an infinite y (celu(-inf) = -inf for alpha < 0): qh itself, the limit,
+     * and +-1 of its sign for g = 0, whose product is then a zero, not
+     * 0 * inf = NaN (as the derivative from x at x = -inf) */
+    const int fin = fabs(qh) < (double)INFINITY;
+    const double dh = fin ? sh + sl : (g == 0.0 ? copysign(1.0, qh) : qh);
+    const double dl = fin ? (sh - dh) + sl : 0.0;
+    const double p = g * dh;
+    const double ap = fabs(p);
+    const int tiny = ap < CACT_CELU_TINY_f64;
+    const double gs = tiny ? g * CACT_CELU_UP_f64 : g;
+    const double sc = (tiny ? CACT_CELU_DOWN_f64 : 1.0) * (big ? 0x1p128 : 1.0);
+    const double m = cact_fma_f64(gs, dh, gs * dl) * sc;
+    const double r = ap == 0.0 || !(ap < (double)INFINITY) ? p * (big ? 0x1p128 : 1.0) : m;
+    return cact_nan_pass_f64(y, y > 0.0 ? g : r);
+}
+
+CACT_INLINE float cact_celu_backward_y_f32(float g, float y, float alpha)
+{
+    const double d0 = ((double)y + (double)alpha) / (double)alpha;
+    /* y = -inf: g = 0 gives a zero, not 0 * inf (float64's comment) */
+    const double d = fabs(d0) < (double)INFINITY || (double)g != 0.0 ? d0 : copysign(1.0, d0);
+    return cact_nan_pass_f32(y, y > 0.0f ? g : (float)((double)g * d));
 }
 
 #ifdef CACT_HW_FMA

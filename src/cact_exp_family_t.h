@@ -501,6 +501,134 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_backward_x)(CACT_T g, CACT_T x, CACT_T alpha
     return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? g : CACT_FN(cact_elu_g_exp)(x, alpha, g));
 }
 
+/* ---------------------------------------------------------------- celu
+ * (cact_exp_family.h, celu.)  q = x / alpha as the pair qh + ql: qh rounded,
+ * the residual x - qh alpha exact in one fma, ql = residual / alpha (its own
+ * rounding is 2^-53 of a term below 2^-52 of qh).  ql = 0 where |qh| is
+ * beyond the clamp 1500 (-EXP_LO) or not finite, where only the clamp's value
+ * is used (the fma would give NaN for an infinite qh). */
+CACT_INLINE CACT_T CACT_FN(cact_celu_q)(CACT_T x, CACT_T alpha, CACT_T *ql)
+{
+    const CACT_T qh = x / alpha;
+    const CACT_T r = CACT_FN(cact_fma)(-qh, alpha, x);
+    *ql = CACT_FN(cact_fabs)(qh) <= -CACT_K(CACT_EXP_LO) ? r / alpha : CACT_ZERO;
+    return qh;
+}
+
+/* v (h + l) rounded once, for h > 0, |l| <= ulp(h), and a v that the exact
+ * scalings have made as large as the result needs: fma(v, h, v l).  Where
+ * v h is zero or infinite, v h itself, IEEE's product (inside the baseline's
+ * emulated fma inf - inf is NaN, and -0.0 + -0.0 can come out +0.0); where
+ * it is below CELU_TINY = 2^-968 (a subnormal result included), the same fma
+ * on v 2^200 (exact) and the result times 2^-200: the emulated fma loses bits
+ * when its splitting underflows, and the plain product would drop v l (up to
+ * 1 ULP).  The scaled result is rounded a second time only where it is
+ * subnormal, where the first rounding (2^-53 relative) is far below its ULP. */
+CACT_INLINE CACT_T CACT_FN(cact_celu_times)(CACT_T v, CACT_T h, CACT_T l)
+{
+    const CACT_T p = v * h;
+    const CACT_T ap = CACT_FN(cact_fabs)(p);
+    const int tiny = ap < CACT_K(CACT_CELU_TINY);
+    const CACT_T vs = tiny ? v * CACT_K(CACT_CELU_UP) : v;
+    const CACT_T m = CACT_FN(cact_fma)(vs, h, vs * l) * (tiny ? CACT_K(CACT_CELU_DOWN) : CACT_ONE);
+    return ap == CACT_ZERO || ap == (CACT_T)INFINITY ? p : m;
+}
+
+/* 2^k for an integer-valued k in [0, 2046] as two factors k1 + k2 (each
+ * at most 1023): v 2^k1 2^k2 is exact, or the overflow the result has. */
+CACT_INLINE CACT_T CACT_FN(cact_celu_up)(CACT_T v, CACT_T k)
+{
+    const CACT_T k1 = (k * (CACT_T)0.5 + CACT_K(CACT_SHIFT)) - CACT_K(CACT_SHIFT);
+    return (v * CACT_FN(cact_pow2i)(k1)) * CACT_FN(cact_pow2i)(k - k1);
+}
+
+/* celu(x) = x for x > 0, alpha expm1(q) otherwise, q = x / alpha = qh + ql
+ * clamped to [EXPM1_LO, -EXP_LO] = [-50, 1500] (alpha > 0 gives q <= 0,
+ * alpha < 0 q >= 0).  One reduction q = n ln2 + r (cact_exp_reduce), then
+ * expm1(q) = K (th + tl) by cact_expm1_dw's steps written for both signs:
+ *   q <= 0:  K = 1,   (2^n - 1) + 2^n r + 2^n L   (cact_expm1_dw's very
+ *            operations, so that alpha = 1 gives elu's bits);
+ *   q > 0:   K = 2^n, (1 - 2^-n) + r + L          (2^-n floored at 2^-1022,
+ *            far below U there), a Fast2Sum again: 1 - 2^-n >= 1/2 >= |r|
+ *            for n >= 1, and n = 0 leaves r exact;
+ * renormalised, then corrected by ql: expm1(q + ql) = expm1(q) + e^q ql,
+ * e^q / K = th + B with B = 1 (q <= 0) or 2^-n.  alpha K (th + tl) with one
+ * rounding (cact_celu_times): K = 2^nT 2^k, nT = min(n, 1000) applied to the
+ * pair (exact: th + tl >= 0.2 for n >= 1), k = n - nT (n up to 2165 at the
+ * clamp) to alpha in two exact factors, so neither a tiny alpha nor a huge
+ * 2^n is rounded before the product.  |q| < 2^-54: x itself (celu(x) =
+ * x (1 + q/2 + ...) rounds to x), which is exact for subnormal x too; x = +-0
+ * gives x (alpha expm1(+-0 / alpha) = +-0 for either sign of alpha).
+ * x = -inf: -alpha (alpha > 0), -inf (alpha < 0). */
+CACT_INLINE CACT_T CACT_FN(cact_celu_f)(CACT_T x, CACT_T alpha)
+{
+    CACT_T ql, r, L;
+    const CACT_T qh = CACT_FN(cact_celu_q)(x, alpha, &ql);
+    const CACT_T hi_clamp = -CACT_K(CACT_EXP_LO);
+    const CACT_T a = qh < CACT_K(CACT_EXPM1_LO) ? CACT_K(CACT_EXPM1_LO) : (qh < hi_clamp ? qh : hi_clamp);
+    const CACT_T n = CACT_FN(cact_exp_reduce)(a, &r, &L);
+    const int pos = a > CACT_ZERO;
+    const CACT_T s = CACT_FN(cact_pow2i)(pos ? CACT_ZERO : n);      /* 2^n, or 1 */
+    const CACT_T mn = -n < (CACT_T)-1022 ? (CACT_T)-1022 : -n;
+    const CACT_T c0 = pos ? CACT_ONE : -CACT_ONE;
+    const CACT_T c1 = pos ? -CACT_FN(cact_pow2i)(pos ? mn : CACT_ZERO) : s;
+    const CACT_T hi = c1 + c0;
+    const CACT_T lo = c1 - (hi - c0);
+    const CACT_T b = s * r;
+    const CACT_T h = hi + b;
+    const CACT_T l = ((hi - h) + b) + (lo + s * L);
+    const CACT_T th = h + l;
+    const CACT_T tl0 = (h - th) + l;
+    const CACT_T bq = pos ? -c1 : CACT_ONE; /* e^q / K = th + bq */
+    const CACT_T tl = CACT_FN(cact_madd)(th + bq, ql, tl0);
+    /* K = 2^nT 2^k */
+    const CACT_T nt = pos ? (n < (CACT_T)1000 ? n : (CACT_T)1000) : CACT_ZERO;
+    const CACT_T st = CACT_FN(cact_pow2i)(nt);
+    const CACT_T av = CACT_FN(cact_celu_up)(alpha, pos ? n - nt : CACT_ZERO);
+    const CACT_T y = CACT_FN(cact_celu_times)(av, th * st, tl * st);
+    const int same = x == CACT_ZERO || CACT_FN(cact_fabs)(qh) < CACT_K(CACT_CELU_Q_TINY);
+    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO || same ? x : y);
+}
+
+/* celu'(x) g: g for x > 0 (celu'(0) = exp(0) = 1, as PyTorch), g exp(q)
+ * otherwise, q = qh + ql clamped to [EXP_LO, -EXP_LO] = [-1500, 1500]:
+ * exp(qh) = 2^n (Eh + El) from the core, times 1 + ql (El + Eh ql), then
+ *   q <= 0:  ELU's careful product (cact_elu_g_exp) with alpha = 1, its very
+ *            operations (alpha = 1 gives elu's bits): 2^n in three factors,
+ *            |g| >= 1 takes the second before the product;
+ *   q > 0:   2^nT on the pair (nT = min(n, 1000), exact), 2^(n - nT) on g
+ *            in two exact factors (a g that overflows there makes a result
+ *            that does), g (Eh + El) rounded once (cact_celu_times).
+ * x = -inf: g * 0 for alpha > 0 (as ELU); for alpha < 0 the clamp's
+ * g exp(1500), an infinity, or a zero for g = 0 (never 0 * inf = NaN). */
+CACT_INLINE CACT_T CACT_FN(cact_celu_backward_x)(CACT_T g, CACT_T x, CACT_T alpha)
+{
+    CACT_T ql, Eh, El0, s1, s2, s3;
+    const CACT_T qh = CACT_FN(cact_celu_q)(x, alpha, &ql);
+    const CACT_T hi_clamp = -CACT_K(CACT_EXP_LO);
+    const CACT_T a = CACT_FN(cact_clamp_exp)(qh < hi_clamp ? qh : hi_clamp);
+    const CACT_T n = CACT_FN(cact_exp_dw)(a, &Eh, &El0);
+    const CACT_T El = CACT_FN(cact_madd)(Eh, ql, El0);
+    const int pos = a > CACT_ZERO;
+    /* q <= 0: cact_elu_g_exp's steps with alpha = 1 */
+    CACT_FN(cact_pow2_3)(pos ? CACT_ZERO : n, &s1, &s2, &s3);
+    const CACT_T as1 = CACT_ONE * s1;
+    const int big = CACT_FN(cact_fabs)(g) >= CACT_ONE;
+    const CACT_T gs = big ? g * s2 : g;
+    const CACT_T ph = gs * as1;
+    const CACT_T pl = CACT_FN(cact_fma)(gs, as1, -ph);
+    const int plain = ph == CACT_ZERO || CACT_FN(cact_fabs)(ph) == (CACT_T)INFINITY;
+    const CACT_T m = plain ? ph * Eh : CACT_FN(cact_mul_dw)(ph, pl, Eh, El);
+    const CACT_T yn = (m * (big ? CACT_ONE : s2)) * s3;
+    /* q > 0 */
+    const CACT_T nt = pos ? (n < (CACT_T)1000 ? n : (CACT_T)1000) : CACT_ZERO;
+    const CACT_T st = CACT_FN(cact_pow2i)(nt);
+    const CACT_T gv = CACT_FN(cact_celu_up)(g, pos ? n - nt : CACT_ZERO);
+    const CACT_T yp = CACT_FN(cact_celu_times)(gv, Eh * st, El * st);
+    const CACT_T y = x == -(CACT_T)INFINITY && qh < CACT_ZERO ? g * CACT_ZERO : (pos ? yp : yn);
+    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? g : y);
+}
+
 #undef CACT_CAT_
 #undef CACT_CAT
 #undef CACT_FN

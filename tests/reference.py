@@ -265,6 +265,58 @@ def _elu_grad_y(y, alpha):
     return np.where(y > 0, _c(y, 1), y + _c(y, alpha))
 
 
+def _celu_band(x, q, lo):
+    """Where a long-double q = x / alpha is not precise enough: its rounding,
+    |q| 2^-64 relative in exp(q), passes 1/100 ULP of float64 for |q| > 16
+    (for float32 results, computed in double, 300 2^-53 is far below): those
+    points (q between lo and the clamp 1500) take mpmath."""
+    if x.dtype.itemsize <= 8:
+        return np.zeros(np.shape(x), bool)
+    return (np.abs(q) > 16) & (q > lo) & (q < 1500)
+
+
+def _celu(x, alpha):
+    x = _q(x)
+    a = _c(x, alpha)
+    with np.errstate(all="ignore"):
+        q = x / a
+        y = np.where(x > 0, x, a * np.expm1(q))
+    # alpha > 0: expm1(q) is -1 to far below an ULP from q = -45 on, where q's
+    # rounding costs nothing; alpha < 0: q > 0 and the band
+    return _gt_mp_points(x, y, lambda v: _mp_celu(v, mp.mpf(alpha)), _celu_band(x, q, 0.0) & (x < 0))
+
+
+def _celu_grad(x, alpha):
+    x = _q(x)
+    a = _c(x, alpha)
+    with np.errstate(all="ignore"):
+        q = x / a
+        d = np.where(x > 0, _c(x, 1), np.exp(q))
+    # below q = -760, exp(q) is below the float64 subnormals for any g
+    return _gt_mp_points(x, d, lambda v: _mp_celu_grad(v, mp.mpf(alpha)), _celu_band(x, q, -760.0) & (x < 0))
+
+
+def _celu_grad_y(y, alpha):
+    # (y + alpha) / alpha: y + alpha is exact near saturation (Sterbenz), so
+    # the small derivative there is not lost to the rounding of y / alpha
+    y = _q(y)
+    a = _c(y, alpha)
+    with np.errstate(all="ignore"):
+        return np.where(y > 0, _c(y, 1), (y + a) / a)
+
+
+def _mp_celu(x, alpha):
+    return x if x > 0 else alpha * mp.expm1(x / alpha)
+
+
+def _mp_celu_grad(x, alpha):
+    return mp.mpf(1) if x > 0 else mp.exp(x / alpha)
+
+
+def _mp_celu_grad_y(y, alpha):
+    return mp.mpf(1) if y > 0 else y / alpha + 1
+
+
 # SELU: PyTorch's constants, at the reference precision (strings: a float64
 # literal would round them)
 _SELU_S = "1.0507009873554804934193349852946"
@@ -730,6 +782,14 @@ REFERENCES: dict[str, Reference] = {
         params=("alpha",), kinks=(0.0,),
         c_f="return x > 0 ? x : alpha * expm1(x);",
         c_grad="return x > 0 ? 1 : alpha * exp(x);",
+    ),
+    "celu": Reference(
+        _celu, _celu_grad, _celu_grad_y,
+        _mp_celu, _mp_celu_grad, _mp_celu_grad_y,
+        # differentiable at 0 (f' = 1 from both sides), but f'' jumps there
+        params=("alpha",), kinks=(0.0,),
+        c_f="return x > 0 ? x : alpha * expm1(x / alpha);",
+        c_grad="return x > 0 ? 1 : exp(x / alpha);",
     ),
     "selu": Reference(
         _selu, _selu_grad, _selu_grad_y,
