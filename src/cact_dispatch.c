@@ -21,7 +21,9 @@
 extern const cact_chunk_fn cact_chunks_baseline[];
 #ifdef CACT_X86_DISPATCH
 extern const cact_chunk_fn cact_chunks_avx2[];
+#if CACT_N_LEVELS > 2
 extern const cact_chunk_fn cact_chunks_avx512[];
+#endif
 #endif
 
 static const char *const cact_level_names[] = {"baseline", "avx2", "avx512"};
@@ -83,6 +85,9 @@ int cact_isa_supported(int level)
     if (level == 0) {
         return 1;
     }
+    if (level < 0 || level >= CACT_N_LEVELS) { /* not compiled in */
+        return 0;
+    }
 #if defined(CACT_X86_CPUID)
     return level < CACT_N_LEVELS && cact_cpuid_level() >= level;
 #elif defined(CACT_X86_DISPATCH)
@@ -116,9 +121,11 @@ int cact_isa_set(int level)
     if (level < 0 || level >= CACT_N_LEVELS || !cact_isa_supported(level)) {
         return -1;
     }
-#ifdef CACT_X86_DISPATCH
+#if defined(CACT_X86_DISPATCH) && CACT_N_LEVELS > 2
     cact_active_chunks = level == 2 ? cact_chunks_avx512 : level == 1 ? cact_chunks_avx2
                                                                       : cact_chunks_baseline;
+#elif defined(CACT_X86_DISPATCH)
+    cact_active_chunks = level == 1 ? cact_chunks_avx2 : cact_chunks_baseline;
 #else
     cact_active_chunks = cact_chunks_baseline;
 #endif

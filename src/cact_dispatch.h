@@ -31,7 +31,14 @@
     (defined(__GNUC__) || defined(__clang__) ||                                \
      (defined(_MSC_VER) && defined(CACT_ISA_FLAGS_FROM_BUILD)))
 #define CACT_X86_DISPATCH 1
+/* setup.py's CACT_ISA_MAX=avx2 defines CACT_NO_AVX512: the levels up to AVX2
+ * only (a shorter build for checks that need no AVX-512 code, such as the
+ * sanitizer build); CACT_ISA_MAX=baseline defines CACT_NO_DISPATCH. */
+#ifdef CACT_NO_AVX512
+#define CACT_N_LEVELS 2
+#else
 #define CACT_N_LEVELS 3
+#endif
 #if defined(_MSC_VER) || defined(CACT_FORCE_CPUID)
 #define CACT_X86_CPUID 1
 #endif

@@ -5,9 +5,10 @@
  * below (CACT_ISA_BUILD=pragma) or from per-source flags that setup.py adds
  * to this file only (CACT_ISA_BUILD=flags: gcc/clang -mavx512f -mavx512dq
  * -mavx512vl -mavx512bw -mavx2 -mfma, MSVC /arch:AVX512), which define
- * CACT_ISA_FLAGS_FROM_BUILD.  Elsewhere this file is empty. */
+ * CACT_ISA_FLAGS_FROM_BUILD.  Elsewhere, and in a build without the AVX-512
+ * level (CACT_ISA_MAX), this file is empty. */
 #include "cact_dispatch.h"
-#ifdef CACT_X86_DISPATCH
+#if defined(CACT_X86_DISPATCH) && CACT_N_LEVELS > 2
 #ifndef CACT_ISA_FLAGS_FROM_BUILD
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")
 #endif

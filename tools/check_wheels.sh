@@ -29,7 +29,12 @@
 # Usage: tools/check_wheels.sh [--quick] [--python X.Y]... [--only STEP,...]
 #                              [--workdir DIR] [--keep]
 #   --quick      one Python only (the one running the tools; its wheel from
-#                the build step is the one tested)
+#                the build step is the one tested), no baseline step (the
+#                suite tests every level it can run by itself: tests/test_isa.py,
+#                test_accuracy_levels.py, test_stats.py), and the serial build
+#                with the baseline level only (CACT_ISA_MAX=baseline: a third
+#                of the compile; the instruction-set levels are built and
+#                tested by the build and pythons steps).  What CI runs.
 #   --python     test this CPython version (repeatable; default: every one of
 #                3.10-3.13 that is found)
 #   --only       run only these steps (build is always run: the others need
@@ -59,7 +64,7 @@ VERSIONS=()
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
-        --quick) QUICK=1 ;;
+        --quick) QUICK=1; ONLY="build,pythons,sdist,serial" ;;
         --keep) KEEP=1 ;;
         --python) VERSIONS+=("$2"); shift ;;
         --only) ONLY="build,$2"; shift ;;
@@ -82,8 +87,8 @@ trap cleanup EXIT
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PYTHONDONTWRITEBYTECODE=1
 # the variables that change how cact builds or runs come from the steps only
-unset CACT_DISABLE_OPENMP CACT_FAIL_NO_OPENMP CACT_OPENMP_PREFIX CACT_ISA CACT_ISA_BUILD \
-    OMP_NUM_THREADS CACT_EXPECT_INSTALLED CACT_EXPECT_OPENMP CACT_EXPECT_ISA_BUILD PYTHONPATH || true
+unset CACT_DISABLE_OPENMP CACT_FAIL_NO_OPENMP CACT_OPENMP_PREFIX CACT_ISA CACT_ISA_BUILD CACT_ISA_MAX \
+    OMP_NUM_THREADS CACT_EXPECT_INSTALLED CACT_EXPECT_OPENMP CACT_EXPECT_ISA_BUILD CACT_EXPECT_ISA_MAX PYTHONPATH || true
 
 SUMMARY=()
 FLAKY=()
@@ -334,11 +339,13 @@ if want serial; then
     step_start "serial build (CACT_DISABLE_OPENMP=1) from the sdist"
     env_dir="$WORK/venv-serial"
     venv "$env_dir" "$PY"
-    CACT_DISABLE_OPENMP=1 quiet "$env_dir/bin/python" -m pip install -q "${SDIST}[test]"
-    show "$env_dir" | grep -E 'openmp|threads'
+    isa_build=()   # --quick: the baseline level only (see the usage above)
+    if [ "$QUICK" = 1 ]; then isa_build=(CACT_ISA_MAX=baseline CACT_EXPECT_ISA_MAX=baseline); fi
+    CACT_DISABLE_OPENMP=1 quiet env "${isa_build[@]}" "$env_dir/bin/python" -m pip install -q "${SDIST}[test]"
+    show "$env_dir" | grep -E 'openmp|threads|levels'
     src="$(extract_sdist "$WORK/sdist-src")"
     run_tests "$env_dir" "$src/tests" "$src/pyproject.toml" \
-        CACT_EXPECT_INSTALLED=1 CACT_EXPECT_OPENMP=no
+        CACT_EXPECT_INSTALLED=1 CACT_EXPECT_OPENMP=no "${isa_build[@]}"
     step_end "serial build + tests (show_config: no OpenMP)"
 fi
 

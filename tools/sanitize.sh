@@ -16,7 +16,9 @@
 # fails the run.  Needs gcc or clang with the sanitizer runtimes (Debian:
 # libasan8 / libubsan1 come with gcc) and the test extra installed.
 #
-# Set KEEP=1 to keep the build directory, PYTHON to choose the interpreter.
+# Set KEEP=1 to keep the build directory, PYTHON to choose the interpreter,
+# SANITIZE_FUZZ to the number of random fuzz inputs (default 20000), and
+# CACT_TEST_ROWS to limit the row-parametrised tests (tests/conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
@@ -56,6 +58,6 @@ fi
 t0=$(date +%s)
 "$PY" -m pytest -q -p no:cacheprovider tests "$@"
 t1=$(date +%s)
-"$PY" tools/fuzz.py --random 20000 --seed 1
+"$PY" tools/fuzz.py --random "${SANITIZE_FUZZ:-20000}" --seed 1
 t2=$(date +%s)
 echo "sanitize: clean. build $((t0 - start)) s, test suite $((t1 - t0)) s, fuzz harness $((t2 - t1)) s, total $((t2 - start)) s"
