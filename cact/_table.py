@@ -614,7 +614,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         name="celu",
         family="exp",
-        summary="Continuously differentiable ELU: alpha * (exp(x / alpha) - 1) below 0, saturating to -alpha.",
+        summary="Continuously differentiable ELU: ELU with its exponent scaled by 1 / alpha, saturating to -alpha.",
         f="x if x > 0 else alpha * (exp(x / alpha) - 1)",
         grad="1 if x > 0 else exp(x / alpha)   (celu'(0) = 1, as PyTorch)",
         grad_y="1 if y > 0 else y / alpha + 1",
@@ -715,8 +715,8 @@ ACTIVATIONS: tuple[Activation, ...] = (
         switch={
             "float32": (-200.0, -108.66, -91.86, -1.2862770, -1.2784645, -1.2706520, 0.0, 17.33,
                         200.0),
-            "float64": (-1500.0, -800.0, -751.76, -714.97, -1.2823707927610738, -1.2784645427610738,
-                        -1.2745582927610738, 0.0, 38.0, 40.0, 100.0),
+            "float64": (-1500.0, -800.0, -751.76, -714.97, -1.2862770427610738, -1.2784645427610738,
+                        -1.2706520427610738, 0.0, 38.0, 40.0, 100.0),
         },
         monotonic=False,
         identity_at_zero=False,

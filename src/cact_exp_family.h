@@ -152,12 +152,15 @@
  * the floats nearest x0 (f'(x) = 0.2178 d + O(d^2); the float32 nearest x0
  * is 1.3e-8 away, f' = -2.8e-9 there; the double nearest 1.1e-16 away).  x0
  * is carried as a triple of doubles (the double-word d = x - x0 is then exact
- * to 2^-160 for float64) and the expansion is taken for |d| < 2^-8 (float64)
- * or 2^-7 (float32), with expm1(d) - d from the exp core's own polynomial
- * (no second exponential, no reduction: |d| is far inside its interval);
- * outside, N = (1 + x) + e cancels by at most a factor
- * 0.28 / (1.27 |d|) < 2^6.5, which the double-word N (float64, 2^-104
- * relative parts) and the float32 core's 2^-33 (float32 in double) absorb.
+ * to 2^-160 for float64) and the expansion is taken for |d| < 2^-7, with
+ * expm1(d) - d from the exp core's own polynomial (no second exponential, no
+ * reduction: |d| is far inside its interval); outside, N = (1 + x) + e
+ * cancels by at most a factor 0.28 / (1.27 |d|) < 2^5.5, which the
+ * double-word N (float64, 2^-104 relative parts; the baseline level's
+ * emulated fma and plain multiply-adds leave e about 2^-60 relative) and the
+ * float32 core's 2^-33 (float32 in double) absorb.  (The float64 zone was
+ * 2^-8, where the cancellation is 2^6.5: the baseline level measured 1.02
+ * ULP just outside it, x = -1.282370792761078.)
  * The product is f' = 2^n P with P = (E q) q N or q (1 + x e q) a double-word,
  * and g times P is rounded once before the exact scaling (the logistic
  * derivative's cact_g_times_scaled): 0.5 ULP plus a few tenths of U.
@@ -218,7 +221,8 @@
  * minimum of silu), as the triple X0H + X0L + X0LL (mpmath at 80 digits:
  * -1.27846454276107379510935873902298...), and E0 = e^x0 = -(1 + x0) =
  * W(1/e) = 0.27846454276107379510935873902298... as the pair E0H + E0L.
- * ZONE: |x - x0| below it takes the expansion about x0.  F_LO: the clamp of
+ * ZONE: |x - x0| below it takes the expansion about x0 (GELU_ZONE:
+ * gelu_tanh's, about its x1).  F_LO: the clamp of
  * the forward's exp argument.  TINY: below it the forward's product is the
  * plain one (as SELU_TINY). */
 #define CACT_SILU_X0H_f64 -1.2784645427610737   /* -0x1.474973c84120bp+0 */
@@ -226,7 +230,8 @@
 #define CACT_SILU_X0LL_f64 -3.907766676128665e-33 /* -0x1.44a50180ba780p-108 */
 #define CACT_SILU_E0H_f64 0.2784645427610738    /* 0x1.1d25cf210482ep-2 */
 #define CACT_SILU_E0L_f64 -1.5523606315812798e-18 /* -0x1.ca2d0d94faaecp-60 */
-#define CACT_SILU_ZONE_f64 0.00390625           /* 2^-8 */
+#define CACT_SILU_ZONE_f64 0.0078125            /* 2^-7 */
+#define CACT_GELU_ZONE_f64 0.00390625           /* 2^-8: gelu_tanh's zone */
 #define CACT_SILU_F_LO_f64 -800.0
 #define CACT_SILU_TINY_f64 0x1p-968
 

@@ -326,7 +326,7 @@ CACT_INLINE CACT_T CACT_FN(cact_silu_f)(CACT_T x)
  *                    1 + x (TwoSum) and e (E scaled by s1 s2 s3, a zero
  *                    where it underflows: then |1 + x| > 2^900 e) summed as a
  *                    pair, exact to 2^-104 of max(|1 + x|, e);
- *   |d| < 2^-8, d = x - x0 (the zone around f's minimum x0, where N cancels):
+ *   |d| < 2^-7, d = x - x0 (the zone around f's minimum x0, where N cancels):
  *                    N = d + E0 expm1(d) = (1 + E0) d + E0 d^2 g(d) with d as
  *                    the pair (x - X0H) - X0L - X0LL (x - X0H exact by
  *                    Sterbenz, then TwoSum), g the exp core's polynomial
@@ -334,7 +334,7 @@ CACT_INLINE CACT_T CACT_FN(cact_silu_f)(CACT_T x)
  *                    sign; no reduction needed) and E0 = E0H + E0L: d and
  *                    E0 expm1(d) have one sign, so N is a sum without
  *                    cancellation, (1 + E0H) dh a Fast2Sum pair plus the fma
- *                    residual, and the d^2 term, below 2^-11 of N, needs only
+ *                    residual, and the d^2 term, below 2^-10 of N, needs only
  *                    its plain rounding: N to about 2^-104 relative.
  * x = -inf gives g * -0.0 (f' -> -0), the IEEE product. */
 CACT_INLINE CACT_T CACT_FN(cact_silu_backward_x)(CACT_T g, CACT_T x)
@@ -471,7 +471,7 @@ CACT_INLINE CACT_T CACT_FN(cact_gelu_tanh_backward_x)(CACT_T g, CACT_T x)
     CACT_T dl;
     const CACT_T dh = CACT_FN(cact_two_sum)(d0, -CACT_K(CACT_GELU_X1L), &dl);
     dl -= CACT_K(CACT_GELU_X1LL);
-    const int zone = CACT_FN(cact_fabs)(dh) < CACT_K(CACT_SILU_ZONE);
+    const int zone = CACT_FN(cact_fabs)(dh) < CACT_K(CACT_GELU_ZONE);
     const CACT_T dz = zone ? dh : CACT_ZERO;
     CACT_T p = CACT_K(CACT_GELU_N8);
     p = CACT_FN(cact_madd)(p, dz, CACT_K(CACT_GELU_N7));

@@ -105,8 +105,8 @@ CACT_INLINE float cact_hardsigmoid_f_f32(float x)
  * float64: x (x + 3) with x + 3 = s + e exactly (Fast2Sum) is the pair
  * ph + pl (the fma low part of c s, plus c e), divided by 6 as hardsigmoid's
  * pair: q = ph (1/6), the residual ph - 6q exact in an fma, y = q + (residual
- * + pl) / 6 in the last fma: 0.5 ULP plus a few 2^-50.  f(-0.0) = -0.0 (the
- * low parts would give +0.0).  The derivative: d = (2c + 3) / 6 as the pair
+ * + pl) / 6 in the last fma: 0.5 ULP plus a few 2^-50.  A zero result takes
+ * the sign of x (f(-0.0) = -0.0, f(-5e-324) = -0.0).  The derivative: d = (2c + 3) / 6 as the pair
  * dh + dl (2c + 3 exact as a Fast2Sum of the larger and the smaller
  * magnitude, then the same division by 6), then g d with its fma low part,
  * rounded once; g d before dividing keeps a large g from overflowing.
@@ -144,7 +144,11 @@ CACT_INLINE double cact_hardswish_f_f64(double x)
      * was not if-converted by gcc 12 ("control flow in loop"), so the loop
      * ran scalar with unpredictable branches: 17 ns an element, 0.05x
      * torch's time (tools/check_vectorized.py now fails such a loop). */
-    const double mid = c == 0.0 ? c : y;
+    /* a zero result has the sign of c (x (x + 3) / 6 with x + 3 > 0): the
+     * low parts would give +0.0 for x = -0.0, and for the tiniest negative
+     * x (-5e-324, whose result rounds to -0.0) so would the baseline
+     * level's emulated fma, which adds zeros of both signs */
+    const double mid = y == 0.0 ? c * 0.0 : y;
     const double hi = x >= 3.0 ? x : mid;
     const double lo = x <= -3.0 ? 0.0 : hi;
     return x != x ? x + x : lo;

@@ -250,12 +250,20 @@ CACT_INLINE double cact_softplus_backward_x_f64(double g, double x, double beta)
     const double r1 = pos ? 1.0 : cact_pow2_rest2_f64(n, CACT_NE_MIN_f64, &r2);
     r2 = pos ? 1.0 : r2;
     const int big = fabs(g) >= 1.0;
-    const double gs = big ? g * sc : g;
+    /* |g| >= 1 takes the scale before the product (no overflow in it), by
+     * way of 2^200 where sc < 2^-800 (down to 2^NE_MIN = 2^-1020): the
+     * product's low part, near 2^-1073 there, would be subnormal, which the
+     * baseline level's emulated fma does not carry exactly (1.01 ULP at
+     * x = -707.29, g = -1.22); the 2^-200 comes back in the product after,
+     * exact where the result is normal, the one rounding where it is not */
+    const double boost = sc < 1.499696813895631e-241 /* 2^-800 */
+                             ? 1.6069380442589903e+60 /* 2^200 */ : 1.0;
+    const double gs = big ? g * (sc * boost) : g;
     /* a zero or infinite product is IEEE's (as cact_logistic_grad) */
     const double m0 = gs * mh;
     const int plain = m0 == 0.0 || fabs(m0) == (double)INFINITY;
     const double m = plain ? m0 : cact_fma_f64(gs, mh, gs * mc);
-    const double y = ((m * (big ? 1.0 : sc)) * r1) * r2;
+    const double y = ((m * (big ? 1.0 / boost : sc)) * r1) * r2;
     return cact_nan_pass_f64(x, zh == -(double)INFINITY ? g * 0.0 : y);
 }
 

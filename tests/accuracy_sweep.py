@@ -43,12 +43,15 @@ def _reference(act, variant, x, dtype, y):
     return reference.evaluate(act.name, variant, dtype, g, y, **params)
 
 
-def measure(x, dtype, levels):
-    """{(name, variant, level): max ulp} over the inputs x."""
+def measure(x, dtype, levels, rows=None):
+    """{(name, variant, level): max ulp} over the inputs x, for the rows named
+    in ``rows`` (default: every row)."""
     import cact
 
     out = {}
     for act in cact.ACTIVATIONS:
+        if rows is not None and act.name not in rows:
+            continue
         for variant in act.variants:
             y = _call(cact, act, "f", x, dtype) if variant == "backward_y" else None
             ref = _reference(act, variant, x, dtype, y)

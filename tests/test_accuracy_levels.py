@@ -37,10 +37,24 @@ def test_accuracy_within_recorded_maxima(maxima, measured, level):
         pytest.skip(f"no recorded maxima for level {level}; run tools/accuracy.py --json")
     worse = []
     for act in cact.ACTIVATIONS:
-        assert act.name in recorded, f"{act.name}: no recorded maxima; run tools/accuracy.py"
+        # A row not yet recorded at this level (one added on a machine without
+        # it: the avx512 cells need an AVX-512 CPU) is held to the bound the
+        # row promises instead; `tools/accuracy.py --rows NAME --levels LEVEL
+        # --json tests/accuracy_maxima.json` records it on a machine that has it.
+        rows = recorded.get(act.name, act.ulp[dtname])
+        what = "recorded" if act.name in recorded else "promised (not recorded at this level)"
         for variant in act.variants:
-            limit = recorded[act.name][variant]
+            limit = rows[variant]
             err = got[(act.name, variant, level)]
             if err > limit + 1e-9:
-                worse.append(f"{act.name} {variant}: {err:.4f} ULP > recorded {limit:.4f}")
+                worse.append(f"{act.name} {variant}: {err:.4f} ULP > {what} {limit:.4f}")
     assert not worse, f"{dtname} at {level}: " + "; ".join(worse)
+
+
+def test_every_row_recorded_at_the_baseline_and_avx2_levels(maxima):
+    # the levels every x86-64 machine of the last ten years runs: a new row
+    # records them (tools/accuracy.py --rows NAME --json ...) in its commit
+    for dtname in ("float32", "float64"):
+        for level in ("baseline", "avx2"):
+            missing = [a.name for a in cact.ACTIVATIONS if a.name not in maxima[dtname].get(level, {})]
+            assert not missing, f"{dtname} {level}: no recorded maxima for {missing}"
