@@ -610,11 +610,14 @@ CACT_INLINE double cact_celu_backward_y_f64(double g, double y, double alpha)
     const double ql = cact_fma_f64(-qh, alpha, ys) / alpha;
     const double sh = qh + one, bb = sh - qh;
     const double sl = ((qh - (sh - bb)) + (one - bb)) + ql;
-    /* an infinite y (celu(-inf) = -inf for alpha < 0): qh itself, the limit,
-     * and +-1 of its sign for g = 0, whose product is then a zero, not
-     * 0 * inf = NaN (as the derivative from x at x = -inf) */
+    /* an infinite y: qh itself, the limit.  celu(-inf) = -inf for alpha < 0,
+     * and there g = 0 takes +-1 of its sign, whose product is a zero (the
+     * derivative at an output is never 0 * inf = NaN, as from x at x = -inf);
+     * for alpha > 0, -inf is no output and g = 0 gives the formula's NaN, as
+     * elu's backward from y (tools/fuzz.py: g = -0.0, y = -inf, alpha = 1
+     * gave a zero before) */
     const int fin = fabs(qh) < (double)INFINITY;
-    const double dh = fin ? sh + sl : (g == 0.0 ? copysign(1.0, qh) : qh);
+    const double dh = fin ? sh + sl : (g == 0.0 && alpha < 0.0 ? copysign(1.0, qh) : qh);
     const double dl = fin ? (sh - dh) + sl : 0.0;
     const double p = g * dh;
     const double ap = fabs(p);
@@ -629,8 +632,9 @@ CACT_INLINE double cact_celu_backward_y_f64(double g, double y, double alpha)
 CACT_INLINE float cact_celu_backward_y_f32(float g, float y, float alpha)
 {
     const double d0 = ((double)y + (double)alpha) / (double)alpha;
-    /* y = -inf: g = 0 gives a zero, not 0 * inf (float64's comment) */
-    const double d = fabs(d0) < (double)INFINITY || (double)g != 0.0 ? d0 : copysign(1.0, d0);
+    /* y = -inf: g = 0 gives a zero where -inf is an output (alpha < 0), the
+     * formula's NaN where not (float64's comment) */
+    const double d = fabs(d0) < (double)INFINITY || (double)g != 0.0 || alpha > 0.0f ? d0 : copysign(1.0, d0);
     return cact_nan_pass_f32(y, y > 0.0f ? g : (float)((double)g * d));
 }
 

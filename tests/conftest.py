@@ -85,6 +85,20 @@ def restore_threads():
     cact.set_num_threads(pinned or None)
 
 
+@pytest.fixture(params=[n for n, ok in cact._core.isa_levels() if ok])
+def level(request):
+    """Run the test at each instruction-set level this CPU supports (the
+    kernels of that level; the previous level restored after).  For the tests
+    of exact values at special and switch points: the dense accuracy tests run
+    at the best level only (test_accuracy_levels.py checks every level on its
+    own sample), and the baseline level's emulated fma once gave another sign
+    of zero and 1.02 ULP at such points that only a baseline-only build saw."""
+    from helpers import isa_level
+
+    with isa_level(request.param):
+        yield request.param
+
+
 @pytest.fixture
 def threads():
     """``threads(n)`` sets the thread count; restored after the test."""

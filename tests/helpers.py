@@ -22,6 +22,10 @@ OPENMP = cact.show_config(mode="dicts")["openmp"].startswith("yes")
 VARIANTS = _table.VARIANT_NAMES
 SUFFIX = dict(_table.VARIANTS)
 
+#: the instruction-set levels compiled in and supported by this CPU
+LEVELS = [name for name, ok in cact._core.isa_levels() if ok]
+
+
 @contextlib.contextmanager
 def isa_level(name: str):
     """Run the block with the kernels of instruction-set level ``name``, then

@@ -13,8 +13,7 @@ import pytest
 
 import cact
 from accuracy_sweep import MAXIMA_PATH, VARIANTS, measure, ratchet_sample
-
-LEVELS = [name for name, ok in cact._core.isa_levels() if ok]
+from helpers import LEVELS
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,8 @@ import pytest
 
 import cact
 import reference
-from helpers import isa_level
+from helpers import LEVELS, isa_level
 
-LEVELS = [name for name, ok in cact._core.isa_levels() if ok]
 from helpers import VARIANTS  # noqa: E402
 G = np.float32(1.5)
 

@@ -11,11 +11,9 @@ import numpy as np
 import pytest
 
 import cact
-from cact import _core
-from helpers import (SPLIT, DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, isa_level, make_inputs, min_parallel,
+from helpers import (LEVELS, SPLIT, DTYPES, VARIANTS, acts, assert_bitwise, call, dtname, isa_level, make_inputs, min_parallel,
                      param_sets)
 
-LEVELS = [name for name, ok in _core.isa_levels() if ok]
 # Vector widths in elements: SSE2 / AVX2 / AVX-512 hold 4 / 8 / 16 floats and
 # 2 / 4 / 8 doubles; float32 kernels compute in double, so 2..16 all occur.
 WIDTHS = (2, 4, 8, 16)

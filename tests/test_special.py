@@ -254,7 +254,7 @@ def _derived_inputs(act, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 @pytest.mark.parametrize("act", acts())
-def test_derived_special_values(act, dtype):
+def test_derived_special_values(act, dtype, level):
     """Special values that need no table entry, derived from the row and its
     independent reference (tests/reference.py) for every variant and every
     parameter set: NaN in, NaN out; elsewhere within the row's ULP promise

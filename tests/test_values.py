@@ -168,7 +168,7 @@ def _neighbourhood(x0, dtype, k=40):
 # underflows or overflows (issue checklist and the C headers' comments).
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 @pytest.mark.parametrize("act", acts())
-def test_switch_and_saturation_points(act, dtype):
+def test_switch_and_saturation_points(act, dtype, level):
     """40 ULPs either side of every switch and saturation point: within the
     accuracy bound, no warning, and f non-decreasing where the row says so
     (Activation.switch, Activation.monotonic)."""
@@ -185,7 +185,7 @@ def test_switch_and_saturation_points(act, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 @pytest.mark.parametrize("act", acts())
-def test_subnormal_and_extreme_inputs(act, dtype):
+def test_subnormal_and_extreme_inputs(act, dtype, level):
     """The smallest and largest subnormals, the smallest normal and the
     largest finite values, of both signs: within the accuracy bound."""
     fi = np.finfo(dtype)
