@@ -127,7 +127,13 @@ def _base_flags(compiler) -> list[str]:
     # -fno-trapping-math: lets the compiler evaluate both sides of a select
     #      (x > 0 ? x : alpha * x); it changes no result, only which FP flags
     #      may be raised, and cact clears those after every loop anyway.
-    return ["-O3", "-fno-trapping-math"]
+    # CACT_OPT=-O1 (or -O2, -Og, -O0) in place of -O3: for sanitizer and
+    #      debugging builds only (tools/sanitize.sh: the ASan build of a
+    #      kernel file takes half the time; the loops are not vectorised).
+    opt = os.environ.get("CACT_OPT", "").strip() or "-O3"
+    if opt not in ("-O0", "-Og", "-O1", "-O2", "-O3"):
+        raise RuntimeError(f"cact: CACT_OPT={opt!r}: use one of -O0, -Og, -O1, -O2, -O3")
+    return [opt, "-fno-trapping-math"]
 
 
 # The kernel files that get an instruction set of their own, and its flags per
