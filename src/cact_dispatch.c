@@ -89,7 +89,7 @@ int cact_isa_supported(int level)
         return 0;
     }
 #if defined(CACT_X86_CPUID)
-    return level < CACT_N_LEVELS && cact_cpuid_level() >= level;
+    return cact_cpuid_level() >= level;
 #elif defined(CACT_X86_DISPATCH)
     __builtin_cpu_init();
     const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");

@@ -106,8 +106,9 @@ CACT_INLINE float cact_hardsigmoid_f_f32(float x)
  * ph + pl (the fma low part of c s, plus c e), divided by 6 as hardsigmoid's
  * pair: q = ph (1/6), the residual ph - 6q exact in an fma, y = q + (residual
  * + pl) / 6 in the last fma: 0.5 ULP plus a few 2^-50.  A zero result takes
- * the sign of x (f(-0.0) = -0.0, f(-5e-324) = -0.0).  The derivative: d = (2c + 3) / 6 as the pair
- * dh + dl (2c + 3 exact as a Fast2Sum of the larger and the smaller
+ * the sign of x (f(-0.0) = -0.0, f(-5e-324) = -0.0).  The derivative:
+ * d = (2c + 3) / 6 as the pair dh + dl (2c + 3 exact as a Fast2Sum of the
+ * larger and the smaller
  * magnitude, then the same division by 6), then g d with its fma low part,
  * rounded once; g d before dividing keeps a large g from overflowing.
  * A NaN x returns x + x, as the exp family's cact_nan_pass: through the

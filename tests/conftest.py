@@ -21,6 +21,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cact  # noqa: E402
+from helpers import LEVELS, isa_level  # noqa: E402
 
 
 def pytest_addoption(parser):
@@ -85,7 +86,7 @@ def restore_threads():
     cact.set_num_threads(pinned or None)
 
 
-@pytest.fixture(params=[n for n, ok in cact._core.isa_levels() if ok])
+@pytest.fixture(params=LEVELS)
 def level(request):
     """Run the test at each instruction-set level this CPU supports (the
     kernels of that level; the previous level restored after).  For the tests
@@ -93,8 +94,6 @@ def level(request):
     at the best level only (test_accuracy_levels.py checks every level on its
     own sample), and the baseline level's emulated fma once gave another sign
     of zero and 1.02 ULP at such points that only a baseline-only build saw."""
-    from helpers import isa_level
-
     with isa_level(request.param):
         yield request.param
 
