@@ -360,7 +360,7 @@ CACT_INLINE float cact_tanh_f_f32(float x)
 CACT_INLINE float cact_elu_f_f32(float x, float alpha)
 {
     const float y = (float)((double)alpha * cact_expm1_32(cact_nonpos32(x, -40.0f)));
-    return cact_nan_pass_f32(x, x > 0.0f ? x : (x == 0.0f ? alpha * x : y));
+    return cact_nan_pass_f32(x, cact_select_f32(x > 0.0f, x, x == 0.0f ? alpha * x : y));
 }
 
 /* g alpha exp(x) for x <= 0 (clamped at -300): g alpha is exact in double
@@ -376,7 +376,7 @@ CACT_INLINE float cact_elu_g_exp32(float x, float alpha, float g)
 /* elu'(x) g: g for x > 0, g alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */
 CACT_INLINE float cact_elu_backward_x_f32(float g, float x, float alpha)
 {
-    return cact_nan_pass_f32(x, x > 0.0f ? g : cact_elu_g_exp32(x, alpha, g));
+    return cact_nan_pass_f32(x, cact_select_f32(x > 0.0f, g, cact_elu_g_exp32(x, alpha, g)));
 }
 
 /* selu(x) = scale x for x >= 0 (-0.0 gives -0.0), scale alpha expm1(x)
@@ -386,7 +386,7 @@ CACT_INLINE float cact_elu_backward_x_f32(float g, float x, float alpha)
 CACT_INLINE float cact_selu_f_f32(float x)
 {
     const double t = cact_expm1_32(cact_nonpos32(x, -40.0f));
-    const double y = x >= 0.0f ? CACT_SELU_SH_f64 * (double)x : CACT_SELU_SAH_f64 * t;
+    const double y = cact_select_f64(x >= 0.0f, CACT_SELU_SH_f64 * (double)x, CACT_SELU_SAH_f64 * t);
     return cact_nan_pass_f32(x, (float)y);
 }
 
@@ -399,7 +399,7 @@ CACT_INLINE float cact_selu_backward_x_f32(float g, float x)
     const double e = cact_exp32(cact_nonpos32(x, -300.0f));
     const float neg = x == -INFINITY ? g * 0.0f : (float)(((double)g * CACT_SELU_SAH_f64) * e);
     const float pos = (float)((double)g * CACT_SELU_SH_f64);
-    return cact_nan_pass_f32(x, x > 0.0f ? pos : neg);
+    return cact_nan_pass_f32(x, cact_select_f32(x > 0.0f, pos, neg));
 }
 
 /* celu's q = x / alpha in double (relative 2^-53), clamped to [lo, hi]; NaN
@@ -419,7 +419,7 @@ CACT_INLINE double cact_celu_q32(float x, float alpha, double lo, double hi)
 CACT_INLINE float cact_celu_f_f32(float x, float alpha)
 {
     const float y = (float)((double)alpha * cact_expm1_32(cact_celu_q32(x, alpha, -40.0, 300.0)));
-    return cact_nan_pass_f32(x, x > 0.0f ? x : (x == 0.0f ? x : y));
+    return cact_nan_pass_f32(x, cact_select_f32(x > 0.0f, x, x == 0.0f ? x : y));
 }
 
 /* celu'(x) g: g for x > 0, g exp(q) otherwise, q clamped to [-300, 300]
@@ -433,7 +433,7 @@ CACT_INLINE float cact_celu_backward_x_f32(float g, float x, float alpha)
      * beside the float ones left the loop scalar with gcc 12:
      * tools/check_vectorized.py), as cact_elu_g_exp32 */
     const float neg = x == -INFINITY && alpha > 0.0f ? g * 0.0f : v;
-    return cact_nan_pass_f32(x, x > 0.0f ? g : neg);
+    return cact_nan_pass_f32(x, cact_select_f32(x > 0.0f, g, neg));
 }
 
 /* silu(x) = x N / (1 + e), e = exp(-|x|) clamped at -200, N = 1 for x >= 0

@@ -212,7 +212,7 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_f)(CACT_T x, CACT_T alpha)
     CACT_FN(cact_expm1_dw)(CACT_FN(cact_clamp_expm1)(CACT_FN(cact_nonpos)(x)), &th, &tl);
     const CACT_T y0 = CACT_FN(cact_fma)(alpha, th, alpha * tl);
     const CACT_T y = y0 == CACT_ZERO ? (alpha * th) * CACT_ZERO : y0;
-    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? x : (x == CACT_ZERO ? alpha * x : y));
+    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_select)(x > CACT_ZERO, x, x == CACT_ZERO ? alpha * x : y));
 }
 
 /* g alpha exp(x) for x <= 0, g = 1 for the derivative: (g (alpha s1)) as an
@@ -283,8 +283,8 @@ CACT_INLINE CACT_T CACT_FN(cact_selu_f)(CACT_T x)
 CACT_INLINE CACT_T CACT_FN(cact_selu_backward_x)(CACT_T g, CACT_T x)
 {
     return CACT_FN(cact_nan_pass)(
-        x, x > CACT_ZERO ? CACT_FN(cact_selu_scale)(g)
-                         : CACT_FN(cact_elu_g_exp)(x, CACT_K(CACT_SELU_SAH), g));
+        x, CACT_FN(cact_select)(x > CACT_ZERO, CACT_FN(cact_selu_scale)(g),
+                                CACT_FN(cact_elu_g_exp)(x, CACT_K(CACT_SELU_SAH), g)));
 }
 
 /* silu(x) = x s, s = sigmoid(x) = N q as a double-word (cact_exp_family.h,
@@ -498,7 +498,7 @@ CACT_INLINE CACT_T CACT_FN(cact_gelu_tanh_backward_x)(CACT_T g, CACT_T x)
 /* elu'(x) g: g for x > 0, g alpha exp(x) otherwise (elu'(0) = alpha, as PyTorch). */
 CACT_INLINE CACT_T CACT_FN(cact_elu_backward_x)(CACT_T g, CACT_T x, CACT_T alpha)
 {
-    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? g : CACT_FN(cact_elu_g_exp)(x, alpha, g));
+    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_select)(x > CACT_ZERO, g, CACT_FN(cact_elu_g_exp)(x, alpha, g)));
 }
 
 /* ---------------------------------------------------------------- celu
@@ -587,7 +587,7 @@ CACT_INLINE CACT_T CACT_FN(cact_celu_f)(CACT_T x, CACT_T alpha)
     const CACT_T av = CACT_FN(cact_celu_up)(alpha, pos ? n - nt : CACT_ZERO);
     const CACT_T y = CACT_FN(cact_celu_times)(av, th * st, tl * st);
     const int same = x == CACT_ZERO || CACT_FN(cact_fabs)(qh) < CACT_K(CACT_CELU_Q_TINY);
-    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO || same ? x : y);
+    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_select)(x > CACT_ZERO || same, x, y));
 }
 
 /* celu'(x) g: g for x > 0 (celu'(0) = exp(0) = 1, as PyTorch), g exp(q)
@@ -626,7 +626,7 @@ CACT_INLINE CACT_T CACT_FN(cact_celu_backward_x)(CACT_T g, CACT_T x, CACT_T alph
     const CACT_T gv = CACT_FN(cact_celu_up)(g, pos ? n - nt : CACT_ZERO);
     const CACT_T yp = CACT_FN(cact_celu_times)(gv, Eh * st, El * st);
     const CACT_T y = x == -(CACT_T)INFINITY && qh < CACT_ZERO ? g * CACT_ZERO : (pos ? yp : yn);
-    return CACT_FN(cact_nan_pass)(x, x > CACT_ZERO ? g : y);
+    return CACT_FN(cact_nan_pass)(x, CACT_FN(cact_select)(x > CACT_ZERO, g, y));
 }
 
 #undef CACT_CAT_

@@ -137,3 +137,21 @@ def test_rows_subset_for_the_wheel_runs(tmp_path):
     assert any("maxout" in i for i in kept)  # not parametrised by a row
     bad = collect("nope")
     assert bad.returncode != 0 and "CACT_TEST_ROWS names no row" in bad.stdout + bad.stderr
+
+
+def test_data_dependence_tool_runs():
+    """bench/data_dependence.py times every variant of a row at each value and
+    level asked for, and prints the ratio of its slowest to fastest value."""
+    script = os.path.join(ROOT, "bench", "data_dependence.py")
+    if not os.path.exists(script):
+        pytest.skip("no bench/ in this checkout")
+    r = subprocess.run([sys.executable, script, "--rows", "elu", "--level", "baseline", "--n", "256",
+                        "--repeat", "1", "--values", "1", "-1", "--all"],
+                       capture_output=True, text=True, timeout=300, env=_env())
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("elu ")]
+    kernels = {" ".join(ln.split()[1:3]) for ln in lines}
+    assert kernels == {f"{v} {d}" for v in ("f", "grad", "backward_x", "backward_y")
+                       for d in ("float32", "float64")}
+    assert all(len(ln.split()) == 3 + 2 + 1 and float(ln.split()[-1]) >= 1.0 for ln in lines)
+    assert "worst max/min" in r.stdout
