@@ -26,6 +26,16 @@ peer cannot run that case (a dtype it lacks, for instance):
   (``(rows, cols // pieces)`` forward, like ``z`` backward) and ``g`` the
   gradient of the output (``None`` forward).
 
+* softmax and log_softmax along the last axis, ``(name, "f")`` and
+  ``(name, "backward")`` with name ``softmax`` or ``log_softmax``::
+
+      maker(v, g, out, ws) -> call | None
+
+  ``v`` is 2-D, the rows along the last axis: the input x forward, the
+  forward's output y backward (with ``g`` the gradient of y; ``None``
+  forward); the result goes to ``out``, a buffer of ``v``'s shape (used by
+  bench/softmax.py).
+
 What each row is compared with is data in its table row
 (``Activation.peers`` in ``cact/_table.py``: NumPy function names, numexpr
 expressions, torch calls, ONNX graphs); this module turns that data into
@@ -134,7 +144,63 @@ def _numpy_peer(threads):
             peer.impls[("maxout", variant)] = tuple(
                 (lambda z, g, k, out, ws, impl=impl: functools.partial(impl, g, z, k, out, ws))
                 for impl in impls)
+    peer.impls.update(_numpy_softmax())
     return peer
+
+
+def _numpy_softmax() -> dict:
+    """NumPy's softmax passes with ``out=`` and one row-sum buffer: max,
+    subtract, exp, sum, divide (log_softmax: a scratch exp for the sum, then
+    subtract its log)."""
+    def rowbuf(ws, v):
+        return ws.get(("row", v.shape[0], v.dtype.str), lambda: np.empty((v.shape[0], 1), v.dtype))
+
+    def softmax(v, g, out, ws):
+        s = rowbuf(ws, v)
+
+        def call():
+            np.max(v, axis=-1, keepdims=True, out=s)
+            np.subtract(v, s, out=out)
+            np.exp(out, out=out)
+            np.sum(out, axis=-1, keepdims=True, out=s)
+            np.divide(out, s, out=out)
+        return call
+
+    def log_softmax(v, g, out, ws):
+        s, e = rowbuf(ws, v), ws.get(("exp", v.shape, v.dtype.str), lambda: np.empty_like(v))
+
+        def call():
+            np.max(v, axis=-1, keepdims=True, out=s)
+            np.subtract(v, s, out=out)
+            np.exp(out, out=e)
+            np.sum(e, axis=-1, keepdims=True, out=s)
+            np.log(s, out=s)
+            np.subtract(out, s, out=out)
+        return call
+
+    def softmax_backward(v, g, out, ws):
+        s = rowbuf(ws, v)
+
+        def call():
+            np.multiply(g, v, out=out)
+            np.sum(out, axis=-1, keepdims=True, out=s)
+            np.subtract(g, s, out=out)
+            np.multiply(out, v, out=out)
+        return call
+
+    def log_softmax_backward(v, g, out, ws):
+        s = rowbuf(ws, v)
+
+        def call():
+            np.sum(g, axis=-1, keepdims=True, out=s)
+            np.exp(v, out=out)
+            np.multiply(out, s, out=out)
+            np.subtract(g, out, out=out)
+        return call
+
+    return {("softmax", "f"): (softmax,), ("log_softmax", "f"): (log_softmax,),
+            ("softmax", "backward"): (softmax_backward,),
+            ("log_softmax", "backward"): (log_softmax_backward,)}
 
 
 # ------------------------------------------------------------------- scipy
@@ -149,6 +215,13 @@ def _scipy_peer(threads):
             fn = getattr(importlib.import_module("scipy." + module), fname)  # scipy's submodules load lazily
             peer.impls[(act.name, variant)] = (
                 lambda buf, v, ws, p, fn=fn: functools.partial(fn, buf, out=buf),)
+    # softmax: scipy.special returns a new array (no out=), copied into out
+    from scipy import special
+
+    for name in ("softmax", "log_softmax"):
+        fn = getattr(special, name)
+        peer.impls[(name, "f")] = (
+            lambda v, g, out, ws, fn=fn: lambda: np.copyto(out, fn(v, axis=-1)),)
     return peer
 
 
@@ -263,6 +336,25 @@ def _torch_peer(threads):
 
     peer.impls[("maxout", "f")] = (maxout_amax, maxout_pairwise)
     peer.impls[("maxout", "backward")] = (maxout_backward,)
+
+    # softmax: the aten kernels' out= overloads (what torch.softmax and
+    # autograd's backward call), writing straight into the NumPy buffer
+    aten = torch.ops.aten
+
+    def sm(fwd, log):
+        def make(v, g, out, ws):
+            V, O = T(v), T(out)
+            if g is None:
+                return functools.partial(fwd, V, -1, False, out=O)
+            G = T(g)
+            if log:
+                return functools.partial(aten._log_softmax_backward_data.out, G, V, -1, V.dtype, out=O)
+            return functools.partial(aten._softmax_backward_data.out, G, V, -1, V.dtype, grad_input=O)
+        return make
+
+    for name, fwd, log in (("softmax", torch._softmax, False), ("log_softmax", torch._log_softmax, True)):
+        peer.impls[(name, "f")] = (sm(fwd, log),)
+        peer.impls[(name, "backward")] = (sm(fwd, log),)
     return peer
 
 
@@ -377,4 +469,34 @@ def _ort_peer(threads):
 
     peer.impls[("maxout", "f")] = (maxout("f"),)
     peer.impls[("maxout", "backward")] = (maxout("backward"),)
+
+    # softmax: the Softmax and LogSoftmax operators (axis -1); the backward
+    # passes, which ONNX has no inference operator for, as graphs of their
+    # formulas (y (g - sum(g y)), g - exp(y) sum(g))
+    axes = numpy_helper.from_array(np.array([-1], np.int64), "axes")
+    graphs = {
+        ("softmax", "f"): [("Softmax", ["v"], "out", {"axis": -1})],
+        ("log_softmax", "f"): [("LogSoftmax", ["v"], "out", {"axis": -1})],
+        ("softmax", "backward"): [("Mul", ["g", "v"], "gy", {}),
+                                  ("ReduceSum", ["gy", "axes"], "s", {"keepdims": 1}),
+                                  ("Sub", ["g", "s"], "d", {}),
+                                  ("Mul", ["d", "v"], "out", {})],
+        ("log_softmax", "backward"): [("ReduceSum", ["g", "axes"], "s", {"keepdims": 1}),
+                                      ("Exp", ["v"], "e", {}),
+                                      ("Mul", ["e", "s"], "es", {}),
+                                      ("Sub", ["g", "es"], "out", {})],
+    }
+
+    def softmax(key, nodes):
+        def make(v, g, out, ws):
+            inputs = [("v", ["rows", "n"])] + ([] if g is None else [("g", ["rows", "n"])])
+            sess = peer.get(key + (v.dtype.str,),
+                            lambda: session(nodes, inputs, ["rows", "n"], v.dtype, extra_inits=[axes]))
+            if sess is None:
+                return None
+            return bind(sess, {"v": v} if g is None else {"v": v, "g": g}, out)
+        return make
+
+    for key, nodes in graphs.items():
+        peer.impls[key] = (softmax(key, nodes),)
     return peer

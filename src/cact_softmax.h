@@ -82,42 +82,61 @@
 #include <math.h>
 
 /* Lanes of the row reductions: a fixed assignment of entry i to lane i % 8
- * (the tail too), so the result does not depend on the layout. */
+ * (the tail too), so the result does not depend on the layout.
+ *
+ * A loop marked cact:vector must be vectorised by gcc at the avx2 level
+ * (tools/check_vectorized.py checks it: the loop or the loop nested in it,
+ * which gcc may vectorise instead; on a macro's invocation line, at least
+ * one loop of the macro): a loop left scalar runs several times slower
+ * with bitwise the same results, which no other test notices. */
 #define CACT_ROW_LANES 8
 
 #define CACT_AT(T, p, i, s) (*(const T *)((p) + (i) * (s)))
 #define CACT_OUT(T, p, i, s) (*(T *)((p) + (i) * (s)))
 
 /* ------------------------------------------------------------ the max
- * NaN wins (as np.max and torch.max), the rule of cact_maxout.h's step:
- * take v when v > m or v is NaN, and once m is NaN keep it. */
+ * NaN wins (as np.max and torch.max): the running maxima take v when v > a
+ * (a NaN v never does: the select is a plain vmaxps / maxpd), and a second
+ * set of lanes keeps the last NaN seen (0 until then), so that the result is
+ * NaN when any entry is.  Two independent selects per entry, in
+ * CACT_MAX_LANES lanes: 32 floats are 2 AVX-512 or 4 AVX2 registers per
+ * chain, which hides the compare-and-blend latency (one 8-lane chain with
+ * the NaN test inside the select took 0.42 ns per float on AMD EPYC Zen 4,
+ * 8x the memory read).  The max of finite values is exact, so the lane
+ * count does not change the result. */
+#define CACT_MAX_LANES 32
 #define CACT_ROW_MAX(T, sfx)                                                         \
     CACT_INLINE T cact_row_max_##sfx(const char *x, ptrdiff_t sx, ptrdiff_t n)       \
     {                                                                                \
-        T acc[CACT_ROW_LANES];                                                       \
-        for (int j = 0; j < CACT_ROW_LANES; j++) {                                   \
-            acc[j] = -(T)INFINITY;                                                   \
+        const ptrdiff_t nmain = n - n % CACT_MAX_LANES;                              \
+        T m = -(T)INFINITY, b = (T)0;                                                \
+        for (ptrdiff_t i = nmain; i < n; i++) { /* the tail, or a short row */       \
+            const T v = CACT_AT(T, x, i, sx);                                        \
+            m = v > m ? v : m;                                                       \
+            b = v != v ? v : b;                                                      \
         }                                                                            \
-        const ptrdiff_t nmain = n - n % CACT_ROW_LANES;                              \
-        for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {                      \
-            for (int j = 0; j < CACT_ROW_LANES; j++) {                               \
-                const T v = CACT_AT(T, x, i + j, sx);                                \
-                acc[j] = ((acc[j] == acc[j]) && !(v <= acc[j])) ? v : acc[j];        \
+        if (nmain > 0) {                                                             \
+            T acc[CACT_MAX_LANES], bad[CACT_MAX_LANES];                              \
+            for (int j = 0; j < CACT_MAX_LANES; j++) {                               \
+                acc[j] = -(T)INFINITY;                                               \
+                bad[j] = (T)0;                                                       \
+            }                                                                        \
+            for (ptrdiff_t i = 0; i < nmain; i += CACT_MAX_LANES) {                  \
+                for (int j = 0; j < CACT_MAX_LANES; j++) {                           \
+                    const T v = CACT_AT(T, x, i + j, sx);                            \
+                    acc[j] = v > acc[j] ? v : acc[j];                                \
+                    bad[j] = v != v ? v : bad[j];                                    \
+                }                                                                    \
+            }                                                                        \
+            for (int j = 0; j < CACT_MAX_LANES; j++) {                               \
+                m = acc[j] > m ? acc[j] : m;                                         \
+                b = bad[j] != bad[j] ? bad[j] : b;                                   \
             }                                                                        \
         }                                                                            \
-        for (ptrdiff_t i = nmain; i < n; i++) {                                      \
-            const T v = CACT_AT(T, x, i, sx);                                        \
-            T *a = &acc[i - nmain];                                                  \
-            *a = ((*a == *a) && !(v <= *a)) ? v : *a;                                \
-        }                                                                            \
-        T m = acc[0];                                                                \
-        for (int j = 1; j < CACT_ROW_LANES; j++) {                                   \
-            m = ((m == m) && !(acc[j] <= m)) ? acc[j] : m;                           \
-        }                                                                            \
-        return m;                                                                    \
+        return b != b ? b : m;                                                       \
     }
-CACT_ROW_MAX(float, f32)
-CACT_ROW_MAX(double, f64)
+CACT_ROW_MAX(float, f32) /* cact:vector */
+CACT_ROW_MAX(double, f64) /* cact:vector */
 
 /* A row whose max is NaN or infinite: every output NaN (see above). */
 #define CACT_ROW_NAN(T, sfx)                                                         \
@@ -141,34 +160,43 @@ CACT_INLINE double cact_sm_exp32(double d)
     return cact_exp32(d > -200.0 ? d : -200.0);
 }
 
-/* A term of the sum: exp(d), or 0 at and below the clamp (exp(-200) is far
- * below 2^-53 of s >= 1, and a -inf entry must add nothing: log_softmax of
- * the max is then exactly 0, as in PyTorch, not -exp(-200)). */
-CACT_INLINE double cact_sm_term32(double d)
-{
-    return d > -200.0 ? cact_exp32(d) : 0.0;
-}
-
 /* The sums of one row given its finite max m: k = #{d = 0} and r = the sum of
- * exp(d) over the other entries, both in double. */
+ * exp(d) over the other entries, both in double.  With store (a constant at
+ * every call, so the compiler drops the test), exp(d) clamped as the output
+ * needs it (cact_sm_exp32) also goes to e[i]: softmax's last pass then
+ * multiplies instead of computing the exponential a second time, with the
+ * very same double, so the result is bitwise the one recomputing gives. */
 CACT_INLINE void cact_sm_sums_f32(const char *x, ptrdiff_t sx, ptrdiff_t n, double m,
-                                  double *k, double *r)
+                                  double *k, double *r, double *e, const int store)
 {
     double ka[CACT_ROW_LANES] = {0}, ra[CACT_ROW_LANES] = {0};
     const ptrdiff_t nmain = n - n % CACT_ROW_LANES;
-    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {
+    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) { /* cact:vector */
         for (int j = 0; j < CACT_ROW_LANES; j++) {
             const double d = (double)CACT_AT(float, x, i + j, sx) - m;
+            const double t = cact_sm_exp32(d);
             const int top = d == 0.0;
             ka[j] += top ? 1.0 : 0.0;
-            ra[j] += top ? 0.0 : cact_sm_term32(d);
+            /* terms at and below the clamp add nothing: exp(-200) is far
+             * below 2^-53 of s >= 1, and a -inf entry must add nothing
+             * (log_softmax of the max is then exactly 0, as in PyTorch, not
+             * -exp(-200)).  A bitwise select: gcc 12 turned the nested ?:
+             * into a branch and left the loop scalar */
+            ra[j] += cact_select_f64(!top & (d > -200.0), t, 0.0);
+            if (store) {
+                e[i + j] = t;
+            }
         }
     }
     for (ptrdiff_t i = nmain; i < n; i++) {
         const double d = (double)CACT_AT(float, x, i, sx) - m;
+        const double t = cact_sm_exp32(d);
         const int top = d == 0.0;
         ka[i - nmain] += top ? 1.0 : 0.0;
-        ra[i - nmain] += top ? 0.0 : cact_sm_term32(d);
+        ra[i - nmain] += cact_select_f64(!top & (d > -200.0), t, 0.0);
+        if (store) {
+            e[i] = t;
+        }
     }
     double kk = 0.0, rr = 0.0;
     for (int j = 0; j < CACT_ROW_LANES; j++) {
@@ -178,6 +206,13 @@ CACT_INLINE void cact_sm_sums_f32(const char *x, ptrdiff_t sx, ptrdiff_t n, doub
     *k = kk;
     *r = rr;
 }
+
+/* Rows up to this length keep their exponentials in a stack buffer between
+ * the sum and the output pass (16 KB of doubles for float32, 24 KB of
+ * double-word parts for float64: within L1 on current x86 cores); longer
+ * rows compute them again in the output pass (the same values). */
+#define CACT_SM_KEEP 2048
+#define CACT_SM_KEEP64 1024
 
 CACT_INLINE void cact_softmax_row_f32(const char *x, ptrdiff_t sx, char *o, ptrdiff_t so,
                                       ptrdiff_t n)
@@ -189,9 +224,18 @@ CACT_INLINE void cact_softmax_row_f32(const char *x, ptrdiff_t sx, char *o, ptrd
     }
     const double m = (double)mf;
     double k, r;
-    cact_sm_sums_f32(x, sx, n, m, &k, &r);
-    const double inv = 1.0 / (k + r); /* one more rounding, 2^-53 */
-    for (ptrdiff_t i = 0; i < n; i++) {
+    if (n <= CACT_SM_KEEP) {
+        double e[CACT_SM_KEEP];
+        cact_sm_sums_f32(x, sx, n, m, &k, &r, e, 1);
+        const double inv = 1.0 / (k + r); /* one more rounding, 2^-53 */
+        for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
+            CACT_OUT(float, o, i, so) = (float)(e[i] * inv);
+        }
+        return;
+    }
+    cact_sm_sums_f32(x, sx, n, m, &k, &r, NULL, 0);
+    const double inv = 1.0 / (k + r);
+    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         const double d = (double)CACT_AT(float, x, i, sx) - m;
         CACT_OUT(float, o, i, so) = (float)(cact_sm_exp32(d) * inv);
     }
@@ -207,10 +251,10 @@ CACT_INLINE void cact_log_softmax_row_f32(const char *x, ptrdiff_t sx, char *o, 
     }
     const double m = (double)mf;
     double k, r;
-    cact_sm_sums_f32(x, sx, n, m, &k, &r);
+    cact_sm_sums_f32(x, sx, n, m, &k, &r, NULL, 0);
     /* log(k + r) = log1p((k - 1) + r): k - 1 is exact, r carries 2^-33 */
     const double L = log1p((k - 1.0) + r);
-    for (ptrdiff_t i = 0; i < n; i++) {
+    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         /* two non-positive terms: no cancellation; d = -inf gives -inf */
         const double d = (double)CACT_AT(float, x, i, sx) - m;
         CACT_OUT(float, o, i, so) = (float)(d - L);
@@ -223,7 +267,7 @@ CACT_INLINE double cact_sm_dot_f32(const char *g, ptrdiff_t sg, const char *y, p
 {
     double a[CACT_ROW_LANES] = {0};
     const ptrdiff_t nmain = n - n % CACT_ROW_LANES;
-    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {
+    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) { /* cact:vector */
         for (int j = 0; j < CACT_ROW_LANES; j++) {
             const double gv = (double)CACT_AT(float, g, i + j, sg);
             a[j] += with_y ? gv * (double)CACT_AT(float, y, i + j, sy) : gv;
@@ -244,7 +288,7 @@ CACT_INLINE void cact_softmax_backward_row_f32(const char *g, ptrdiff_t sg, cons
                                                ptrdiff_t sy, char *o, ptrdiff_t so, ptrdiff_t n)
 {
     const double dot = cact_sm_dot_f32(g, sg, y, sy, n, 1);
-    for (ptrdiff_t i = 0; i < n; i++) {
+    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         const double gv = (double)CACT_AT(float, g, i, sg);
         const double yv = (double)CACT_AT(float, y, i, sy);
         CACT_OUT(float, o, i, so) = (float)(yv * (gv - dot));
@@ -267,7 +311,7 @@ CACT_INLINE void cact_log_softmax_backward_row_f32(const char *g, ptrdiff_t sg, 
                                                    ptrdiff_t n)
 {
     const double S = cact_sm_dot_f32(g, sg, y, sy, n, 0);
-    for (ptrdiff_t i = 0; i < n; i++) {
+    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         const double gv = (double)CACT_AT(float, g, i, sg);
         const double e = cact_lsm_exp32(CACT_AT(float, y, i, sy));
         CACT_OUT(float, o, i, so) = (float)(gv - e * S);
@@ -310,50 +354,74 @@ CACT_INLINE void cact_lanes_total_f64(const double *h, const double *c, double *
     *sh = t;
 }
 
-/* exp(d) for one entry of the sum: 2^n (Eh + El) (1 + dl) scaled by 2^n
- * with one normal factor, or 0 for dh < -700 (see the header). */
-CACT_INLINE void cact_sm_term_f64(double dh, double dl, double *th, double *tl)
+/* exp(d) for d = dh + dl as 2^n (Eh + El): the core's cact_exp_dw_f64 on dh
+ * clamped at -1500 (see the header), times (1 + dl) folded into El. */
+CACT_INLINE double cact_sm_exp_f64(double dh, double dl, double *Eh, double *El)
 {
-    const int keep = dh > -700.0;
-    double Eh, El;
-    const double nn = cact_exp_dw_f64(keep ? dh : -700.0, &Eh, &El);
-    const double sc = keep ? cact_pow2i_f64(nn) : 0.0;
-    El = El + Eh * dl;
-    *th = Eh * sc;
-    *tl = El * sc;
+    double h, l;
+    const double nn = cact_exp_dw_f64(dh > -1500.0 ? dh : -1500.0, &h, &l);
+    *Eh = h;
+    *El = l + h * dl;
+    return nn;
 }
 
-/* k = #{d = 0} and r = rh + rl the compensated sum of the other exp(d). */
+/* k = #{d = 0} and r = rh + rl the compensated sum of the other exp(d), each
+ * scaled by 2^n in one normal factor; terms with dh <= -700 add nothing (see
+ * the header).  With store (a constant at every call), the parts of every
+ * exp(d) go to eh, el, en for softmax's output pass, which then divides
+ * without computing the exponential again (the same doubles: bitwise the
+ * result recomputing gives).  The selects are bitwise (cact_select): with
+ * ?: gcc 12 left this loop scalar ("control flow in loop"), 12 ns per entry
+ * on AMD EPYC Zen 4 at the avx2 level. */
 CACT_INLINE void cact_sm_sums_f64(const char *x, ptrdiff_t sx, ptrdiff_t n, double m,
-                                  double *k, double *rh, double *rl)
+                                  double *k, double *rh, double *rl,
+                                  double *eh, double *el, double *en, const int store)
 {
     double ka[CACT_ROW_LANES] = {0}, h[CACT_ROW_LANES] = {0}, c[CACT_ROW_LANES] = {0};
     const ptrdiff_t nmain = n - n % CACT_ROW_LANES;
-    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {
+#define CACT_SM_TERM_F64(i, j)                                                       \
+    do {                                                                             \
+        double dh, dl, Eh, El;                                                       \
+        cact_sm_diff_f64(CACT_AT(double, x, (i), sx), m, &dh, &dl);                  \
+        const double nn = cact_sm_exp_f64(dh, dl, &Eh, &El);                         \
+        const int top = dh == 0.0;                                                   \
+        const double sc = cact_select_f64(!top & (dh > -700.0), cact_pow2i_f64(nn), 0.0); \
+        ka[j] += cact_select_f64(top, 1.0, 0.0);                                     \
+        CACT_LANE_ADD(h[j], c[j], Eh * sc, El * sc);                                 \
+        if (store) {                                                                 \
+            eh[i] = Eh;                                                              \
+            el[i] = El;                                                              \
+            en[i] = nn;                                                              \
+        }                                                                            \
+    } while (0)
+    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) { /* cact:vector */
         for (int j = 0; j < CACT_ROW_LANES; j++) {
-            double dh, dl, th, tl;
-            cact_sm_diff_f64(CACT_AT(double, x, i + j, sx), m, &dh, &dl);
-            cact_sm_term_f64(dh, dl, &th, &tl);
-            const int top = dh == 0.0;
-            ka[j] += top ? 1.0 : 0.0;
-            CACT_LANE_ADD(h[j], c[j], top ? 0.0 : th, top ? 0.0 : tl);
+            CACT_SM_TERM_F64(i + j, j);
         }
     }
     for (ptrdiff_t i = nmain; i < n; i++) {
-        const int j = (int)(i - nmain);
-        double dh, dl, th, tl;
-        cact_sm_diff_f64(CACT_AT(double, x, i, sx), m, &dh, &dl);
-        cact_sm_term_f64(dh, dl, &th, &tl);
-        const int top = dh == 0.0;
-        ka[j] += top ? 1.0 : 0.0;
-        CACT_LANE_ADD(h[j], c[j], top ? 0.0 : th, top ? 0.0 : tl);
+        CACT_SM_TERM_F64(i, i - nmain);
     }
+#undef CACT_SM_TERM_F64
     double kk = 0.0;
     for (int j = 0; j < CACT_ROW_LANES; j++) {
         kk += ka[j];
     }
     *k = kk;
     cact_lanes_total_f64(h, c, rh, rl);
+}
+
+/* softmax's output: 2^nn (Eh + El) / (sh + sl) as a double-word quotient,
+ * qh, the exact remainder Eh - qh sh (fma) corrected by El - qh sl, over sh,
+ * then scaled by 2^nn in three normal factors (a subnormal y rounded once). */
+CACT_INLINE double cact_sm_quot_f64(double Eh, double El, double nn, double sh, double sl)
+{
+    double s1, s2, s3;
+    const double qh = Eh / sh;
+    const double rem = cact_fma_f64(-qh, sh, Eh) + (El - qh * sl);
+    const double q = qh + rem / sh;
+    cact_pow2_3_f64(nn, &s1, &s2, &s3);
+    return ((q * s1) * s2) * s3;
 }
 
 CACT_INLINE void cact_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, ptrdiff_t so,
@@ -365,21 +433,24 @@ CACT_INLINE void cact_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, ptrd
         return;
     }
     double k, rh, rl, sh, sl;
-    cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl);
-    sh = cact_two_sum_f64(k, rh, &sl); /* s = k + r, k >= 1 */
+    if (n <= CACT_SM_KEEP64) {
+        double eh[CACT_SM_KEEP64], el[CACT_SM_KEEP64], en[CACT_SM_KEEP64];
+        cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl, eh, el, en, 1);
+        sh = cact_two_sum_f64(k, rh, &sl); /* s = k + r, k >= 1 */
+        sl += rl;
+        for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
+            CACT_OUT(double, o, i, so) = cact_sm_quot_f64(eh[i], el[i], en[i], sh, sl);
+        }
+        return;
+    }
+    cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl, NULL, NULL, NULL, 0);
+    sh = cact_two_sum_f64(k, rh, &sl);
     sl += rl;
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double dh, dl, Eh, El, s1, s2, s3;
+    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
+        double dh, dl, Eh, El;
         cact_sm_diff_f64(CACT_AT(double, x, i, sx), m, &dh, &dl);
-        const double nn = cact_exp_dw_f64(dh > -1500.0 ? dh : -1500.0, &Eh, &El);
-        El = El + Eh * dl;
-        /* (Eh + El) / (sh + sl): qh, the exact remainder Eh - qh sh (fma),
-         * corrected by El - qh sl, over sh */
-        const double qh = Eh / sh;
-        const double rem = cact_fma_f64(-qh, sh, Eh) + (El - qh * sl);
-        const double q = qh + rem / sh;
-        cact_pow2_3_f64(nn, &s1, &s2, &s3);
-        CACT_OUT(double, o, i, so) = ((q * s1) * s2) * s3;
+        const double nn = cact_sm_exp_f64(dh, dl, &Eh, &El);
+        CACT_OUT(double, o, i, so) = cact_sm_quot_f64(Eh, El, nn, sh, sl);
     }
 }
 
@@ -392,13 +463,13 @@ CACT_INLINE void cact_log_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, 
         return;
     }
     double k, rh, rl, uh, ul;
-    cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl);
+    cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl, NULL, NULL, NULL, 0);
     uh = cact_two_sum_f64(k - 1.0, rh, &ul); /* u = s - 1 */
     ul += rl;
     /* log1p(uh + ul) = log1p(uh) + ul / (1 + uh) + O(ul^2) */
     const double Lh = log1p(uh);
     const double Ll = ul / (1.0 + uh);
-    for (ptrdiff_t i = 0; i < n; i++) {
+    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         double dh, dl, a, b;
         cact_sm_diff_f64(CACT_AT(double, x, i, sx), m, &dh, &dl);
         a = cact_two_sum_f64(dh, -Lh, &b);
@@ -408,7 +479,9 @@ CACT_INLINE void cact_log_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, 
     }
 }
 
-/* The compensated sum of g_j y_j (exact products) or of g_j. */
+/* The compensated sum of g_j y_j (exact products) or of g_j.  gcc 12 does
+ * not vectorise this loop (no reason given; the backward's output pass, with
+ * its exponential, costs more), so it carries no cact:vector mark. */
 CACT_INLINE void cact_sm_dot_f64(const char *g, ptrdiff_t sg, const char *y, ptrdiff_t sy,
                                  ptrdiff_t n, int with_y, double *dh, double *dl)
 {
@@ -441,7 +514,7 @@ CACT_INLINE void cact_softmax_backward_row_f64(const char *g, ptrdiff_t sg, cons
 {
     double dh, dl;
     cact_sm_dot_f64(g, sg, y, sy, n, 1, &dh, &dl);
-    for (ptrdiff_t i = 0; i < n; i++) {
+    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         const double gv = CACT_AT(double, g, i, sg);
         const double yv = CACT_AT(double, y, i, sy);
         double a, b;
@@ -457,7 +530,7 @@ CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, 
 {
     double Sh, Sl;
     cact_sm_dot_f64(g, sg, y, sy, n, 0, &Sh, &Sl);
-    for (ptrdiff_t i = 0; i < n; i++) {
+    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         const double gv = CACT_AT(double, g, i, sg);
         const double yv = CACT_AT(double, y, i, sy);
         double Eh, El, s1, s2, s3, a, b;

@@ -120,6 +120,39 @@ def test_every_peer_matches_cact(peers, act, dtype):
 
 
 @needs_bench
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_peers_match_cact(peers, name, dtype):
+    """bench/softmax.py's peers (bench/_peers.py) compute what cact does, along
+    the last axis, forward from x and backward from y, into out= only."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-20, 20, (9, 37)).astype(dtype)
+    g = rng.uniform(-2, 2, x.shape).astype(dtype)
+    y = getattr(cact, name)(x)
+    eps = np.finfo(dtype).eps
+    checked = set()
+    for variant, v, gv, want in (("f", x, None, y),
+                                 ("backward", y, g, getattr(cact, name + "_backward")(g, y))):
+        for pname, peer in peers.items():
+            for make in peer.makers(name, variant):
+                out = np.full_like(x, np.nan)
+                v_in, g_in = v.copy(), None if gv is None else gv.copy()
+                call = make(v_in, g_in, out, _numpy_ref.Workspace(v_in))
+                if call is None:
+                    continue
+                call()
+                where = f"{pname} {name} {variant} {np.dtype(dtype).name}"
+                np.testing.assert_allclose(out, want, rtol=256 * eps,
+                                           atol=256 * eps * float(np.max(np.abs(want))), err_msg=where)
+                assert np.array_equal(v_in, v) and (gv is None or np.array_equal(g_in, gv)), where
+                checked.add((pname, variant))
+        for peer in peers.values():
+            peer.reset()
+    if "numpy" in peers:  # NumPy's formulation is always there
+        assert {("numpy", "f"), ("numpy", "backward")} <= checked
+
+
+@needs_bench
 def test_every_installed_peer_library_loads(peers):
     """A library that imports is a peer: a row naming an op or an overload
     the installed version lacks fails here (load_peers raises), instead of

@@ -155,3 +155,21 @@ def test_data_dependence_tool_runs():
                        for d in ("float32", "float64")}
     assert all(len(ln.split()) == 3 + 2 + 1 and float(ln.split()[-1]) >= 1.0 for ln in lines)
     assert "worst max/min" in r.stdout
+
+
+def test_softmax_bench_runs():
+    """bench/softmax.py times cact against the peers it finds (NumPy at
+    least) and prints one table row per cell, with the ratios."""
+    script = os.path.join(ROOT, "bench", "softmax.py")
+    if not os.path.exists(script):
+        pytest.skip("no bench/ in this checkout")
+    r = subprocess.run([sys.executable, script, "--sizes", "40", "--rows-of", "4,40", "--dtypes", "float32",
+                        "--functions", "softmax", "--peers", "numpy", "--repeat", "1", "--threads", "1"],
+                       capture_output=True, text=True, timeout=300, env=_env())
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    rows = [ln for ln in r.stdout.splitlines() if ln.startswith("| softmax |")]
+    assert len(rows) == 4  # f and backward x rows of 4 and 40
+    for ln in rows:
+        cols = [c.strip() for c in ln.strip("|").split("|")]
+        assert float(cols[-2]) > 0  # best peer / cact
+        assert cols[-1] == "nan" or float(cols[-1]) > 0  # stream / cact (nan: no C compiler)

@@ -15,7 +15,13 @@ generated ``src/cact_kernels.inc`` were vectorised:
 * every contiguous main loop (``for (i = i0; i < i1; i++)``, the blocks of a
   chunk) must be: a loop gcc reports "not vectorized" fails the check;
 * the fixed-length tail loops (``i < CACT_TAIL``) are listed when scalar, as
-  a note (the last few elements of a call).
+  a note (the last few elements of a call);
+* every loop of a header in ``src/`` whose line carries the comment
+  ``cact:vector`` must be vectorised too, or the loop nested in it (the next
+  line), which gcc may vectorise instead (the row loops of the axis
+  operations, ``src/cact_softmax.h``; on a macro's invocation line, at least
+  one of the macro's loops): float64 softmax's sum loop, left scalar by a
+  select gcc did not if-convert, ran at 12 ns an element before this.
 
 Usage: python tools/check_vectorized.py [--cc gcc] [--verbose]
 Needs gcc (the report's wording is gcc's) and NumPy; the kernels are
@@ -57,6 +63,18 @@ def loops_of(path: str) -> dict[int, tuple[str, str]]:
             elif TAIL_LOOP in line:
                 loops[no] = ("tail", func)
     return loops
+
+
+def marked_loops(src: str) -> dict[tuple[str, int], str]:
+    """(header, line) -> the line's text, for every line marked cact:vector."""
+    marked = {}
+    for name in sorted(os.listdir(src)):
+        if name.endswith(".h"):
+            with open(os.path.join(src, name)) as fh:
+                for no, line in enumerate(fh, 1):
+                    if "cact:vector" in line and not line.lstrip().startswith(("*", "/*")):
+                        marked[(name, no)] = line.strip()
+    return marked
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +135,30 @@ def main(argv: list[str] | None = None) -> int:
             done.add(no)
         elif m.group(2) == "missed" and "not vectorized" in m.group(3):
             missed.setdefault(no, m.group(3))
+    marked = marked_loops(os.path.join(ROOT, "src"))
+    hpat = re.compile(r"(\w+\.h):(\d+):\d+: (optimized|missed): (.*)")
+    vec_marked: set[tuple[str, int]] = set()
+    why_marked: dict[tuple[str, int], str] = {}
+    for line in run.stderr.splitlines():
+        m = hpat.search(line)
+        if not m:
+            continue
+        key = (m.group(1), int(m.group(2)))
+        if key not in marked:
+            key = (m.group(1), int(m.group(2)) - 1)  # the loop nested in a marked one
+            if key not in marked:
+                continue
+        if m.group(3) == "optimized" and "loop vectorized" in m.group(4):
+            vec_marked.add(key)
+        elif m.group(3) == "missed" and "not vectorized" in m.group(4):
+            why_marked.setdefault(key, m.group(4))
     bad, notes = [], []
+    for key in sorted(marked):
+        if args.verbose:
+            print(f"  {'vector' if key in vec_marked else 'SCALAR'} marked {key[0]}:{key[1]}")
+        if key not in vec_marked:
+            bad.append(f"{marked[key]} ({key[0]}:{key[1]}, marked cact:vector): "
+                       + why_marked.get(key, "no vectorisation reported"))
     for no, (kind, func) in sorted(loops.items()):
         ok = no in done
         if args.verbose:
@@ -135,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
               "computed beforehand (see src/cact_linear.h, hardswish)", file=sys.stderr)
         return 1
     print(f"check_vectorized: all {n_main} contiguous main loops of the avx2 level are "
-          f"vectorised ({len(notes)} scalar tail loops)")
+          f"vectorised ({len(notes)} scalar tail loops), and the {len(marked)} loops marked "
+          "cact:vector in src/")
     return 0
 
 
