@@ -119,6 +119,54 @@ def test_backward_matches_reference(shape, axis, c, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,axis,c", [
+    ((9, 3, 40000), 1, 3),     # one (C, B) slice over the block: B in blocks
+    ((3000, 50), -1, 50),      # channels-last: many slices per block
+    ((70, 2, 600), 1, 2),      # several slices per block, a partial last block
+    ((5, 30000), 1, 1),        # one slope over every axis
+])
+def test_grad_weight_in_blocks(shape, axis, c, dtype):
+    """The weight gradient is summed block by block (cact/_prelu.py
+    _grad_weight): the exact-sum reference within a few ulps of the sum of
+    |terms| per block boundary."""
+    x = _data(shape, dtype, 7)
+    g = _data(shape, dtype, 8)
+    w = np.linspace(0.1, 0.3, c).astype(dtype)
+    gw = cact.prelu_backward(g, x, w, axis=axis)[1]
+    ax = None if c == 1 else axis % x.ndim
+    ref = np.asarray(_ref_grad_weight(g, x, ax), np.float64).reshape(w.shape)
+    scale = np.asarray(_ref_grad_weight(np.abs(g), -np.abs(x), ax)).reshape(w.shape)
+    blocks = max(1, x.size // (1 << 16)) + 2
+    tol = 8 * blocks * np.finfo(np.float64).eps * np.abs(scale) + 4 * np.finfo(dtype).eps * np.abs(ref)
+    assert np.all(np.abs(gw.astype(np.float64) - ref) <= tol + np.finfo(dtype).tiny)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_grad_weight_takes_nothing_from_positive_x(dtype):
+    """An x > 0 adds an exact 0 to the weight gradient whatever g is (inf and
+    NaN included, as PyTorch's where-select); an x <= 0 adds x g (IEEE)."""
+    x = np.array([[1.0, -2.0, 3.0, -1.0], [2.0, -0.5, 5.0, -4.0]], dtype)
+    g = np.array([[np.inf, 1.0, np.nan, 2.0], [-np.inf, 2.0, np.nan, 1.0]], dtype)
+    gw = cact.prelu_backward(g, x, np.array([0.25, 0.25, 0.25, 0.25], dtype), axis=1)[1]
+    np.testing.assert_array_equal(gw, np.array([0.0, -3.0, 0.0, -6.0], dtype))
+    assert not np.signbit(gw[0]) and not np.signbit(gw[2])
+    g[0, 1] = np.inf  # x = -2 <= 0: -inf, as x * g
+    gw = cact.prelu_backward(g, x, np.full(4, 0.25, dtype), axis=1)[1]
+    np.testing.assert_array_equal(gw, np.array([0.0, -np.inf, 0.0, -6.0], dtype))
+    gw1 = cact.prelu_backward(np.full_like(x, np.nan), np.abs(x) + 1, np.array(0.5, dtype))[1]
+    assert gw1 == 0.0  # one slope, every x > 0, every g NaN
+    # an input over one block (the blocked sums, then the definition again)
+    x = _data((3, 4, 30000), dtype, 9)
+    g = _data((3, 4, 30000), dtype, 10)
+    g[x > 0] = np.inf
+    g[0, 1, np.argmax(x[0, 1] > 0)] = np.nan
+    gw = cact.prelu_backward(g, x, np.full(4, 0.25, dtype), axis=1)[1]
+    ref = _ref_grad_weight(g, x, 1)
+    assert np.all(np.isfinite(gw))
+    np.testing.assert_allclose(gw, ref.astype(dtype), rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_backward_in_place(dtype):
     x = _data((4, 3, 9), dtype, 4)
     g = _data((4, 3, 9), dtype, 5)

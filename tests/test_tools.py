@@ -173,3 +173,18 @@ def test_softmax_bench_runs():
         cols = [c.strip() for c in ln.strip("|").split("|")]
         assert float(cols[-2]) > 0  # best peer / cact
         assert cols[-1] == "nan" or float(cols[-1]) > 0  # stream / cact (nan: no C compiler)
+
+
+def test_prelu_bench_runs():
+    """bench/prelu.py times cact's prelu and prelu_backward next to NumPy (and
+    PyTorch where installed), one table row per pass, dtype and layout."""
+    script = os.path.join(ROOT, "bench", "prelu.py")
+    if not os.path.exists(script):
+        pytest.skip("no bench/ in this checkout")
+    r = subprocess.run([sys.executable, script, "--shape", "2,3,4,5", "--dtypes", "float32",
+                        "--repeat", "1", "--threads", "1"],
+                       capture_output=True, text=True, timeout=300, env=_env())
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    rows = [ln for ln in r.stdout.splitlines() if ln.startswith(("| forward |", "| backward |"))]
+    assert len(rows) == 4
+    assert all(float(ln.strip("|").split("|")[-1]) > 0 for ln in rows)
