@@ -44,6 +44,7 @@ __all__ = [
     "AXIS_OPS",
     "AXIS_BY_NAME",
     "ufunc_name",
+    "FUSED",
 ]
 
 
@@ -1112,9 +1113,25 @@ VARIANTS: tuple[tuple[str, str], ...] = (
 VARIANT_NAMES: tuple[str, ...] = tuple(v for v, _ in VARIANTS)
 
 
+# The fused forms of every row (issue 12): name -> (takes a bias b, the
+# variants it outputs in one pass).  "f_bias" is f(x + b), "grad_bias"
+# f'(x + b), "fd" f(x) and f'(x), "fd_bias" f(x + b) and f'(x + b); x + b is
+# rounded once, as NumPy's x + b.  cact's f(x, bias=, deriv_out=) and
+# f_grad(x, bias=) call them (cact/_api.py).  The bias forms also have a rows
+# gufunc, the ufunc's name + "_rows", signature (n),(n)[,()...]->(n)[,(n)].
+FUSED: dict[str, tuple[bool, tuple[str, ...]]] = {
+    "f_bias": (True, ("f",)),
+    "grad_bias": (True, ("grad",)),
+    "fd": (False, ("f", "grad")),
+    "fd_bias": (True, ("f", "grad")),
+}
+_FUSED_SUFFIX = {"f_bias": "_bias", "grad_bias": "_grad_bias", "fd": "_fd", "fd_bias": "_fd_bias"}
+
+
 def ufunc_name(act: Activation, variant: str) -> str:
-    """The name of the compiled ufunc for one row and one variant."""
-    return act.name + dict(VARIANTS)[variant]
+    """The name of the compiled ufunc for one row and one variant (or one of
+    the FUSED forms)."""
+    return act.name + (_FUSED_SUFFIX[variant] if variant in FUSED else dict(VARIANTS)[variant])
 
 
 MAXOUT = {
