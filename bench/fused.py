@@ -66,10 +66,16 @@ def main(argv=None) -> int:
     ap.add_argument("--width", type=int, default=1024)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--settle-ms", type=float, default=None,
+                    help="before each sample wait (at most this long) for the thread pools "
+                         "of the previous implementation to go idle (default 200 with "
+                         "threads, as bench/bench.py: torch's and the stream's OpenMP "
+                         "threads spin after their call and took the cores from the next)")
     args = ap.parse_args(argv)
     if args.threads:
         cact.set_num_threads(args.threads)
     nth = cact.get_num_threads()
+    settle_ms = args.settle_ms if args.settle_ms is not None else (200.0 if nth > 1 else 0.0)
     try:
         import torch
 
@@ -82,7 +88,7 @@ def main(argv=None) -> int:
           f"NumPy {info['numpy']}, cact {info['cact']}, "
           + (f"torch {torch.__version__}" if torch else "torch: not installed"))
     print(f"# threads: {nth} (cact and torch); rows of {args.width}, a 1-D bias, in place; "
-          "median of interleaved samples")
+          f"median of interleaved samples; wait <= {settle_ms:g} ms for idle pools before each")
     print("| function | dtype | n | fused | cact 2-pass | torch | stream | 2-pass/fused "
           "| torch/fused | stream/fused |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -112,7 +118,7 @@ def main(argv=None) -> int:
                     items.append(Timed("torch", lambda th=th, tb=tb, ta=ta: ta(th.add_(tb)), refill))
                 if stream is not None:
                     items.append(stream.timed("stream", h, nth))
-                measure_interleaved(items, args.repeat, 20e6, overhead)
+                measure_interleaved(items, args.repeat, 20e6, overhead, settle_ms * 1e6)
                 med = {it.label: it.median for it in items}
                 fu = med["fused"]
                 tt = med.get("torch")
