@@ -348,17 +348,18 @@ _MIN_ROWS = 16
 
 def _fused_call(name: str, act, variant: str, x, values: list, bias, deriv_out, out):
     """f(x + bias) or f'(x + bias) (variant "f" or "grad"), with f'(x + bias)
-    into deriv_out in the same pass (variant "f"); bias None: x alone."""
-    fused = ("fd_bias" if bias is not None else "fd") if deriv_out is not None else (
-        "f_bias" if variant == "f" else "grad_bias")
-    uname = ufunc_name(act, fused)
-    uf = ufuncs[uname]
+    into deriv_out in the same pass (variant "f"); bias None: x alone.
+
+    Two fused kernels per row (cact/_table.py FUSED): f_bias, and fd_bias
+    for deriv_out (without a bias, with the 0-d bias -0.0: x + -0.0 is x).
+    The derivative with a bias is np.add(x, bias) into out (x itself when
+    out is x), then the grad kernel in place: bitwise f_grad(x + bias)."""
     x, dt = _operand(name, "x", x)
-    args = (x,)
-    dts = (dt,)
+    args, dts = (x,), (dt,)
     if bias is not None:
         b, bdt = _operand(name, "bias", bias)
         args, dts = (x, b), (dt, bdt)
+    grad_uf = ufuncs[ufunc_name(act, "grad")]
     if any(not isinstance(a, (np.ndarray, np.generic, float, int)) for a in args):
         # Dask, xarray, pandas: their __array_ufunc__ broadcasts (and chunks)
         # the elementwise ufunc; they take no out= of NumPy's
@@ -370,7 +371,9 @@ def _fused_call(name: str, act, variant: str, x, values: list, bias, deriv_out, 
         if out is not None and _dask_array_module(*args) is not None:
             _no_dask_out(name, out)
         ps = [_param(name, p.name, v, None) for p, v in zip(act.params, values)]
-        return uf(*args, *ps, out=out)
+        if variant == "grad":
+            return grad_uf(np.add(*args), *ps, out=out)
+        return ufuncs[ufunc_name(act, "f_bias")](*args, *ps, out=out)
     rdt = _result_dtype(_BINARY_BASE if bias is not None else _UNARY_BASE, dts)
     if rdt is _F32 or rdt == _F32:
         for a, d, an in zip(args, dts, ("x", "bias")):
@@ -386,23 +389,31 @@ def _fused_call(name: str, act, variant: str, x, values: list, bias, deriv_out, 
             "of x's shape, or one that broadcasts to it") from None
     if out is not None:
         _check_out(name, out, shape, rdt)
-    outs: tuple = (out,)
     if deriv_out is not None:
         _check_out(name, deriv_out, shape, rdt, "deriv_out")
         if out is not None and np.shares_memory(out, deriv_out):
             raise ValueError(f"cact.{name}: out and deriv_out share memory; pass two "
                              "separate arrays (f(x) goes to out, f'(x) to deriv_out)")
-        outs = (out, deriv_out)
-    if bias is not None and len(shapes[1]) == 1 and len(shape) >= 2 and shape == shapes[0] \
-            and shapes[1][0] == shape[-1] and math.prod(shape[:-1]) >= _MIN_ROWS:
-        # a 1-D bias along the last axis: one gufunc row an outer item,
-        # the rows split over the threads (the elementwise ufunc would be
-        # called row by row by NumPy, each call too short to split)
-        uf = ufuncs[uname + "_rows"]
     widen = _widens_float(rdt, *dts)
     with np.errstate(invalid="ignore") if widen else contextlib.nullcontext():
-        res = uf(*args, *ps, out=outs if deriv_out is not None else out)
-    return res[0] if deriv_out is not None else res
+        if variant == "grad":
+            # two passes, no kernel of its own: z = x + b (NumPy's sum, the
+            # one the fused kernels round), then f'(z) in place on z
+            z = np.add(x, b, out=out, dtype=rdt)
+            return grad_uf(z, *ps, out=z) if isinstance(z, np.ndarray) else grad_uf(z, *ps)
+        if bias is None:
+            # f and f' of x itself: the 0-d bias -0.0 (x + -0.0 == x, bitwise)
+            args, shapes = (x, rdt.type(-0.0)), [shapes[0], ()]
+        uname = ufunc_name(act, "fd_bias" if deriv_out is not None else "f_bias")
+        if len(shapes[1]) == 1 and len(shape) >= 2 and shape == shapes[0] \
+                and shapes[1][0] == shape[-1] and math.prod(shape[:-1]) >= _MIN_ROWS:
+            # a 1-D bias along the last axis: one gufunc row an outer item,
+            # the rows split over the threads (the elementwise ufunc would be
+            # called row by row by NumPy, each call too short to split)
+            uname += "_rows"
+        if deriv_out is not None:
+            return ufuncs[uname](*args, *ps, out=(out, deriv_out))[0]
+        return ufuncs[uname](*args, *ps, out=out)
 
 
 def _no_deriv_out(name: str, variant: str, deriv_out) -> None:
@@ -462,14 +473,21 @@ def _make_unary(act, variant: str):
     if variant == "f":
         plist.append(("deriv_out", P.KEYWORD_ONLY, None))
     params = _param_doc(act)
-    of = "f" if variant == "f" else "f'"
-    fused_doc = (
-        f"bias : array_like, optional\n"
-        f"    Added to x first: the result is {of}(z), z = x + bias with NumPy\n"
-        f"    broadcasting, in one pass without a temporary (z rounded once, as\n"
-        f"    NumPy's sum; ``out=x`` works in place).  A 1-D bias along the last\n"
-        f"    axis of x (a dense layer's ``x @ W + b``) runs its rows on the\n"
-        f"    threads.\n")
+    if variant == "f":
+        fused_doc = (
+            "bias : array_like, optional\n"
+            "    Added to x first: the result is f(z), z = x + bias with NumPy\n"
+            "    broadcasting, in one pass without a temporary (z rounded once, as\n"
+            "    NumPy's sum; ``out=x`` works in place).  A 1-D bias along the last\n"
+            "    axis of x (a dense layer's ``x @ W + b``) runs its rows on the\n"
+            "    threads.\n")
+    else:
+        fused_doc = (
+            "bias : array_like, optional\n"
+            "    Added to x first: the result is f'(z), z = x + bias with NumPy\n"
+            "    broadcasting (z rounded once, as NumPy's sum), in two passes: z\n"
+            "    into out (``out=x`` works in place), then f' in place on it.  The\n"
+            "    forward's ``deriv_out=`` gives f'(z) in the forward's own pass.\n")
     if variant == "f":
         fused_doc += (
             "deriv_out : ndarray, optional\n"

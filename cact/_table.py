@@ -1113,19 +1113,24 @@ VARIANTS: tuple[tuple[str, str], ...] = (
 VARIANT_NAMES: tuple[str, ...] = tuple(v for v, _ in VARIANTS)
 
 
-# The fused forms of every row (issue 12): name -> (takes a bias b, the
-# variants it outputs in one pass).  "f_bias" is f(x + b), "grad_bias"
-# f'(x + b), "fd" f(x) and f'(x), "fd_bias" f(x + b) and f'(x + b); x + b is
-# rounded once, as NumPy's x + b.  cact's f(x, bias=, deriv_out=) and
-# f_grad(x, bias=) call them (cact/_api.py).  The bias forms also have a rows
-# gufunc, the ufunc's name + "_rows", signature (n),(n)[,()...]->(n)[,(n)].
-FUSED: dict[str, tuple[bool, tuple[str, ...]]] = {
-    "f_bias": (True, ("f",)),
-    "grad_bias": (True, ("grad",)),
-    "fd": (False, ("f", "grad")),
-    "fd_bias": (True, ("f", "grad")),
+# The fused forms of every row (issue 12): name -> the variants it outputs
+# in one pass, of z = x + b.  "f_bias" is f(x + b), "fd_bias" f(x + b) and
+# f'(x + b); x + b is rounded once, as NumPy's x + b.  cact's f(x, bias=,
+# deriv_out=) calls them (cact/_api.py); two forms only, since every fused
+# kernel is compiled once per level and per dtype:
+#   - f(x, deriv_out=d) without a bias is fd_bias with the 0-d bias -0.0
+#     (x + -0.0 is x bitwise for every x, -0.0, infinities and quiet NaNs
+#     included; a signalling NaN comes back quiet, payload kept, as from
+#     NumPy's x + -0.0); the kernel runs a 0-d bias through its vector loop;
+#   - f_grad(x, bias=b) is np.add(x, b, out=out), then the grad kernel in
+#     place on out: two passes, no kernel of its own.
+# Each also has a rows gufunc, the ufunc's name + "_rows", signature
+# (n),(n)[,()...]->(n)[,(n)].
+FUSED: dict[str, tuple[str, ...]] = {
+    "f_bias": ("f",),
+    "fd_bias": ("f", "grad"),
 }
-_FUSED_SUFFIX = {"f_bias": "_bias", "grad_bias": "_grad_bias", "fd": "_fd", "fd_bias": "_fd_bias"}
+_FUSED_SUFFIX = {"f_bias": "_bias", "fd_bias": "_fd_bias"}
 
 
 def ufunc_name(act: Activation, variant: str) -> str:

@@ -73,7 +73,6 @@ def kernel_context(table: dict) -> dict:
                 {
                     "ufunc": ufunc,
                     "elements": [f"cact_{act.name}_{variant}"],
-                    "bias": False,
                     "fused": False,
                     "formula": formula.replace("*/", "* /").splitlines()[0],
                     "ndata": ndata,
@@ -83,47 +82,43 @@ def kernel_context(table: dict) -> dict:
                     "doc_c": _c_string(doc),
                 }
             )
-    # The fused forms (cact/_table.py FUSED): f and f' of x + b (the bias
-    # rounded in once, as NumPy's x + b), and f with f' in the same pass,
-    # each an elementwise ufunc (any broadcasting) whose kernel also serves
-    # the rows gufunc "(n),(n)->(n)" of the common layout (a 1-D bias along
-    # the last axis of a C-contiguous x), threaded over the rows.
+    # The fused forms (cact/_table.py FUSED): f, or f and f', of x + b (the
+    # bias rounded in once, as NumPy's x + b) in one pass, each an
+    # elementwise ufunc (any broadcasting, a 0-d bias included) whose kernel
+    # also serves the rows gufunc "(n),(n)->(n)" of the common layout (a 1-D
+    # bias along the last axis of a C-contiguous x), threaded over the rows.
     fused = []
     for act in table["ACTIVATIONS"]:
         nparams = len(act.params)
-        for variant, (bias, outs) in table["FUSED"].items():
+        pnames = [p.name for p in act.params]
+        for variant, outs in table["FUSED"].items():
             ufunc = table["ufunc_name"](act, variant)
-            ndata = 2 if bias else 1
-            nin = ndata + nparams
-            pnames = [p.name for p in act.params]
-            args = ", ".join((["x", "b"] if bias else ["x"]) + pnames)
-            z = "z" if bias else "x"
-            what = {"f": f"f({z})", "grad": f"f'({z})"}
-            doc = (f"{ufunc}({args}) ufunc -> " + ", ".join(what[o] for o in outs)
-                   + (" with z = x + b" if bias else "")
-                   + f". float32 and float64 loops. See cact.{act.name}"
-                   + ("_grad" if outs == ("grad",) else "") + " (bias=, deriv_out=).")
-            k = {
+            nin = 2 + nparams
+            what = {"f": "f(z)", "grad": "f'(z)"}
+            doc = (f"{ufunc}({', '.join(['x', 'b'] + pnames)}) ufunc -> "
+                   + ", ".join(what[o] for o in outs)
+                   + f" with z = x + b. float32 and float64 loops. See cact.{act.name}"
+                   + " (bias=, deriv_out=).")
+            fused.append({
                 "ufunc": ufunc,
                 "elements": [f"cact_{act.name}_{o}" for o in outs],
-                "bias": bias,
                 "fused": True,
-                "formula": ", ".join(what[o] for o in outs),
-                "ndata": ndata,
+                "formula": ", ".join(what[o] for o in outs) + ", z = x + b",
+                "ndata": 2,
                 "nparams": nparams,
                 "nin": nin,
                 "nout": len(outs),
                 "doc_c": _c_string(doc),
-                # the rows gufunc of the same kernel (bias forms only)
-                "rows_ufunc": ufunc + "_rows" if bias else None,
-                "rows_signature": ",".join(["(n)"] * (nin - nparams) + ["()"] * nparams)
+                # the rows gufunc of the same kernel
+                "rows_ufunc": ufunc + "_rows",
+                "rows_signature": ",".join(["(n)"] * 2 + ["()"] * nparams)
                 + "->" + ",".join(["(n)"] * len(outs)),
-            }
-            fused.append(k)
+            })
     kernels += fused
     chunks = [
         {"name": f"{k['ufunc']}_{t}", "nargs": k["nin"] + k["nout"], "nout": k["nout"],
-         "work_per_item": "1", "core_span": "0", "rows_ufunc": k.get("rows_ufunc")}
+         "work_per_item": "1", "core_span": "0", "rows_ufunc": k.get("rows_ufunc"),
+         "fused": k["fused"]}
         for k in kernels
         for t, _T in DTYPES
     ]

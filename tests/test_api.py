@@ -118,11 +118,10 @@ def test_docstring_examples(name):
 
 def test_ufunc_registry():
     expected = {cact._table.ufunc_name(a, v) for a in cact.ACTIVATIONS for v in a.variants}
-    # the fused forms, and the rows gufuncs of those with a bias
+    # the fused forms and their rows gufuncs
     for a in cact.ACTIVATIONS:
-        for v, (bias, _outs) in cact._table.FUSED.items():
-            expected |= {cact._table.ufunc_name(a, v)} | (
-                {cact._table.ufunc_name(a, v) + "_rows"} if bias else set())
+        for v in cact._table.FUSED:
+            expected |= {cact._table.ufunc_name(a, v), cact._table.ufunc_name(a, v) + "_rows"}
     public = {k for k in cact.ufuncs if not k.startswith("_")}
     assert public == expected
     for name in expected:

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import cact
-from helpers import DTYPES, act_params, acts, assert_bitwise, defaults, dtname, min_parallel
+from helpers import (DTYPES, act_params, acts, assert_bitwise, defaults, dtname, isa_level,
+                     min_parallel)
 
 
 def _x(rng, shape, dt):
@@ -124,6 +125,73 @@ def test_threads_bitwise(act, dtype, threads, rng):
             d2 = np.empty_like(d1)
             f(x, bias=b, deriv_out=d2)
             assert_bitwise(d2, d1, f"{act.name} {xs} deriv_out 2 threads")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("act", acts())
+def test_every_level_bitwise(act, dtype, level, rng):
+    # Two fused kernels per row and dtype, compiled at baseline and AVX2: the
+    # AVX-512 level's table takes AVX2's (cact_isa_avx512.c), and its results
+    # are still bitwise that level's own f and f' (same C, same fma).
+    params = defaults(act)
+    f, g = _f(act, params), _g(act, params)
+    fi = np.finfo(dtype)
+    special = [0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, fi.tiny, -fi.smallest_subnormal,
+               fi.max, -fi.max, 1e-30, -1e-30, 20.0, -20.0, 88.7, -103.9, 709.8, -745.2]
+    x = np.concatenate([special, np.linspace(-40, 40, 4007), rng.standard_normal(6000) * 8])
+    x = x.astype(dtype).reshape(-1, 25)
+    b = rng.standard_normal(25).astype(dtype)
+    with np.errstate(all="ignore"):
+        z = x + b
+        what = f"{act.name} {dtname(dtype)} at {level}"
+        assert_bitwise(f(x, bias=b), f(z), what + " f")
+        assert_bitwise(g(x, bias=b), g(z), what + " grad")
+        d = np.empty_like(x)
+        assert_bitwise(f(x, bias=b, deriv_out=d), f(z), what + " f with deriv_out")
+        assert_bitwise(d, g(z), what + " deriv_out")
+        d = np.empty_like(x)
+        assert_bitwise(f(x, deriv_out=d), f(x), what + " f, deriv_out, no bias")
+        assert_bitwise(d, g(x), what + " deriv_out, no bias")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+def test_scalar_bias_lengths(dtype, rng):
+    # A 0-d bias (f(x, deriv_out=d) without one is b = -0.0) is read from a
+    # block of CACT_BLOCK (1024) copies: lengths around it, views, and the
+    # signed zeros and infinities that x + -0.0 keeps.
+    for n in (0, 1, 7, 1023, 1024, 1025, 2049, 5000):
+        x = (rng.standard_normal(n) * 6).astype(dtype)
+        x[: min(n, 4)] = [-0.0, 0.0, -np.inf, np.inf][: min(n, 4)]
+        for b in (None, -0.0, 0.75, np.asarray(-1.5, dtype)):
+            z = x if b is None else x + b
+            for xv, zv in ((x, z), (x[::-3], z[::-3])):
+                d = np.empty_like(xv)
+                y = cact.gelu(xv, bias=b, deriv_out=d)
+                assert_bitwise(y, cact.gelu(zv), f"gelu n={n} b={b!r}")
+                assert_bitwise(d, cact.gelu_grad(zv), f"gelu' n={n} b={b!r}")
+                assert_bitwise(cact.relu(xv, bias=b), cact.relu(zv), f"relu n={n} b={b!r}")
+    # a signalling NaN comes back quiet (payload kept), as from x + -0.0
+    bits = {np.float32: (np.uint32, 0x7FA00001, 0x00400000),
+            np.float64: (np.uint64, 0x7FF4000000000001, 0x0008000000000000)}[dtype]
+    snan = np.array([bits[1]], bits[0]).view(dtype)
+    d = np.empty_like(snan)
+    with np.errstate(invalid="ignore"):
+        y = cact.relu(snan, deriv_out=d)
+    assert y.view(bits[0])[0] == bits[1] | bits[2] and np.isnan(d[0])
+
+
+def test_grad_bias_scalars_and_out(rng):
+    # f_grad(x, bias=b) is np.add(x, b, out=out), then f' in place on it
+    assert_bitwise(cact.tanh_grad(np.float32(0.25), bias=0.5), cact.tanh_grad(np.float32(0.75)),
+                   "scalar")
+    assert type(cact.elu_grad(-1.0, 0.5, bias=0.25)) is np.float64
+    x = rng.standard_normal((6, 5))
+    b = rng.standard_normal(5)
+    out = np.empty_like(x)
+    assert cact.silu_grad(x, bias=b, out=out) is out
+    assert_bitwise(out, cact.silu_grad(x + b), "out")
+    x32 = x.astype(np.float32)
+    assert_bitwise(cact.silu_grad(x32, bias=b), cact.silu_grad(x32 + b), "float32 x + float64 b")
 
 
 def _unchanged(arrays):
