@@ -33,6 +33,7 @@ Conventions (NumPy's, as ``np.tanh``):
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import numbers
@@ -174,28 +175,28 @@ def _result_dtype(uf: np.ufunc, dtypes: tuple) -> np.dtype:
     return res
 
 
-def _check_out(fname: str, out, shape: tuple, dtype: np.dtype | None):
+def _check_out(fname: str, out, shape: tuple, dtype: np.dtype | None, argname: str = "out"):
     if not isinstance(out, np.ndarray):
         raise TypeError(
-            f"cact.{fname}: out must be a numpy.ndarray, got {type(out).__name__}; "
-            "pass a writable array of the result's shape and dtype, or out=None"
+            f"cact.{fname}: {argname} must be a numpy.ndarray, got {type(out).__name__}; "
+            f"pass a writable array of the result's shape and dtype, or {argname}=None"
         )
     if dtype is not None and out.dtype != dtype:
         raise TypeError(
-            f"cact.{fname}: out has dtype {out.dtype} but the result is {dtype}; "
-            f"pass out of dtype {dtype} (e.g. the input itself for in-place) or out=None"
+            f"cact.{fname}: {argname} has dtype {out.dtype} but the result is {dtype}; "
+            f"pass {argname} of dtype {dtype} (e.g. the input itself for in-place) or {argname}=None"
         )
     if shape is not None and out.shape != shape:
         raise ValueError(
-            f"cact.{fname}: out has shape {out.shape} but the result has shape {shape}"
+            f"cact.{fname}: {argname} has shape {out.shape} but the result has shape {shape}"
         )
     if not out.flags.writeable:
-        raise ValueError(f"cact.{fname}: out is read-only; pass a writable array or out=None")
+        raise ValueError(f"cact.{fname}: {argname} is read-only; pass a writable array or {argname}=None")
     if 0 in out.strides and out.size > 1 and any(
         st == 0 and n > 1 for st, n in zip(out.strides, out.shape)
     ):
         raise ValueError(
-            f"cact.{fname}: out has a zero stride (e.g. from np.broadcast_to), so its "
+            f"cact.{fname}: {argname} has a zero stride (e.g. from np.broadcast_to), so its "
             "elements overlap; pass an array with one element per result"
         )
 
@@ -338,6 +339,89 @@ def _finish(fn, name: str, doc: str, sig: inspect.Signature):
     return fn
 
 
+# ----------------------------------------------------------- fused forms
+# Rows of the bias form's gufunc below which the elementwise ufunc is used
+# (the rows gufunc splits rows over the threads, never a row: a few long
+# rows go to the elementwise loop, which splits elements).
+_MIN_ROWS = 16
+
+
+def _fused_call(name: str, act, variant: str, x, values: list, bias, deriv_out, out):
+    """f(x + bias) or f'(x + bias) (variant "f" or "grad"), with f'(x + bias)
+    into deriv_out in the same pass (variant "f"); bias None: x alone.
+
+    Two fused kernels per row (cact/_table.py FUSED): f_bias, and fd_bias
+    for deriv_out (without a bias, with the 0-d bias -0.0: x + -0.0 is x).
+    The derivative with a bias is np.add(x, bias) into out (x itself when
+    out is x), then the grad kernel in place: bitwise f_grad(x + bias)."""
+    x, dt = _operand(name, "x", x)
+    args, dts = (x,), (dt,)
+    if bias is not None:
+        b, bdt = _operand(name, "bias", bias)
+        args, dts = (x, b), (dt, bdt)
+    grad_uf = ufuncs[ufunc_name(act, "grad")]
+    if any(not isinstance(a, (np.ndarray, np.generic, float, int)) for a in args):
+        # Dask, xarray, pandas: their __array_ufunc__ broadcasts (and chunks)
+        # the elementwise ufunc; they take no out= of NumPy's
+        if deriv_out is not None:
+            raise TypeError(
+                f"cact.{name}: deriv_out= cannot be used with a Dask or other non-NumPy "
+                "array (it is not filled in place); call "
+                f"cact.{act.name}_grad(x, bias=b) for the derivative")
+        if out is not None and _dask_array_module(*args) is not None:
+            _no_dask_out(name, out)
+        ps = [_param(name, p.name, v, None) for p, v in zip(act.params, values)]
+        if variant == "grad":
+            return grad_uf(np.add(*args), *ps, out=out)
+        return ufuncs[ufunc_name(act, "f_bias")](*args, *ps, out=out)
+    rdt = _result_dtype(_BINARY_BASE if bias is not None else _UNARY_BASE, dts)
+    if rdt is _F32 or rdt == _F32:
+        for a, d, an in zip(args, dts, ("x", "bias")):
+            _check_weak_in_float32(name, an, a, d)
+    ps = [rdt.type(_param(name, p.name, v, rdt)) for p, v in zip(act.params, values)]
+    shapes = [_shape(a) for a in args]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(
+            f"cact.{name}: bias of shape {shapes[1]} does not broadcast against x of shape "
+            f"{shapes[0]}; pass a bias of the shape of x's last axis ({shapes[0][-1:]}), "
+            "of x's shape, or one that broadcasts to it") from None
+    if out is not None:
+        _check_out(name, out, shape, rdt)
+    if deriv_out is not None:
+        _check_out(name, deriv_out, shape, rdt, "deriv_out")
+        if out is not None and np.shares_memory(out, deriv_out):
+            raise ValueError(f"cact.{name}: out and deriv_out share memory; pass two "
+                             "separate arrays (f(x) goes to out, f'(x) to deriv_out)")
+    widen = _widens_float(rdt, *dts)
+    with np.errstate(invalid="ignore") if widen else contextlib.nullcontext():
+        if variant == "grad":
+            # two passes, no kernel of its own: z = x + b (NumPy's sum, the
+            # one the fused kernels round), then f'(z) in place on z
+            z = np.add(x, b, out=out, dtype=rdt)
+            return grad_uf(z, *ps, out=z) if isinstance(z, np.ndarray) else grad_uf(z, *ps)
+        if bias is None:
+            # f and f' of x itself: the 0-d bias -0.0 (x + -0.0 == x, bitwise)
+            args, shapes = (x, rdt.type(-0.0)), [shapes[0], ()]
+        uname = ufunc_name(act, "fd_bias" if deriv_out is not None else "f_bias")
+        if len(shapes[1]) == 1 and len(shape) >= 2 and shape == shapes[0] \
+                and shapes[1][0] == shape[-1] and math.prod(shape[:-1]) >= _MIN_ROWS:
+            # a 1-D bias along the last axis: one gufunc row an outer item,
+            # the rows split over the threads (the elementwise ufunc would be
+            # called row by row by NumPy, each call too short to split)
+            uname += "_rows"
+        if deriv_out is not None:
+            return ufuncs[uname](*args, *ps, out=(out, deriv_out))[0]
+        return ufuncs[uname](*args, *ps, out=out)
+
+
+def _no_deriv_out(name: str, variant: str, deriv_out) -> None:
+    if variant != "f" and deriv_out is not None:
+        raise TypeError(f"cact.{name}() got an unexpected keyword argument 'deriv_out' "
+                        "(the forward function takes it: f(x, deriv_out=d) fills d with f'(x))")
+
+
 # ----------------------------------------------------------- elementwise
 def _make_unary(act, variant: str):
     """``f(x, [alpha], *, out=None)`` for variant "f" or "grad" of a table row."""
@@ -349,8 +433,11 @@ def _make_unary(act, variant: str):
 
     if act.params:
 
-        def fn(x, *pvals, out=None, **kw):
+        def fn(x, *pvals, out=None, bias=None, deriv_out=None, **kw):
             values = _bind(name, act, pvals, kw)
+            if bias is not None or deriv_out is not None:
+                _no_deriv_out(name, variant, deriv_out)
+                return _fused_call(name, act, variant, x, values, bias, deriv_out, out)
             x, dt = _operand(name, "x", x)
             if out is not None and _dask_array_module(x) is not None:
                 _no_dask_out(name, out)
@@ -369,7 +456,10 @@ def _make_unary(act, variant: str):
         call = f"cact.{name}(x, " + ", ".join(f"{p.name}={p.default}" for p in act.params) + ")"
     else:
 
-        def fn(x, *, out=None):
+        def fn(x, *, out=None, bias=None, deriv_out=None):
+            if bias is not None or deriv_out is not None:
+                _no_deriv_out(name, variant, deriv_out)
+                return _fused_call(name, act, variant, x, [], bias, deriv_out, out)
             x, dt = _operand(name, "x", x)
             if out is not None and _dask_array_module(x) is not None:
                 _no_dask_out(name, out)
@@ -379,7 +469,33 @@ def _make_unary(act, variant: str):
 
         call = f"cact.{name}(x)"
     plist.append(("out", P.KEYWORD_ONLY, None))
+    plist.append(("bias", P.KEYWORD_ONLY, None))
+    if variant == "f":
+        plist.append(("deriv_out", P.KEYWORD_ONLY, None))
     params = _param_doc(act)
+    if variant == "f":
+        fused_doc = (
+            "bias : array_like, optional\n"
+            "    Added to x first: the result is f(z), z = x + bias with NumPy\n"
+            "    broadcasting, in one pass without a temporary (z rounded once, as\n"
+            "    NumPy's sum; ``out=x`` works in place).  A 1-D bias along the last\n"
+            "    axis of x (a dense layer's ``x @ W + b``) runs its rows on the\n"
+            "    threads.\n")
+    else:
+        fused_doc = (
+            "bias : array_like, optional\n"
+            "    Added to x first: the result is f'(z), z = x + bias with NumPy\n"
+            "    broadcasting (z rounded once, as NumPy's sum), in two passes: z\n"
+            "    into out (``out=x`` works in place), then f' in place on it.  The\n"
+            "    forward's ``deriv_out=`` gives f'(z) in the forward's own pass.\n")
+    if variant == "f":
+        fused_doc += (
+            "deriv_out : ndarray, optional\n"
+            "    Receives f'(z) (f'(x) without a bias) in the same pass: a writable array of\n"
+            "    the result's shape and dtype, not sharing memory with out.  For\n"
+            "    training code whose forward runs in place, where the backward cannot\n"
+            "    use y (functions without a y-form) and x is gone.  Bitwise equal to\n"
+            f"    ``cact.{act.name}_grad(x, bias=bias)``.\n")
     if variant == "f":
         head = f"{act.summary}\n\n    f(x) = {act.f}"
         returns = "f(x), same shape as ``x``; a NumPy scalar for scalar input."
@@ -408,7 +524,7 @@ x : array_like
 {params + chr(10) if params else ""}out : ndarray, optional
     Where to write the result: a writable array of the result's shape and
     dtype.  ``out=x`` computes in place and returns ``x``.
-
+{fused_doc}
 Returns
 -------
 ndarray or scalar

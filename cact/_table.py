@@ -44,6 +44,7 @@ __all__ = [
     "AXIS_OPS",
     "AXIS_BY_NAME",
     "ufunc_name",
+    "FUSED",
 ]
 
 
@@ -1112,9 +1113,30 @@ VARIANTS: tuple[tuple[str, str], ...] = (
 VARIANT_NAMES: tuple[str, ...] = tuple(v for v, _ in VARIANTS)
 
 
+# The fused forms of every row (issue 12): name -> the variants it outputs
+# in one pass, of z = x + b.  "f_bias" is f(x + b), "fd_bias" f(x + b) and
+# f'(x + b); x + b is rounded once, as NumPy's x + b.  cact's f(x, bias=,
+# deriv_out=) calls them (cact/_api.py); two forms only, since every fused
+# kernel is compiled once per level and per dtype:
+#   - f(x, deriv_out=d) without a bias is fd_bias with the 0-d bias -0.0
+#     (x + -0.0 is x bitwise for every x, -0.0, infinities and quiet NaNs
+#     included; a signalling NaN comes back quiet, payload kept, as from
+#     NumPy's x + -0.0); the kernel runs a 0-d bias through its vector loop;
+#   - f_grad(x, bias=b) is np.add(x, b, out=out), then the grad kernel in
+#     place on out: two passes, no kernel of its own.
+# Each also has a rows gufunc, the ufunc's name + "_rows", signature
+# (n),(n)[,()...]->(n)[,(n)].
+FUSED: dict[str, tuple[str, ...]] = {
+    "f_bias": ("f",),
+    "fd_bias": ("f", "grad"),
+}
+_FUSED_SUFFIX = {"f_bias": "_bias", "fd_bias": "_fd_bias"}
+
+
 def ufunc_name(act: Activation, variant: str) -> str:
-    """The name of the compiled ufunc for one row and one variant."""
-    return act.name + dict(VARIANTS)[variant]
+    """The name of the compiled ufunc for one row and one variant (or one of
+    the FUSED forms)."""
+    return act.name + (_FUSED_SUFFIX[variant] if variant in FUSED else dict(VARIANTS)[variant])
 
 
 MAXOUT = {

@@ -72,7 +72,7 @@ cdef extern from "cact_gufunc.h":
 # static arrays of this module: memory obtained with malloc would be lost
 # when the ufuncs are deallocated at interpreter exit (valgrind reports it).
 cdef enum:
-    _MAX_UFUNCS = 256  # every row's variants and the axis operations (about 80 today)
+    _MAX_UFUNCS = 512  # every row's variants, its fused forms and the axis operations (about 210 today)
     _MAX_ARGS = 8  # CACT_MAX_ARGS in src/cact_common.h
 
 cdef cnp.PyUFuncGenericFunction _funcs[_MAX_UFUNCS][2]

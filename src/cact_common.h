@@ -101,6 +101,17 @@ void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims, const p
 void cact_run_rows(int kernel, int nargs, char **args, const ptrdiff_t *dims,
                    const ptrdiff_t *steps, ptrdiff_t core_span);
 
+/* cact_run for an elementwise kernel with nout outputs (the last nout of
+ * the nargs operands; the fused f and f'). */
+void cact_run_n(int kernel, int nargs, int nout, char **args, const ptrdiff_t *dims,
+                const ptrdiff_t *steps);
+/* A gufunc "(n),...->(n),..." over the elementwise kernel `kernel`: its
+ * ndata data operands and nout outputs have the core dimension dims[1], the
+ * parameters between them none; each outer item (row) is one call of the
+ * kernel, and the rows are split over the threads as cact_run_rows does. */
+void cact_run_elem_rows(int kernel, int nargs, int nout, int ndata, char **args,
+                        const ptrdiff_t *dims, const ptrdiff_t *steps);
+
 /* The kernels' measured costs (generated in cact_ufuncs.c, one per chunk
  * kernel; 0 until measured), and their names. */
 extern const int cact_n_chunks;

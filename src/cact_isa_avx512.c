@@ -14,6 +14,12 @@
 #endif
 #define CACT_KERNEL_FMA 1 /* cact_exp.h: use the fma instruction */
 #define CACT_CHUNK_TABLE cact_chunks_avx512
+/* The fused bias forms (cact/_table.py FUSED) are not compiled here: this
+ * level's table takes the AVX2 file's (same C, same FMA, the same results;
+ * tests/test_fused.py checks them bitwise against this level's plain
+ * kernels), which saves a third compile of them in every build. */
+#define CACT_FUSED_LEVEL avx2
+#define CACT_FUSED_ELSEWHERE 1
 #include "cact_kernels.inc"
 #else
 typedef int cact_isa_avx512_unused;

@@ -121,30 +121,35 @@ static void cact_clear_fpe(void)
     }
 }
 
-/* Does the output partially overlap an input?  NumPy hands a loop operands
- * that overlap in two ways only: exact aliasing (out=x), which every kernel
- * handles (element i reads inputs i before writing output i), and a partial
- * overlap that is safe for a loop running in increasing order (e.g. x[1:]
- * into x[:-1]), which it does not copy.  The serial kernels run in that
+/* Does an output partially overlap another operand?  NumPy hands a loop
+ * operands that overlap in two ways only: exact aliasing (out=x), which every
+ * kernel handles (element i reads inputs i before writing output i), and a
+ * partial overlap that is safe for a loop running in increasing order (e.g.
+ * x[1:] into x[:-1]), which it does not copy.  The serial kernels run in that
  * order; chunks on several threads do not, so such calls stay serial.
  * Ranges are conservative: each operand's byte range over the n outer items,
- * widened by 8 bytes (the largest item) and by the core span of a gufunc. */
-static int cact_partial_overlap(int nargs, char **args, ptrdiff_t n, const ptrdiff_t *steps,
-                                ptrdiff_t core_span, int rows)
+ * widened by 8 bytes (the largest item) and by the core span of a gufunc.
+ * The outputs are the last nout operands (two for the fused f and f'). */
+static int cact_partial_overlap(int nargs, int nout, char **args, ptrdiff_t n,
+                                const ptrdiff_t *steps, ptrdiff_t core_span, int rows)
 {
-    const int out = nargs - 1;
-    const char *a = args[out], *b = args[out] + (n - 1) * steps[out];
-    const char *olo = a < b ? a : b, *ohi = (a < b ? b : a) + 8 + core_span;
-    for (int k = 0; k < out; k++) {
-        if ((core_span == 0 || (rows && steps[nargs + k] == steps[nargs + out]))
-            && args[k] == args[out] && steps[k] == steps[out]) {
-            continue; /* exact aliasing (rows: the core strides equal too) */
-        }
-        a = args[k];
-        b = args[k] + (n - 1) * steps[k];
-        const char *lo = a < b ? a : b, *hi = (a < b ? b : a) + 8 + core_span;
-        if (lo < ohi && olo < hi) {
-            return 1;
+    for (int out = nargs - nout; out < nargs; out++) {
+        const char *a = args[out], *b = args[out] + (n - 1) * steps[out];
+        const char *olo = a < b ? a : b, *ohi = (a < b ? b : a) + 8 + core_span;
+        for (int k = 0; k < nargs; k++) {
+            if (k == out) {
+                continue;
+            }
+            if ((core_span == 0 || (rows && steps[nargs + k] == steps[nargs + out]))
+                && args[k] == args[out] && steps[k] == steps[out]) {
+                continue; /* exact aliasing (rows: the core strides equal too) */
+            }
+            a = args[k];
+            b = args[k] + (n - 1) * steps[k];
+            const char *lo = a < b ? a : b, *hi = (a < b ? b : a) + 8 + core_span;
+            if (lo < ohi && olo < hi) {
+                return 1;
+            }
         }
     }
     return 0;
@@ -201,11 +206,10 @@ static float cact_probe(int kernel, cact_chunk_fn fn, char **args, ptrdiff_t p,
     return cact_kernel_cost_ns[kernel];
 }
 
-static void cact_run_(int kernel, int nargs, char **args, const ptrdiff_t *dims,
-                      const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t core_span,
-                      int rows)
+static void cact_run_(int kernel, cact_chunk_fn fn, int nargs, int nout, char **args,
+                      const ptrdiff_t *dims, const ptrdiff_t *steps, ptrdiff_t work_per_item,
+                      ptrdiff_t core_span, int rows)
 {
-    const cact_chunk_fn fn = cact_active_chunks[kernel];
     ptrdiff_t n = dims[0];
     char *rest[CACT_MAX_ARGS];
     const ptrdiff_t override = cact_min_parallel_override;
@@ -214,7 +218,7 @@ static void cact_run_(int kernel, int nargs, char **args, const ptrdiff_t *dims,
     const int long_enough = override > 0 ? n >= 128 && n * work_per_item >= override
                                          : n * work_per_item >= CACT_SERIAL_WORK;
     int nthreads = long_enough ? cact_get_num_threads() : 1;
-    if (nthreads > 1 && cact_partial_overlap(nargs, args, n, steps, core_span, rows)) {
+    if (nthreads > 1 && cact_partial_overlap(nargs, nout, args, n, steps, core_span, rows)) {
         nthreads = 1;
     }
     if (nthreads > 1 && override <= 0) {
@@ -246,14 +250,59 @@ static void cact_run_(int kernel, int nargs, char **args, const ptrdiff_t *dims,
 void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims, const ptrdiff_t *steps,
               ptrdiff_t work_per_item, ptrdiff_t core_span)
 {
-    cact_run_(kernel, nargs, args, dims, steps, work_per_item, core_span, 0);
+    cact_run_(kernel, cact_active_chunks[kernel], nargs, 1, args, dims, steps, work_per_item,
+              core_span, 0);
+}
+
+void cact_run_n(int kernel, int nargs, int nout, char **args, const ptrdiff_t *dims,
+                const ptrdiff_t *steps)
+{
+    cact_run_(kernel, cact_active_chunks[kernel], nargs, nout, args, dims, steps, 1, 0, 0);
 }
 
 /* An empty row is no work (and no division by zero in the probe). */
 void cact_run_rows(int kernel, int nargs, char **args, const ptrdiff_t *dims,
                    const ptrdiff_t *steps, ptrdiff_t core_span)
 {
-    cact_run_(kernel, nargs, args, dims, steps, dims[1] > 0 ? dims[1] : 1, core_span, 1);
+    cact_run_(kernel, cact_active_chunks[kernel], nargs, 1, args, dims, steps,
+              dims[1] > 0 ? dims[1] : 1, core_span, 1);
+}
+
+/* The chunk of cact_run_elem_rows: rows [0, n) of the outer items, each one
+ * call of the elementwise kernel dims[2] over dims[1] elements.  steps holds
+ * the outer steps, then the elementwise strides of every operand (its core
+ * stride, 0 for a parameter: one value per row); dims[3] = nargs. */
+static void cact_elem_rows_chunk(char **args, ptrdiff_t n, const ptrdiff_t *dims,
+                                 const ptrdiff_t *steps)
+{
+    const cact_chunk_fn fn = cact_active_chunks[dims[2]];
+    const int nargs = (int)dims[3];
+    char *a[CACT_MAX_ARGS];
+    for (ptrdiff_t i = 0; i < n; i++) {
+        for (int k = 0; k < nargs; k++) {
+            a[k] = args[k] + i * steps[k];
+        }
+        fn(a, dims[1], dims + 1, steps + nargs);
+    }
+}
+
+void cact_run_elem_rows(int kernel, int nargs, int nout, int ndata, char **args,
+                        const ptrdiff_t *dims, const ptrdiff_t *steps)
+{
+    /* the gufunc's steps: nargs outer steps, then the core strides of the
+     * data operands and of the outputs (the parameters have none) */
+    ptrdiff_t st[2 * CACT_MAX_ARGS];
+    ptrdiff_t span = 0;
+    int c = nargs;
+    for (int k = 0; k < nargs; k++) {
+        st[k] = steps[k];
+        const int core = k < ndata || k >= nargs - nout;
+        st[nargs + k] = core ? steps[c++] : 0;
+        span = cact_absp(st[nargs + k]) > span ? cact_absp(st[nargs + k]) : span;
+    }
+    const ptrdiff_t d[4] = {dims[0], dims[1], kernel, nargs};
+    cact_run_(kernel, cact_elem_rows_chunk, nargs, nout, args, d, st,
+              dims[1] > 0 ? dims[1] : 1, dims[1] * span, 1);
 }
 
 /* Build information for cact.show_config(). */

@@ -72,17 +72,53 @@ def kernel_context(table: dict) -> dict:
             kernels.append(
                 {
                     "ufunc": ufunc,
-                    "element": f"cact_{act.name}_{variant}",
+                    "elements": [f"cact_{act.name}_{variant}"],
+                    "fused": False,
                     "formula": formula.replace("*/", "* /").splitlines()[0],
                     "ndata": ndata,
                     "nparams": nparams,
                     "nin": nin,
+                    "nout": 1,
                     "doc_c": _c_string(doc),
                 }
             )
+    # The fused forms (cact/_table.py FUSED): f, or f and f', of x + b (the
+    # bias rounded in once, as NumPy's x + b) in one pass, each an
+    # elementwise ufunc (any broadcasting, a 0-d bias included) whose kernel
+    # also serves the rows gufunc "(n),(n)->(n)" of the common layout (a 1-D
+    # bias along the last axis of a C-contiguous x), threaded over the rows.
+    fused = []
+    for act in table["ACTIVATIONS"]:
+        nparams = len(act.params)
+        pnames = [p.name for p in act.params]
+        for variant, outs in table["FUSED"].items():
+            ufunc = table["ufunc_name"](act, variant)
+            nin = 2 + nparams
+            what = {"f": "f(z)", "grad": "f'(z)"}
+            doc = (f"{ufunc}({', '.join(['x', 'b'] + pnames)}) ufunc -> "
+                   + ", ".join(what[o] for o in outs)
+                   + f" with z = x + b. float32 and float64 loops. See cact.{act.name}"
+                   + " (bias=, deriv_out=).")
+            fused.append({
+                "ufunc": ufunc,
+                "elements": [f"cact_{act.name}_{o}" for o in outs],
+                "fused": True,
+                "formula": ", ".join(what[o] for o in outs) + ", z = x + b",
+                "ndata": 2,
+                "nparams": nparams,
+                "nin": nin,
+                "nout": len(outs),
+                "doc_c": _c_string(doc),
+                # the rows gufunc of the same kernel
+                "rows_ufunc": ufunc + "_rows",
+                "rows_signature": ",".join(["(n)"] * 2 + ["()"] * nparams)
+                + "->" + ",".join(["(n)"] * len(outs)),
+            })
+    kernels += fused
     chunks = [
-        {"name": f"{k['ufunc']}_{t}", "nargs": k["nin"] + 1, "work_per_item": "1",
-         "core_span": "0"}
+        {"name": f"{k['ufunc']}_{t}", "nargs": k["nin"] + k["nout"], "nout": k["nout"],
+         "work_per_item": "1", "core_span": "0", "rows_ufunc": k.get("rows_ufunc"),
+         "fused": k["fused"]}
         for k in kernels
         for t, _T in DTYPES
     ]

@@ -55,8 +55,9 @@ def _sig(fn):
 @pytest.mark.parametrize("act", acts())
 def test_signatures_match_the_table(act):
     params = [(p.name, P.POSITIONAL_OR_KEYWORD, p.default) for p in act.params]
-    unary = [("x", P.POSITIONAL_OR_KEYWORD, P.empty)] + params + [("out", P.KEYWORD_ONLY, None)]
-    assert _sig(getattr(cact, act.name)) == unary
+    unary = [("x", P.POSITIONAL_OR_KEYWORD, P.empty)] + params + [("out", P.KEYWORD_ONLY, None),
+                                                                   ("bias", P.KEYWORD_ONLY, None)]
+    assert _sig(getattr(cact, act.name)) == unary + [("deriv_out", P.KEYWORD_ONLY, None)]
     assert _sig(getattr(cact, act.name + "_grad")) == unary
     backward = [("grad_output", P.POSITIONAL_OR_KEYWORD, P.empty),
                 ("x", P.POSITIONAL_OR_KEYWORD, None),
@@ -117,6 +118,10 @@ def test_docstring_examples(name):
 
 def test_ufunc_registry():
     expected = {cact._table.ufunc_name(a, v) for a in cact.ACTIVATIONS for v in a.variants}
+    # the fused forms and their rows gufuncs
+    for a in cact.ACTIVATIONS:
+        for v in cact._table.FUSED:
+            expected |= {cact._table.ufunc_name(a, v), cact._table.ufunc_name(a, v) + "_rows"}
     public = {k for k in cact.ufuncs if not k.startswith("_")}
     assert public == expected
     for name in expected:

@@ -94,7 +94,7 @@ def test_rendered_sources_compile_for_the_made_up_rows():
     with open(os.path.join(ROOT, "cact", "__init__.pyi.tp"), encoding="utf-8") as f:
         stub = Tempita.Template(f.read()).substitute(**ctx)
     compile(stub, "__init__.pyi", "exec")
-    assert "def two(x: ArrayLike, lo: float = -1.0, hi: float = 1.0, *, out: _OutT)" in stub
+    assert "def two(x: ArrayLike, lo: float = -1.0, hi: float = 1.0, *, out: _OutT, bias: " in stub
     with open(os.path.join(ROOT, "src", "_fast.pxi.tp"), encoding="utf-8") as f:
         fast = Tempita.Template(f.read()).substitute(**ctx)
     compile(fast, "_fast.pxi", "exec")  # the wrappers are plain Python syntax
