@@ -16,7 +16,7 @@
 #endif
 #define CACT_KERNEL_FMA 1 /* cact_exp.h: use the fma instruction */
 #define CACT_CHUNK_TABLE cact_chunks_avx2
-#define CACT_FUSED_LEVEL avx2 /* the fused kernels, also the AVX-512 level's */
+#define CACT_FUSED_LEVEL avx2 /* the fused kernels (fd_bias also the AVX-512 level's) */
 #include "cact_kernels.inc"
 #else
 typedef int cact_isa_avx2_unused;

@@ -14,12 +14,16 @@
 #endif
 #define CACT_KERNEL_FMA 1 /* cact_exp.h: use the fma instruction */
 #define CACT_CHUNK_TABLE cact_chunks_avx512
-/* The fused bias forms (cact/_table.py FUSED) are not compiled here: this
- * level's table takes the AVX2 file's (same C, same FMA, the same results;
+/* The fused bias forms (cact/_table.py FUSED): f_bias, the inference
+ * path, is compiled here (taking the AVX2 file's, 256-bit code, made the
+ * fused gelu float32 1.9x slower than the plain AVX-512 gelu on AMD EPYC
+ * Zen 4, slower than adding the bias first); fd_bias (deriv_out=, for
+ * training) comes from the AVX2 file (same C, same FMA, the same bits:
  * tests/test_fused.py checks them bitwise against this level's plain
- * kernels), which saves a third compile of them in every build. */
-#define CACT_FUSED_LEVEL avx2
-#define CACT_FUSED_ELSEWHERE 1
+ * kernels), which saves a third compile of it in every build. */
+#define CACT_FUSED_LEVEL avx512
+#define CACT_FUSED2_LEVEL avx2
+#define CACT_FUSED2_ELSEWHERE 1
 #include "cact_kernels.inc"
 #else
 typedef int cact_isa_avx512_unused;

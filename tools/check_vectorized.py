@@ -55,8 +55,8 @@ def loops_of(path: str) -> dict[int, tuple[str, str]]:
     func = "?"
     with open(path) as fh:
         for no, line in enumerate(fh, 1):
-            # a plain kernel, or a fused one (named by CACT_FUSED: its level's)
-            m = re.match(r"(?:static void |void CACT_FUSED\()(chunk_\w+)\)?\(", line)
+            # a plain kernel, or a fused one (named by CACT_FUSED or CACT_FUSED2: its level's)
+            m = re.match(r"(?:static void |void CACT_FUSED2?\()(chunk_\w+)\)?\(", line)
             if m:
                 func = m.group(1)
             if MAIN_LOOP in line:
