@@ -30,9 +30,14 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import cact  # noqa: E402
+# bench/ is not a package: make its helpers importable however it is run
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, _HERE)
+try:
+    import cact
+except ImportError:  # not installed: use the in-place build of this checkout
+    sys.path.insert(1, os.path.dirname(_HERE))
+    import cact
 from _stream import StreamLib  # noqa: E402
 from _timing import Timed, fmt_time, machine_info, measure_interleaved, timer_overhead_ns  # noqa: E402
 
