@@ -142,6 +142,23 @@ def test_long_row_within_2_ulp(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("n", [1024, 1025, 2048, 2049, 32768, 32769, 131072, 131073])
+def test_kept_exponentials_every_buffer(n, dtype):
+    """softmax keeps a row's exponentials on the stack, in a malloc'd buffer
+    or not at all, by the row's length (src/cact_softmax.h, CACT_SM_KEEP and
+    CACT_SM_HEAP and their float64 forms): each side of every limit within
+    2 ULP, and bitwise the strided row (the same buffers by length)."""
+    x = _rows(n, dtype, seed=n, rows=2, scale=6.0)
+    x[1, n // 3] = -np.inf
+    wide = np.float64 if dtype == np.float32 else np.longdouble
+    got = cact.softmax(x)
+    err = np.max(_ulps(got, _ref_rows("softmax", x, wide=wide), dtype))
+    assert err <= 2.0, f"softmax {dtname(dtype)} n={n}: {err:.3f} ULP"
+    xt = np.asfortranarray(x)  # each row strided
+    np.testing.assert_array_equal(cact.softmax(xt), got)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 def test_huge_and_tiny_magnitudes(dtype):
     fi = np.finfo(dtype)
     rows = [
