@@ -239,7 +239,9 @@ static void cact_run_(int kernel, cact_chunk_fn fn, int nargs, int nout, char **
     }
     if (nthreads > 1) {
         cact_split_calls++; /* a statistic: a lost increment under a race is harmless */
-        cact_pool_run(fn, nargs, args, n, dims, steps, nthreads);
+        /* rows (an item is a whole row): any number per chunk, or a few
+         * long rows would make one chunk for one thread */
+        cact_pool_run(fn, nargs, args, n, dims, steps, nthreads, rows ? 1 : 64);
     }
     else if (n > 0) {
         fn(args, n, dims, steps);

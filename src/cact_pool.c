@@ -30,8 +30,12 @@
  * - Each of the T threads owns a slot of CACT_POOL_PER consecutive chunks
  *   (so a thread works on the same part of an array call after call, which
  *   keeps it in that core's cache); after its own slot it takes chunks from
- *   the other slots.  Chunks are whole multiples of 64 items, so threads
- *   never write to the same cache line of a contiguous output.  Every
+ *   the other slots.  Chunks are whole multiples of the caller's grain: 64
+ *   items for the elementwise loops, so threads never write to the same
+ *   cache line of a contiguous output, and 1 for the row operations, whose
+ *   item is a whole row (with 64, ten rows of 10^5 made one chunk, which one
+ *   thread ran while the other waited: softmax gained nothing from a second
+ *   thread).  Every
  *   element is computed independently by the same kernel, so the result is
  *   bitwise the same whoever runs which chunk.
  * - One call at a time uses the pool, and only while it is the only call in
@@ -129,10 +133,11 @@ int cact_thread_limit(void)
 
 /* ----------------------------------------------- serial builds: no threads */
 void cact_pool_run(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n, const ptrdiff_t *dims,
-                   const ptrdiff_t *steps, int nthreads)
+                   const ptrdiff_t *steps, int nthreads, ptrdiff_t grain)
 {
     (void)nargs;
     (void)nthreads;
+    (void)grain;
     fn(args, n, dims, steps);
 }
 int cact_pool_workers(void) { return 0; }
@@ -449,10 +454,11 @@ static int cact_grow(int want)
 static cact_atomic cact_callers;
 
 static void cact_pool_run_owned(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n,
-                                const ptrdiff_t *dims, const ptrdiff_t *steps, int nthreads);
+                                const ptrdiff_t *dims, const ptrdiff_t *steps, int nthreads,
+                                ptrdiff_t grain);
 
 void cact_pool_run(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n, const ptrdiff_t *dims,
-                   const ptrdiff_t *steps, int nthreads)
+                   const ptrdiff_t *steps, int nthreads, ptrdiff_t grain)
 {
     long long free_ = 0;
     if (nthreads > CACT_MAX_THREADS) {
@@ -468,7 +474,7 @@ void cact_pool_run(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n, const 
         fn(args, n, dims, steps);
     }
     else {
-        cact_pool_run_owned(fn, nargs, args, n, dims, steps, nthreads);
+        cact_pool_run_owned(fn, nargs, args, n, dims, steps, nthreads, grain);
         cact_store(&cact_owner, 0);
     }
     cact_add(&cact_callers, -1);
@@ -476,7 +482,8 @@ void cact_pool_run(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n, const 
 
 /* The job of the pool's owner (cact_owner held by the caller). */
 static void cact_pool_run_owned(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n,
-                                const ptrdiff_t *dims, const ptrdiff_t *steps, int nthreads)
+                                const ptrdiff_t *dims, const ptrdiff_t *steps, int nthreads,
+                                ptrdiff_t grain)
 {
     cact_pool_init();
     const int workers = cact_grow(nthreads - 1);
@@ -486,9 +493,10 @@ static void cact_pool_run_owned(cact_chunk_fn fn, int nargs, char **args, ptrdif
         return;
     }
 
-    /* The job: nslots x CACT_POOL_PER chunks of a multiple of 64 items. */
+    /* The job: nslots x CACT_POOL_PER chunks of a multiple of grain items. */
     const long long total = (long long)nslots * CACT_POOL_PER;
-    const ptrdiff_t chunk = ((n + (ptrdiff_t)total - 1) / (ptrdiff_t)total + 63) & ~(ptrdiff_t)63;
+    const ptrdiff_t per = (n + (ptrdiff_t)total - 1) / (ptrdiff_t)total;
+    const ptrdiff_t chunk = (per + grain - 1) / grain * grain;
     cact_job.fn = fn;
     cact_job.nargs = nargs;
     memcpy(cact_job.args, args, (size_t)nargs * sizeof(char *));

@@ -13,10 +13,12 @@
 
 /* Run fn over n outer items on up to nthreads threads, the calling thread
  * included, and return when every item is done.  The items are cut into
- * chunks of whole multiples of 64 items; which thread runs which chunk does
- * not change the result (every element is computed independently). */
+ * chunks of whole multiples of grain items (64 for elementwise loops: no
+ * shared cache line between threads' outputs; 1 for rows); which thread runs
+ * which chunk does not change the result (every item is computed
+ * independently). */
 void cact_pool_run(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n, const ptrdiff_t *dims,
-                   const ptrdiff_t *steps, int nthreads);
+                   const ptrdiff_t *steps, int nthreads, ptrdiff_t grain);
 
 /* Statistics for show_config and the tests: workers started so far, calls
  * that ran on their own thread because another thread was using the pool,
