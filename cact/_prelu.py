@@ -13,6 +13,7 @@ are exact (one rounded product, as Leaky ReLU's).
 
 from __future__ import annotations
 
+import math
 import operator
 
 import numpy as np
@@ -33,6 +34,7 @@ from ._api import (
 __all__ = ["prelu", "prelu_backward"]
 
 _FWD = ufuncs["leaky_relu"]
+_FWD_ROWS = ufuncs["leaky_relu_bias_rows"]
 _BWD = ufuncs["leaky_relu_backward_x"]
 
 
@@ -104,13 +106,43 @@ def prelu(x, weight, axis=1, *, out=None):
     x = np.asarray(x)
     # bool and small integers -> float32, as every elementwise function
     rdt = _result_dtype(_UNARY_BASE, (x.dtype,))
-    w, _ = _weight(fname, weight, x.ndim, x.shape, axis, rdt)
+    w, ax = _weight(fname, weight, x.ndim, x.shape, axis, rdt)
     if out is not None:
         _check_out(fname, out, x.shape, rdt)
+    rows = _channel_rows(x, ax, rdt, out)
+    if rows is not None:
+        A, C, B = rows
+        y = np.empty_like(x) if out is None else out
+        # leaky_relu(x + -0.0) with the slope of each (sample, channel) row:
+        # x + -0.0 is x bitwise (a signalling NaN comes back quiet)
+        # one gufunc loop of A C rows (a slope per row): with x as (A, C, B)
+        # and the slopes (C,), NumPy would run A loops, each one pool dispatch
+        _FWD_ROWS(x.reshape(A * C, B), np.full(B, -0.0, rdt), np.tile(w.reshape(C), A),
+                  out=y.reshape(A * C, B))
+        return y
     if _widens_float(rdt, x.dtype):
         with np.errstate(invalid="ignore"):
             return _FWD(x, w, out=out)
     return _FWD(x, w, out=out)
+
+
+def _channel_rows(x, ax, rdt, out):
+    """(A, C, B) when prelu's forward can run as rows: x (and out) C-contiguous
+    float32/float64 arrays of rdt, the channel axis not the last one, rows of
+    B >= 16 elements and at least 16 of them.  Then x is (A, C, B) rows of B
+    elements with one slope each, and the fused bias form's rows gufunc
+    (leaky_relu_bias_rows, a bias of -0.0) runs them, the rows split over the
+    threads.  The plain ufunc would get the slope broadcast along the channel
+    axis, and NumPy hands its kernel one row at a time, each call too short
+    to split (float32 32 x 64 x 28 x 28, 2 threads, AMD EPYC Zen 4: 0.47 ms
+    against 0.11 ms for one slope)."""
+    if ax is None or ax == x.ndim - 1 or x.dtype != rdt or not x.flags.c_contiguous:
+        return None
+    if out is not None and not (isinstance(out, np.ndarray) and out.flags.c_contiguous):
+        return None
+    A, C = math.prod(x.shape[:ax]), x.shape[ax]
+    B = math.prod(x.shape[ax + 1:])
+    return (A, C, B) if B >= 16 and A * C >= 16 else None
 
 
 def _grad_weight_direct(g, x, ax):

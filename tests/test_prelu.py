@@ -92,6 +92,28 @@ def test_special_values():
     assert y[5] == np.float32(-1e-45) * np.float32(0.5) and y[6] == np.float32(3e38)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,axis", [((4, 8, 5, 6), 1), ((3, 16, 17), 1), ((16, 20), 0),
+                                        ((2, 3, 16, 16), 2)])
+def test_forward_as_rows(shape, axis, dtype):
+    """Channels before the last axis, C-contiguous: the forward runs as rows
+    of one slope each (cact/_prelu.py _channel_rows), bitwise the reference,
+    out of place, into out= and in place, with NaN, infinities and zeros."""
+    x = _data(shape, dtype, 11)
+    x.flat[1], x.flat[2], x.flat[3], x.flat[5] = np.nan, np.inf, -np.inf, -0.0
+    c = shape[axis]
+    w = np.linspace(-0.5, 1.5, c).astype(dtype)
+    want = _ref_forward(x, _channel_view(w, x.ndim, axis))
+    np.testing.assert_array_equal(cact.prelu(x, w, axis=axis), want)
+    out = np.full_like(x, 7.0)
+    assert cact.prelu(x, w, axis=axis, out=out) is out
+    np.testing.assert_array_equal(out, want)
+    assert np.signbit(out.flat[5]) == np.signbit(want.flat[5])
+    buf = x.copy()
+    cact.prelu(buf, w, axis=axis, out=buf)
+    np.testing.assert_array_equal(buf, want)
+
+
 def test_integer_input_and_dtype():
     y = cact.prelu(np.array([[-2, 3]], np.int16), [0.5, 0.5], axis=1)
     assert y.dtype == np.float32
