@@ -264,11 +264,23 @@ def _numexpr_peer(threads):
 
 
 # ------------------------------------------------------------------- torch
+def optional_torch(threads: int):
+    """PyTorch with ``threads`` intra-op threads, or None when it is not
+    installed (bench/fused.py and bench/prelu.py call it directly)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    return torch
+
+
 def _torch_peer(threads):
-    import torch
+    torch = optional_torch(threads)
+    if torch is None:
+        raise ImportError("torch")  # load_peers skips it
     import torch.nn.functional  # noqa: F401  (imports the submodule the rows name)
 
-    torch.set_num_threads(threads)
     peer = Peer("torch", torch.__version__, f"{torch.get_num_threads()} threads")
     T = torch.from_numpy
 

@@ -43,6 +43,8 @@ __all__ = [
     "fmt_time",
     "machine_info",
     "cpu_model",
+    "add_run_options",
+    "apply_run_options",
 ]
 
 
@@ -210,6 +212,31 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def add_run_options(ap, repeat: int = 7) -> None:
+    """--repeat, --threads and --settle-ms, the options bench/fused.py,
+    bench/prelu.py and bench/softmax.py share (bench/bench.py has its own,
+    with --quick's defaults)."""
+    ap.add_argument("--repeat", type=int, default=repeat, help="interleaved samples per cell")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="cact.set_num_threads(N) first; PyTorch and ONNX Runtime get as many")
+    ap.add_argument("--settle-ms", type=float, default=None,
+                    help="before each sample wait (at most this long) for the thread pools "
+                         "of the previous implementation to go idle (default 200 with "
+                         "threads, as bench/bench.py: torch's and the stream's OpenMP "
+                         "threads spin after their call and took the cores from the next)")
+
+
+def apply_run_options(args) -> tuple[int, float]:
+    """Set cact's thread count from --threads; return it and the settle wait
+    in ms (--settle-ms, else 200 with threads and 0 with one)."""
+    import cact
+
+    if args.threads:
+        cact.set_num_threads(args.threads)
+    nth = cact.get_num_threads()
+    return nth, args.settle_ms if args.settle_ms is not None else (200.0 if nth > 1 else 0.0)
 
 
 def machine_info() -> dict:

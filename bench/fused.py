@@ -38,8 +38,10 @@ try:
 except ImportError:  # not installed: use the in-place build of this checkout
     sys.path.insert(1, os.path.dirname(_HERE))
     import cact
+from _peers import optional_torch  # noqa: E402
 from _stream import StreamLib  # noqa: E402
-from _timing import Timed, fmt_time, machine_info, measure_interleaved, timer_overhead_ns  # noqa: E402
+from _timing import (Timed, add_run_options, apply_run_options, fmt_time, machine_info,  # noqa: E402
+                     measure_interleaved, timer_overhead_ns)
 
 # torch's in-place activation for each row that has one
 _TORCH = {
@@ -69,24 +71,10 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="1e6,1e7")
     ap.add_argument("--dtypes", default="float32,float64")
     ap.add_argument("--width", type=int, default=1024)
-    ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--settle-ms", type=float, default=None,
-                    help="before each sample wait (at most this long) for the thread pools "
-                         "of the previous implementation to go idle (default 200 with "
-                         "threads, as bench/bench.py: torch's and the stream's OpenMP "
-                         "threads spin after their call and took the cores from the next)")
+    add_run_options(ap)
     args = ap.parse_args(argv)
-    if args.threads:
-        cact.set_num_threads(args.threads)
-    nth = cact.get_num_threads()
-    settle_ms = args.settle_ms if args.settle_ms is not None else (200.0 if nth > 1 else 0.0)
-    try:
-        import torch
-
-        torch.set_num_threads(nth)
-    except ImportError:
-        torch = None
+    nth, settle_ms = apply_run_options(args)
+    torch = optional_torch(nth)
     stream = StreamLib.build()
     info = machine_info()
     print(f"# bench/fused.py: {info['cpu']}; {info['cores']}; Python {info['python']}, "

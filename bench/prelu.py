@@ -35,7 +35,9 @@ try:
 except ImportError:  # not installed: use the in-place build of this checkout
     sys.path.insert(1, os.path.dirname(_HERE))
     import cact
-from _timing import Timed, fmt_time, machine_info, measure_interleaved, timer_overhead_ns  # noqa: E402
+from _peers import optional_torch  # noqa: E402
+from _timing import (Timed, add_run_options, apply_run_options, fmt_time, machine_info,  # noqa: E402
+                     measure_interleaved, timer_overhead_ns)
 
 
 def _numpy_forward(x, wv, y):
@@ -49,16 +51,8 @@ def _numpy_backward(g, x, wv, gx, axes):
 
 
 def run(args, out=print) -> list[dict]:
-    if args.threads:
-        cact.set_num_threads(args.threads)
-    nth = cact.get_num_threads()
-    settle_ms = args.settle_ms if args.settle_ms is not None else (200.0 if nth > 1 else 0.0)
-    try:
-        import torch
-
-        torch.set_num_threads(nth)
-    except ImportError:
-        torch = None
+    nth, settle_ms = apply_run_options(args)
+    torch = optional_torch(nth)
     info = machine_info()
     out(f"# bench/prelu.py: {info['cpu']}; {info['cores']}; Python {info['python']}, "
         f"NumPy {info['numpy']}, cact {info['cact']} ({info['instruction set']}), "
@@ -91,12 +85,11 @@ def run(args, out=print) -> list[dict]:
                              Timed("numpy", lambda: _numpy_backward(g, x, wv, gx, axes), None)]
                 if torch is not None:
                     X, G, W = torch.from_numpy(x), torch.from_numpy(g), torch.from_numpy(w)
+                    WV = torch.from_numpy(np.ascontiguousarray(wv))  # the slopes broadcast
                     if layout == "channels-first":
                         tf = lambda: torch.prelu(X, W)  # noqa: E731
                     else:  # torch.prelu takes channels on axis 1: the kernel with the weight broadcast
-                        WV = torch.from_numpy(np.ascontiguousarray(wv))
                         tf = lambda: torch.ops.aten._prelu_kernel(X, WV)  # noqa: E731
-                    WV = torch.from_numpy(np.ascontiguousarray(wv))
                     tb = lambda: torch.ops.aten._prelu_kernel_backward(G, X, WV)  # noqa: E731
                     items.append(Timed("torch", tf if pss == "forward" else tb, None))
                 measure_interleaved(items, args.repeat, 20e6, overhead, settle_ms * 1e6)
@@ -112,11 +105,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shape", default="32,64,28,28", help="the channels-first shape (N, C, ...)")
     ap.add_argument("--dtypes", default="float32,float64")
-    ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--settle-ms", type=float, default=None,
-                    help="wait (at most this long) before each sample for idle thread pools "
-                         "(default 200 with threads)")
+    add_run_options(ap)
     run(ap.parse_args(argv))
     return 0
 

@@ -41,7 +41,8 @@ except ImportError:  # not installed: use the in-place build of this checkout
 from cact._numpy_ref import Workspace  # noqa: E402
 from _peers import load_peers  # noqa: E402
 from _stream import StreamLib  # noqa: E402
-from _timing import Timed, fmt_time, machine_info, measure_interleaved, timer_overhead_ns  # noqa: E402
+from _timing import (Timed, add_run_options, apply_run_options, fmt_time, machine_info,  # noqa: E402
+                     measure_interleaved, timer_overhead_ns)
 
 PEERS = ("numpy", "scipy", "torch", "onnxruntime")
 
@@ -75,10 +76,7 @@ def _cact_call(name, variant, v, g, out):
 
 
 def run(args, out=print) -> list[dict]:
-    if args.threads:
-        cact.set_num_threads(args.threads)
-    nth = cact.get_num_threads()
-    settle_ms = args.settle_ms if args.settle_ms is not None else (200.0 if nth > 1 else 0.0)
+    nth, settle_ms = apply_run_options(args)
     peers = load_peers(nth, [p for p in args.peers.split(",") if p])
     stream = StreamLib.build()
     info = machine_info()
@@ -141,11 +139,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="1e4,1e6,1e7", help="total elements (rounded down to whole rows)")
     ap.add_argument("--dtypes", default="float32,float64")
     ap.add_argument("--peers", default=",".join(PEERS))
-    ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--settle-ms", type=float, default=None,
-                    help="before each sample wait (at most this long) for the previous "
-                         "implementation's thread pool to go idle (default 200 with threads)")
+    add_run_options(ap)
     run(ap.parse_args(argv))
     return 0
 

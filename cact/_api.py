@@ -480,7 +480,13 @@ def _make_unary(act, variant: str):
             "    broadcasting, in one pass without a temporary (z rounded once, as\n"
             "    NumPy's sum; ``out=x`` works in place).  A 1-D bias along the last\n"
             "    axis of x (a dense layer's ``x @ W + b``) runs its rows on the\n"
-            "    threads.\n")
+            "    threads.\n"
+            "deriv_out : ndarray, optional\n"
+            "    Receives f'(z) (f'(x) without a bias) in the same pass: a writable array of\n"
+            "    the result's shape and dtype, not sharing memory with out.  For\n"
+            "    training code whose forward runs in place, where the backward cannot\n"
+            "    use y (functions without a y-form) and x is gone.  Bitwise equal to\n"
+            f"    ``cact.{act.name}_grad(x, bias=bias)``.\n")
     else:
         fused_doc = (
             "bias : array_like, optional\n"
@@ -488,14 +494,6 @@ def _make_unary(act, variant: str):
             "    broadcasting (z rounded once, as NumPy's sum), in two passes: z\n"
             "    into out (``out=x`` works in place), then f' in place on it.  The\n"
             "    forward's ``deriv_out=`` gives f'(z) in the forward's own pass.\n")
-    if variant == "f":
-        fused_doc += (
-            "deriv_out : ndarray, optional\n"
-            "    Receives f'(z) (f'(x) without a bias) in the same pass: a writable array of\n"
-            "    the result's shape and dtype, not sharing memory with out.  For\n"
-            "    training code whose forward runs in place, where the backward cannot\n"
-            "    use y (functions without a y-form) and x is gone.  Bitwise equal to\n"
-            f"    ``cact.{act.name}_grad(x, bias=bias)``.\n")
     if variant == "f":
         head = f"{act.summary}\n\n    f(x) = {act.f}"
         returns = "f(x), same shape as ``x``; a NumPy scalar for scalar input."
