@@ -476,6 +476,10 @@ def main(argv=None) -> int:
     for act in ACTIVATIONS:
         if act.name in args.funcs:
             for variant in elementwise_variants:
+                if variant not in act.variants:
+                    notes[(act.name, variant)] = (f"{act.name}: no {VARIANT_LABEL[variant]} cells "
+                                                  "(f is not invertible: no derivative from y)")
+                    continue
                 cases.append((act.name, variant, functools.partial(_elementwise_cell, act, variant)))
     if "maxout" in args.funcs:
         if args.overhead:

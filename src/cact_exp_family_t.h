@@ -11,15 +11,17 @@
 #define CACT_ONE ((CACT_T)1)
 #define CACT_ZERO ((CACT_T)0)
 
-/* The clamps keep NaN: every comparison with NaN is false. */
+/* The clamps keep NaN: every comparison with NaN is false.  Bitwise selects
+ * (cact_select), as every clamp in front of an exp core: written as ?:,
+ * gcc 12 may push the constant arm through the core (see cact_select). */
 CACT_INLINE CACT_T CACT_FN(cact_clamp_exp)(CACT_T a)
 {
-    return a < CACT_K(CACT_EXP_LO) ? CACT_K(CACT_EXP_LO) : a;
+    return CACT_FN(cact_select)(a < CACT_K(CACT_EXP_LO), CACT_K(CACT_EXP_LO), a);
 }
 
 CACT_INLINE CACT_T CACT_FN(cact_clamp_expm1)(CACT_T a)
 {
-    return a < CACT_K(CACT_EXPM1_LO) ? CACT_K(CACT_EXPM1_LO) : a;
+    return CACT_FN(cact_select)(a < CACT_K(CACT_EXPM1_LO), CACT_K(CACT_EXPM1_LO), a);
 }
 
 /* min(x, 0) for the negative branch of ELU, keeping NaN and -0.0. */
@@ -565,7 +567,7 @@ CACT_INLINE CACT_T CACT_FN(cact_celu_f)(CACT_T x, CACT_T alpha)
     CACT_T ql, r, L;
     const CACT_T qh = CACT_FN(cact_celu_q)(x, alpha, &ql);
     const CACT_T hi_clamp = -CACT_K(CACT_EXP_LO);
-    const CACT_T a = qh < CACT_K(CACT_EXPM1_LO) ? CACT_K(CACT_EXPM1_LO) : (qh < hi_clamp ? qh : hi_clamp);
+    const CACT_T a = CACT_FN(cact_clamp_expm1)(CACT_FN(cact_select)(qh < hi_clamp, qh, hi_clamp));
     const CACT_T n = CACT_FN(cact_exp_reduce)(a, &r, &L);
     const int pos = a > CACT_ZERO;
     const CACT_T s = CACT_FN(cact_pow2i)(pos ? CACT_ZERO : n);      /* 2^n, or 1 */
@@ -606,7 +608,7 @@ CACT_INLINE CACT_T CACT_FN(cact_celu_backward_x)(CACT_T g, CACT_T x, CACT_T alph
     CACT_T ql, Eh, El0, s1, s2, s3;
     const CACT_T qh = CACT_FN(cact_celu_q)(x, alpha, &ql);
     const CACT_T hi_clamp = -CACT_K(CACT_EXP_LO);
-    const CACT_T a = CACT_FN(cact_clamp_exp)(qh < hi_clamp ? qh : hi_clamp);
+    const CACT_T a = CACT_FN(cact_clamp_exp)(CACT_FN(cact_select)(qh < hi_clamp, qh, hi_clamp));
     const CACT_T n = CACT_FN(cact_exp_dw)(a, &Eh, &El0);
     const CACT_T El = CACT_FN(cact_madd)(Eh, ql, El0);
     const int pos = a > CACT_ZERO;

@@ -80,11 +80,15 @@
 
 /* ------------------------------------------------------------- float32 */
 
-/* -|z| clamped at -300 (NaN stays NaN). */
+/* -|z| clamped at -300 (NaN stays NaN).  The clamp is a bitwise select
+ * (cact_select_f64): written as ?:, gcc 12 pushed its constant arm through
+ * the exp core after it (masked arithmetic and mask moves through the
+ * general registers in every softplus loop: softplus_backward float32 at
+ * 0.88 ns an element from L1 at the avx512 level, AMD EPYC Zen 5). */
 CACT_INLINE double cact_softplus_negabs32(double z)
 {
     const double a = -fabs(z);
-    return a < -300.0 ? -300.0 : a;
+    return cact_select_f64(a < -300.0, -300.0, a);
 }
 
 /* beta x in double, exact; beta = 0 gives 0 for every x (f' = 1/2 at
@@ -133,7 +137,7 @@ CACT_INLINE float cact_softplus_backward_y_f32(float g, float y, float beta)
     double r;
     const double a = -cact_softplus_z32(y, beta);
     const double m = -fabs(a);
-    const double s = cact_exp32_reduce(m < -700.0 ? -700.0 : m, &r);
+    const double s = cact_exp32_reduce(cact_select_f64(m < -700.0, -700.0, m), &r);
     const double u = s * (r * cact_exp32_q(r));
     const double t = (s - 1.0) + u;
     const double d = fabsf(y) < INFINITY ? t / (s + u) : -(double)INFINITY;

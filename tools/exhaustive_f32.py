@@ -3,6 +3,7 @@
     python tools/exhaustive_f32.py                 # all 2^32 inputs, every level
     python tools/exhaustive_f32.py --stride 4096   # a quick look
     python tools/exhaustive_f32.py --param alpha=1,0.5 --markdown PATH
+    python tools/exhaustive_f32.py --rows celu,softplus   # those rows only
 
 Compiles ``tools/exhaustive_f32.c`` once per instruction-set level this CPU
 supports (the same target pragmas as ``src/cact_isa_<level>.c``, so it runs
@@ -129,6 +130,7 @@ def main(argv=None):
     ap.add_argument("--param", type=_parse_param, action="append", default=[], metavar="NAME=V[,V...]",
                     help="values of a parameter for every row that has it (default: the row's default)")
     ap.add_argument("--alphas", type=float, nargs="*", help="shorthand for --param alpha=...")
+    ap.add_argument("--rows", help="comma-separated rows to run (default: every row with a C reference)")
     ap.add_argument("--markdown", metavar="PATH", help="also write the table as markdown")
     args = ap.parse_args(argv)
     given = dict(args.param)
@@ -141,9 +143,15 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "exhaustive_rows.h"), "w") as f:
             f.write(render_header(funcs))
+        wanted = None if args.rows is None else set(args.rows.split(","))
+        unknown = wanted - {act.name for act, _ in funcs} if wanted else set()
+        if unknown:
+            ap.error("no C reference (or no such row): " + ", ".join(sorted(unknown)))
         for level in levels:
             exe = build(level, tmp)
             for fn, (act, variant) in enumerate(funcs):
+                if wanted is not None and act.name not in wanted:
+                    continue
                 sets = _param_values(act, given)
                 for ps in sets:
                     out = subprocess.run([exe, str(fn), str(args.stride)] + [repr(v) for v in ps.values()],
