@@ -159,6 +159,18 @@ cdef inline bint _partial_overlap(char *a, char *b, ptrdiff_t nbytes) noexcept:
     return a != b and a < b + nbytes and b < a + nbytes
 
 
+cdef inline bint _plain(object a, int dt) noexcept:
+    """An exact aligned C-contiguous ndarray of dtype index dt."""
+    return (type(a) is cnp.ndarray and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a)
+            and cnp.PyArray_ISALIGNED(<cnp.ndarray>a) and _dtype_index(<cnp.ndarray>a) == dt)
+
+
+cdef inline bint _apart(cnp.ndarray a, cnp.ndarray b) noexcept:
+    cdef char *pa = cnp.PyArray_BYTES(a)
+    cdef char *pb = cnp.PyArray_BYTES(b)
+    return pa + cnp.PyArray_NBYTES(a) <= pb or pb + cnp.PyArray_NBYTES(b) <= pa
+
+
 cdef inline void _call_loop(int spec, int dt, char **args, ptrdiff_t n,
                             ptrdiff_t *steps) noexcept:
     cdef cact_loop_fn loop = cact_ufunc_specs[spec].loops[dt]
@@ -232,20 +244,151 @@ cdef object _fast_call(int spec, object a0, object a1, object out, object p0, ob
         args[1] = cnp.PyArray_BYTES(v)
         steps[1] = w
     k = nin
-    for j in range(nparams):
-        p = p0 if j == 0 else p1
-        if type(p) is not float:
-            return _NOFAST
-        p64[j] = p
-        if not (-_FLT_MAX <= p64[j] <= _FLT_MAX):  # also rejects NaN
-            return _NOFAST
-        p32[j] = <float>p64[j]
-        args[k] = <char *>&p32[j] if dt == 0 else <char *>&p64[j]
-        steps[k] = 0
-        k += 1
+    if not _fast_params(p0, p1, nparams, dt, p32, p64, args + k, steps + k):
+        return _NOFAST
+    k += nparams
     args[k] = cnp.PyArray_BYTES(o)
     steps[k] = w
     _call_loop(spec, dt, args, n, steps)
+    global _fast_calls
+    _fast_calls += 1
+    return o
+
+
+cdef bint _fast_params(object p0, object p1, int nparams, int dt, float *p32, double *p64,
+                       char **args, ptrdiff_t *steps):
+    """The first nparams of p0, p1 as the kernel's scalar operands (args,
+    steps 0), each a Python float within the float32 range; False for
+    anything else (the validating path then says what is wrong)."""
+    cdef int j
+    for j in range(nparams):
+        p = p0 if j == 0 else p1
+        if type(p) is not float:
+            return False
+        p64[j] = p
+        if not (-_FLT_MAX <= p64[j] <= _FLT_MAX):  # also rejects NaN
+            return False
+        p32[j] = <float>p64[j]
+        args[j] = <char *>&p32[j] if dt == 0 else <char *>&p64[j]
+        steps[j] = 0
+    return True
+
+
+# Rows of a fused call below which each row is one call of the elementwise
+# kernel (which splits a long row over the threads) rather than one call of
+# the rows gufunc (which splits rows, never a row): cact._api._MIN_ROWS.
+cdef Py_ssize_t _BIAS_MIN_ROWS = 16
+
+
+cdef object _bias_fast(int spec_fb, int spec_fb_rows, int spec_fdb, int spec_fdb_rows,
+                       object a0, object bias, object out, object deriv_out,
+                       object p0, object p1, int nparams):
+    """f(x + bias), with f'(x + bias) into deriv_out when it is given, for the
+    common case: x an exact C-contiguous native float32/float64 ndarray of at
+    least one dimension, bias None (x alone, as the 0-d bias -0.0: x + -0.0
+    is x bitwise) or a 1-D ndarray of x's dtype along x's last axis, out None,
+    x itself or an array apart from x and bias, deriv_out None or an array
+    apart from every other operand (each of x's shape and dtype, C-contiguous,
+    writable).  The fused kernels (or their rows gufunc) are called as
+    cact._api._fused_call calls them through NumPy, so the bits are the
+    same.  Anything else returns _NOFAST."""
+    cdef cnp.ndarray x, b, o, d
+    cdef int dt, nout, k, nargs, spec, i
+    cdef char *args[6]
+    cdef ptrdiff_t steps[10]
+    cdef ptrdiff_t dims[2]
+    cdef ptrdiff_t n, w, cols, rows, r
+    cdef float p32[2]
+    cdef float zero32 = -0.0
+    cdef double p64[2]
+    cdef double zero64 = -0.0
+    cdef cact_loop_fn loop
+    if type(a0) is not cnp.ndarray:
+        return _NOFAST
+    x = <cnp.ndarray>a0
+    dt = _dtype_index(x)
+    if dt < 0 or cnp.PyArray_NDIM(x) == 0 or not _plain(x, dt):
+        return _NOFAST
+    w = 4 if dt == 0 else 8
+    n = cnp.PyArray_SIZE(x)
+    cols = cnp.PyArray_DIM(x, cnp.PyArray_NDIM(x) - 1)
+    if bias is not None:
+        if (not _plain(bias, dt) or cnp.PyArray_NDIM(<cnp.ndarray>bias) != 1
+                or cnp.PyArray_DIM(<cnp.ndarray>bias, 0) != cols):
+            return _NOFAST
+        b = <cnp.ndarray>bias
+    if out is None:
+        o = <cnp.ndarray>cnp.PyArray_EMPTY(cnp.PyArray_NDIM(x), cnp.PyArray_DIMS(x),
+                                          cnp.PyArray_TYPE(x), 0)
+    else:
+        if (not _plain(out, dt) or not cnp.PyArray_SAMESHAPE(<cnp.ndarray>out, x)
+                or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>out)):
+            return _NOFAST
+        o = <cnp.ndarray>out
+        if cnp.PyArray_BYTES(o) != cnp.PyArray_BYTES(x) and not _apart(o, x):
+            return _NOFAST
+        if bias is not None and not _apart(o, b):
+            return _NOFAST
+    nout = 1
+    if deriv_out is not None:
+        if (not _plain(deriv_out, dt) or not cnp.PyArray_SAMESHAPE(<cnp.ndarray>deriv_out, x)
+                or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>deriv_out)):
+            return _NOFAST
+        d = <cnp.ndarray>deriv_out
+        if not _apart(d, x) or not _apart(d, o) or (bias is not None and not _apart(d, b)):
+            return _NOFAST
+        nout = 2
+    # args: x, b, the parameters, out (, deriv_out); steps: one per operand
+    # for the elementwise kernel, or the rows gufunc's outer steps then the
+    # core strides of x, b and the outputs
+    args[0] = cnp.PyArray_BYTES(x)
+    if bias is not None:
+        args[1] = cnp.PyArray_BYTES(b)
+    else:
+        args[1] = <char *>&zero32 if dt == 0 else <char *>&zero64
+    if not _fast_params(p0, p1, nparams, dt, p32, p64, args + 2, steps + 2):
+        return _NOFAST
+    k = 2 + nparams
+    args[k] = cnp.PyArray_BYTES(o)
+    if nout == 2:
+        args[k + 1] = cnp.PyArray_BYTES(d)
+    nargs = k + nout
+    rows = n // cols if cols else 0
+    if n == 0:
+        pass
+    elif bias is not None and rows >= _BIAS_MIN_ROWS:
+        # the rows gufunc: outer steps (a row of x and of each output, 0 for
+        # the bias and the parameters), then the core strides of x, b and
+        # the outputs
+        spec = spec_fdb_rows if nout == 2 else spec_fb_rows
+        for i in range(nargs):
+            steps[i] = cols * w if i == 0 or i >= k else 0
+        for i in range(2 + nout):
+            steps[nargs + i] = w
+        dims[0] = rows
+        dims[1] = cols
+        loop = cact_ufunc_specs[spec].loops[dt]
+        if n >= _NOGIL_MIN:
+            with nogil:
+                loop(args, dims, steps, NULL)
+        else:
+            loop(args, dims, steps, NULL)
+    else:
+        # the elementwise kernel: once over x with the 0-d bias, else once a
+        # row (each row of x and of the outputs beside the whole bias)
+        spec = spec_fdb if nout == 2 else spec_fb
+        steps[0] = w
+        steps[1] = w if bias is not None else 0
+        for i in range(k, nargs):
+            steps[i] = w
+        if bias is None:
+            _call_loop(spec, dt, args, n, steps)
+        else:
+            for r in range(rows):
+                _call_loop(spec, dt, args, cols, steps)
+                args[0] += cols * w
+                for i in range(k, nargs):
+                    args[i] += cols * w
     global _fast_calls
     _fast_calls += 1
     return o
@@ -270,18 +413,6 @@ cdef int _spec_index(str name) except -1:
 
 cdef int _SPEC_REDUCE = _spec_index("_maxout_reduce")
 cdef int _SPEC_SCATTER = _spec_index("_maxout_scatter")
-
-
-cdef inline bint _plain(object a, int dt) noexcept:
-    """An exact aligned C-contiguous ndarray of dtype index dt."""
-    return (type(a) is cnp.ndarray and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a)
-            and cnp.PyArray_ISALIGNED(<cnp.ndarray>a) and _dtype_index(<cnp.ndarray>a) == dt)
-
-
-cdef inline bint _apart(cnp.ndarray a, cnp.ndarray b) noexcept:
-    cdef char *pa = cnp.PyArray_BYTES(a)
-    cdef char *pb = cnp.PyArray_BYTES(b)
-    return pa + cnp.PyArray_NBYTES(a) <= pb or pb + cnp.PyArray_NBYTES(b) <= pa
 
 
 cdef object _maxout_fast(object z, object pieces, object axis, object out, object g):

@@ -157,6 +157,9 @@ def kernel_context(table: dict) -> dict:
     # The public wrappers (_fast.pxi): spec indices are positions in
     # cact_ufunc_specs, which lists the kernels in this order.
     spec = {k["ufunc"]: i for i, k in enumerate(kernels)}
+    # the rows gufuncs follow the kernels in cact_ufunc_specs (cact_ufuncs.c.tp)
+    spec.update({k["rows_ufunc"]: len(kernels) + i
+                 for i, k in enumerate(k for k in kernels if k.get("rows_ufunc"))})
     rows = []
     for act in table["ACTIVATIONS"]:
         uname = lambda v, a=act: table["ufunc_name"](a, v)  # noqa: E731
@@ -186,6 +189,10 @@ def kernel_context(table: dict) -> dict:
             "spec_grad": spec[uname("grad")],
             "spec_bx": spec[uname("backward_x")],
             "spec_by": spec[uname("backward_y")] if has_y else -1,
+            # the fused forms (bias=, deriv_out=): the elementwise kernel, then
+            # its rows gufunc, for f alone and for f with f'
+            "spec_bias": ", ".join(str(spec[u]) for v in ("f_bias", "fd_bias")
+                                   for u in (uname(v), uname(v) + "_rows")),
             # the Python signatures' parameters with their defaults (after x
             # in the forward functions, keyword-only after y in the backward)
             "params_sig": "".join(f", {q.name}={q.default!r}" for q in ps),

@@ -2,6 +2,8 @@
 out None or an input itself) gives exactly what the validating path through
 the ufunc gives, and hands everything else to it."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -196,3 +198,76 @@ def test_maxout_other_forms_take_the_validating_path():
         cact.maxout(z, 3)
     with pytest.raises(ValueError, match="pieces"):
         cact.maxout(z, 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", cact.ACTIVATIONS, ids=lambda a: a.name)
+def test_fused_bias_forms_are_fast(act, dtype):
+    """Issue 12: f(x, bias=b) with a 1-D b along the last axis of a
+    C-contiguous x, and f(x, [bias=b,] deriv_out=d), new output, in place or
+    into another buffer, take the compiled fast path (the rows gufunc from 16
+    rows, the elementwise kernel a row below) and give bitwise what the fused
+    ufuncs give through NumPy."""
+    if not act.fast_path:
+        pytest.skip(f"{act.name} takes the validating path (Activation.fast_path: two parameters)")
+    f = getattr(cact, act.name)
+    kw = {p.name: float(p.default) for p in act.params}
+    ps = [dtype(p.default) for p in act.params]
+    fb, fdb = cact.ufuncs[act.name + "_bias"], cact.ufuncs[act.name + "_fd_bias"]
+    for shape in [(3, 40), (20, 40), (40,), (2, 3, 40), (17, 1), (0, 40), (5, 0)]:
+        x = np.linspace(-9, 9, math.prod(shape)).astype(dtype).reshape(shape)
+        b = np.linspace(-2, 3, shape[-1]).astype(dtype)
+        want = fb(x, b, *ps)
+        want_f, want_d = fdb(x, b, *ps)
+        want_f0, want_d0 = fdb(x, dtype(-0.0), *ps)
+        r = []
+        assert _fast(lambda: r.append(f(x, bias=b, **kw)))
+        np.testing.assert_array_equal(r[0], want)
+        assert r[0].dtype == dtype and r[0].shape == shape
+        y = np.empty_like(x)
+        assert _fast(lambda: f(x, bias=b, out=y, **kw))
+        np.testing.assert_array_equal(y, want)
+        d = np.full_like(x, np.nan)
+        assert _fast(lambda: f(x, bias=b, out=y, deriv_out=d, **kw))
+        np.testing.assert_array_equal(y, want_f)
+        np.testing.assert_array_equal(d, want_d)
+        d = np.full_like(x, np.nan)
+        assert _fast(lambda: f(x, deriv_out=d, out=y, **kw))
+        np.testing.assert_array_equal(y, want_f0)
+        np.testing.assert_array_equal(d, want_d0)
+        a = x.copy()
+        assert f(a, bias=b, out=a, **kw) is a
+        np.testing.assert_array_equal(a, want)
+        a, d = x.copy(), np.empty_like(x)
+        assert _fast(lambda: f(a[...], bias=b, out=a, deriv_out=d, **kw))
+        np.testing.assert_array_equal(a, want_f)
+        np.testing.assert_array_equal(d, want_d)
+
+
+def test_fused_bias_other_forms_take_the_validating_path():
+    x = np.linspace(-3, 3, 600).reshape(20, 30)
+    b = np.linspace(-1, 1, 30)
+    want = cact.ufuncs["gelu_bias"](x, b)
+    # a bias of another dtype, a 2-D bias, a strided x: the validating path,
+    # with NumPy's broadcasting and promotion
+    assert not _fast(lambda: np.testing.assert_array_equal(cact.gelu(x, bias=b.astype(np.float32)),
+                                                            cact.ufuncs["gelu_bias"](x, b.astype(np.float32))))
+    assert not _fast(lambda: np.testing.assert_array_equal(cact.gelu(x, bias=b[None, :]), want))
+    xt = np.asfortranarray(x)
+    assert not _fast(lambda: np.testing.assert_array_equal(cact.gelu(xt, bias=b), want))
+    # errors come from the validating path, every buffer left as it was
+    for bad in (np.zeros(29), np.zeros((3, 30))):
+        snap = x.copy()
+        with pytest.raises(ValueError, match="broadcast"):
+            cact.gelu(x, bias=bad, out=x)
+        np.testing.assert_array_equal(x, snap)
+    y = np.zeros_like(x)
+    with pytest.raises(ValueError, match="share memory"):
+        cact.gelu(x, bias=b, out=y, deriv_out=y[...])
+    np.testing.assert_array_equal(y, 0)
+    # an out that overlaps the bias (x's first row viewed as the bias): correct
+    # through the validating path's copies
+    z = x.copy()
+    want_z = cact.ufuncs["gelu_bias"](z, z[0].copy())
+    assert not _fast(lambda: cact.gelu(z, bias=z[0], out=z))
+    np.testing.assert_array_equal(z, want_z)
