@@ -36,6 +36,10 @@ __all__ = ["prelu", "prelu_backward"]
 _FWD = ufuncs["leaky_relu"]
 _FWD_ROWS = ufuncs["leaky_relu_bias_rows"]
 _BWD = ufuncs["leaky_relu_backward_x"]
+# the parameter rows gufuncs (cact/_table.py PARAM_ROWS): the slopes along
+# each row, for the channels-last layout
+_FWD_PROWS = ufuncs["leaky_relu_prows"]
+_BWD_PROWS = ufuncs["leaky_relu_backward_x_prows"]
 
 
 def _weight(fname: str, weight, ndim: int, shape: tuple, axis, rdt):
@@ -109,6 +113,12 @@ def prelu(x, weight, axis=1, *, out=None):
     w, ax = _weight(fname, weight, x.ndim, x.shape, axis, rdt)
     if out is not None:
         _check_out(fname, out, x.shape, rdt)
+    last = _last_rows(ax, rdt, out, x)
+    if last is not None:
+        R, L = last
+        y = np.empty_like(x) if out is None else out
+        _FWD_PROWS(x.reshape(R, L), np.tile(w.reshape(-1), L // w.size), out=y.reshape(R, L))
+        return y
     rows = _channel_rows(x, ax, rdt, out)
     if rows is not None:
         A, C, B = rows
@@ -124,6 +134,34 @@ def prelu(x, weight, axis=1, *, out=None):
         with np.errstate(invalid="ignore"):
             return _FWD(x, w, out=out)
     return _FWD(x, w, out=out)
+
+
+def _last_rows(ax, rdt, out, *arrays):
+    """(R, L) when the channel axis is the last one (channels-last) and the
+    arrays (x, and grad_output for the backward) and out are C-contiguous
+    ndarrays of rdt, with rows of C >= 16 channels and at least 16 of them:
+    then each array is R rows of L = k C elements with the slopes (C,) tiled
+    k times along every row, which
+    the parameter rows gufuncs (leaky_relu_prows, leaky_relu_backward_x_prows)
+    run with the rows split over the threads.  The plain ufunc would get the
+    slopes broadcast, and NumPy hands its kernel one row of C at a time, each
+    call too short to split (float32 32 x 28 x 28 x 64, 2 threads, AMD EPYC
+    Zen 5: 322 us against 81 us for PyTorch)."""
+    x = arrays[0]
+    if ax is None or ax != x.ndim - 1:
+        return None
+    for a in arrays + ((out,) if out is not None else ()):
+        if not (type(a) is np.ndarray and a.dtype == rdt and a.flags.c_contiguous):
+            return None
+    C = x.shape[-1]
+    R = x.size // C if C else 0
+    if C < 16 or R < 16:
+        return None
+    # k rows of C as one row of k C (the slopes tiled k times, k dividing R):
+    # rows of about 1024 elements, fewer kernel calls (float32 32 x 28 x 28 x
+    # 64, 2 threads, AMD EPYC Zen 5: 84 us with rows of 64, 68 us of 1024)
+    k = math.gcd(R, max(1, 1024 // C))
+    return R // k, k * C
 
 
 def _channel_rows(x, ax, rdt, out):
@@ -254,7 +292,13 @@ def prelu_backward(grad_output, x, weight, axis=1, *, out=None):
             gw = _grad_weight_direct(g, x, ax).astype(rdt).reshape(w_shape)
         else:
             gw = np.asarray(_grad_weight(g, x, ax).astype(rdt)).reshape(w_shape)
-    if _widens_float(rdt, g.dtype, x.dtype) and not lazy:
+    last = None if lazy else _last_rows(ax, rdt, out, x, g)
+    if last is not None:
+        R, L = last
+        gx = np.empty_like(x) if out is None else out
+        _BWD_PROWS(g.reshape(R, L), x.reshape(R, L), np.tile(w.reshape(-1), L // w.size),
+                   out=gx.reshape(R, L))
+    elif _widens_float(rdt, g.dtype, x.dtype) and not lazy:
         with np.errstate(invalid="ignore"):
             gx = _BWD(g, x, w, out=out)
     else:

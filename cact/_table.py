@@ -1132,6 +1132,18 @@ FUSED: dict[str, tuple[str, ...]] = {
 }
 _FUSED_SUFFIX = {"f_bias": "_bias", "fd_bias": "_fd_bias"}
 
+# Kernels that also get a "parameter rows" gufunc, the ufunc's name +
+# "_prows", signature (n),...,(n)->(n): every operand, the parameters
+# included, one value per element along the row (the elementwise kernel's
+# loop for parameter arrays), the rows split over the threads.  PReLU's
+# channels-last layout (cact/_prelu.py): rows of C channels with the slopes
+# (C,) along each row, where NumPy would hand the plain ufunc one row of C
+# at a time, each call too short to split.
+PARAM_ROWS: tuple[tuple[str, str], ...] = (
+    ("leaky_relu", "f"),
+    ("leaky_relu", "backward_x"),
+)
+
 
 def ufunc_name(act: Activation, variant: str) -> str:
     """The name of the compiled ufunc for one row and one variant (or one of

@@ -115,10 +115,16 @@ def kernel_context(table: dict) -> dict:
                 + "->" + ",".join(["(n)"] * len(outs)),
             })
     kernels += fused
+    # The parameter rows gufuncs (cact/_table.py PARAM_ROWS) of plain kernels.
+    for k in kernels:
+        if not k["fused"] and any(table["ufunc_name"](a, v) == k["ufunc"] for a in table["ACTIVATIONS"]
+                                  for name, v in table["PARAM_ROWS"] if a.name == name):
+            k["prows_ufunc"] = k["ufunc"] + "_prows"
+            k["prows_signature"] = ",".join(["(n)"] * k["nin"]) + "->(n)"
     chunks = [
         {"name": f"{k['ufunc']}_{t}", "nargs": k["nin"] + k["nout"], "nout": k["nout"],
          "work_per_item": "1", "core_span": "0", "rows_ufunc": k.get("rows_ufunc"),
-         "fused": k["fused"]}
+         "prows_ufunc": k.get("prows_ufunc"), "nin": k["nin"], "fused": k["fused"]}
         for k in kernels
         for t, _T in DTYPES
     ]

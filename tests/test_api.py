@@ -122,6 +122,9 @@ def test_ufunc_registry():
     for a in cact.ACTIVATIONS:
         for v in cact._table.FUSED:
             expected |= {cact._table.ufunc_name(a, v), cact._table.ufunc_name(a, v) + "_rows"}
+    # the parameter rows gufuncs (prelu's channels-last layout)
+    expected |= {cact._table.ufunc_name(a, v) + "_prows" for a in cact.ACTIVATIONS
+                 for name, v in cact._table.PARAM_ROWS if a.name == name}
     public = {k for k in cact.ufuncs if not k.startswith("_")}
     assert public == expected
     for name in expected:

@@ -353,7 +353,7 @@ def test_every_ufunc_with_empty_core_dims(name, dtype):
             for r in res if uf.nout > 1 else (res,):
                 assert r.shape == shape and r.dtype == dtype
         return
-    if name.endswith("_rows"):  # a fused bias form's rows: empty rows, empty results
+    if name.endswith(("_rows", "_prows")):  # fused bias and parameter rows: empty in, empty out
         ins = uf.signature.split("->")[0].split(",")
         for shape in ((3, 0), (0, 0), (0, 5), (2, 5, 0)):
             res = uf(*[np.full(shape if c == "(n)" else (), 7.0, dtype) for c in ins])

@@ -296,3 +296,47 @@ def test_parameter_arrays_give_the_scalar_bits(act, dtype):
 def _ufunc_name(act, variant):
     from cact._table import ufunc_name
     return ufunc_name(act, variant)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 5, 6, 32), (17, 16), (3, 40, 48), (64, 1000), (16, 2048)])
+def test_channels_last_as_rows(shape, dtype):
+    """The channel axis last, C-contiguous, C >= 16 and >= 16 rows: the
+    forward and grad_x run on the parameter rows gufuncs (cact/_prelu.py
+    _last_rows: k rows of C as one row, the slopes tiled), bitwise the
+    reference, new, into out= and in place, with NaN, infinities and zeros,
+    and the same bits on 1 and 3 threads."""
+    x = _data(shape, dtype, 12)
+    g = _data(shape, dtype, 13)
+    x.flat[1], x.flat[2], x.flat[3], x.flat[5] = np.nan, np.inf, -np.inf, -0.0
+    g.flat[7] = np.inf
+    c = shape[-1]
+    w = np.linspace(-0.5, 1.5, c).astype(dtype)
+    wb = _channel_view(w, x.ndim, x.ndim - 1)
+    want = _ref_forward(x, wb)
+    with np.errstate(invalid="ignore"):
+        want_gx = np.where(x > 0, g, g * np.broadcast_to(wb, x.shape))
+        want_gx[np.isnan(x)] = x[np.isnan(x)]
+    np.testing.assert_array_equal(cact.prelu(x, w, axis=-1), want)
+    out = np.full_like(x, 7.0)
+    assert cact.prelu(x, w, axis=-1, out=out) is out
+    np.testing.assert_array_equal(out, want)
+    assert np.signbit(out.flat[5]) == np.signbit(want.flat[5])
+    buf = x.copy()
+    cact.prelu(buf, w, axis=-1, out=buf)
+    np.testing.assert_array_equal(buf, want)
+    gx, gw = cact.prelu_backward(g, x, w, axis=-1)
+    np.testing.assert_array_equal(gx, want_gx)
+    buf = g.copy()
+    gx2, gw2 = cact.prelu_backward(buf, x, w, axis=-1, out=buf)
+    assert gx2 is buf
+    np.testing.assert_array_equal(gx2, want_gx)
+    np.testing.assert_array_equal(gw2, gw)
+    old = cact.get_num_threads()
+    try:
+        for t in (1, 3):
+            cact.set_num_threads(t)
+            np.testing.assert_array_equal(cact.prelu(x, w, axis=-1), want)
+            np.testing.assert_array_equal(cact.prelu_backward(g, x, w, axis=-1)[0], want_gx)
+    finally:
+        cact.set_num_threads(old)
