@@ -505,24 +505,54 @@ CACT_INLINE void cact_log_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, 
     }
 }
 
-/* The compensated sum of g_j y_j (exact products) or of g_j.  gcc 12 does
- * not vectorise this loop (no reason given; the backward's output pass, with
- * its exponential, costs more), so it carries no cact:vector mark. */
+/* One level of a block's compensated pairwise sum: (h[k], e[k]) += (h[k +
+ * half], e[k + half]) for k < half, h by TwoSum (exact), its error and the
+ * two error terms added to e.  Elementwise over the block: it vectorises. */
+CACT_INLINE void cact_sm_fold_f64(double *h, double *e, int half)
+{
+    for (int k = 0; k < half; k++) { /* cact:vector */
+        double l;
+        const double t = cact_two_sum_f64(h[k], h[k + half], &l);
+        e[k] = (e[k] + e[k + half]) + l;
+        h[k] = t;
+    }
+}
+
+/* The compensated sum of g_j y_j (exact products: p + e = g y by fma) or of
+ * g_j.  Blocks of 64 entries: the products and their errors into two arrays,
+ * folded pairwise (entry k with k + 32, then k + 16, then k + 8: TwoSum, the
+ * errors carried) into 8 lanes, which are added to the 8 running lanes as
+ * the other row sums do; the last n % 64 entries go to lane (i % 64) % 8
+ * one at a time; the lanes combined in a fixed order.  Every step depends on
+ * the entry's index only, so every layout gives the same bits, and the
+ * relative error stays about n 2^-106 + U^2.  The running lanes are updated
+ * once per block: as one TwoSum chain per entry (the previous form) gcc 12
+ * left the loop scalar ("reduction used in loop"), 1.1 ns an entry on AMD
+ * EPYC Zen 5 at both levels; the blocks take 0.40 (avx2) and 0.27 (avx512). */
+#define CACT_SM_DOT_BLOCK 64
 CACT_INLINE void cact_sm_dot_f64(const char *g, ptrdiff_t sg, const char *y, ptrdiff_t sy,
                                  ptrdiff_t n, int with_y, double *dh, double *dl)
 {
     double h[CACT_ROW_LANES] = {0}, c[CACT_ROW_LANES] = {0};
-    const ptrdiff_t nmain = n - n % CACT_ROW_LANES;
-    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) {
-        for (int j = 0; j < CACT_ROW_LANES; j++) {
-            const double gv = CACT_AT(double, g, i + j, sg);
-            const double yv = with_y ? CACT_AT(double, y, i + j, sy) : 1.0;
+    double bh[CACT_SM_DOT_BLOCK], be[CACT_SM_DOT_BLOCK];
+    const ptrdiff_t nmain = n - n % CACT_SM_DOT_BLOCK;
+    for (ptrdiff_t i0 = 0; i0 < nmain; i0 += CACT_SM_DOT_BLOCK) {
+        for (int k = 0; k < CACT_SM_DOT_BLOCK; k++) { /* cact:vector */
+            const double gv = CACT_AT(double, g, i0 + k, sg);
+            const double yv = with_y ? CACT_AT(double, y, i0 + k, sy) : 1.0;
             const double p = gv * yv;
-            CACT_LANE_ADD(h[j], c[j], p, with_y ? cact_fma_f64(gv, yv, -p) : 0.0);
+            bh[k] = p;
+            be[k] = with_y ? cact_fma_f64(gv, yv, -p) : 0.0;
+        }
+        cact_sm_fold_f64(bh, be, 32);
+        cact_sm_fold_f64(bh, be, 16);
+        cact_sm_fold_f64(bh, be, 8);
+        for (int j = 0; j < CACT_ROW_LANES; j++) {
+            CACT_LANE_ADD(h[j], c[j], bh[j], be[j]);
         }
     }
     for (ptrdiff_t i = nmain; i < n; i++) {
-        const int j = (int)(i - nmain);
+        const int j = (int)((i - nmain) % CACT_ROW_LANES);
         const double gv = CACT_AT(double, g, i, sg);
         const double yv = with_y ? CACT_AT(double, y, i, sy) : 1.0;
         const double p = gv * yv;

@@ -18,6 +18,8 @@ backward passes subtract two terms: the bound checked there is 2 ULP plus
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -419,3 +421,31 @@ def test_dask_lazy_rechunked_along_axis():
             assert_bitwise(bk.compute(scheduler="sync"), b(gn, yn, axis=axis), f"dask {b.__name__}")
     with pytest.raises(TypeError):
         cact.softmax(x, out=np.empty((30, 40), np.float32))
+
+
+@pytest.mark.parametrize("n", [64, 65, 200, 1000])
+def test_backward_sums_compensated_float64(n):
+    """The float64 backward passes sum g (log_softmax) and g y (softmax)
+    compensated, in blocks of 64 entries folded pairwise and a tail one entry
+    at a time (src/cact_softmax.h, cact_sm_dot_f64): terms of 1e16 that
+    cancel across blocks and the tail leave the small ones exact, where a
+    plain sum gives 0.  Checked on the entries with g = 0, whose result is
+    the sum's term alone."""
+    from fractions import Fraction
+    g = np.zeros((1, n))
+    idx = [3, n // 3, n // 2 + 1, n - 1]
+    g[0, idx] = [1e16, 1.0, -1e16, 1.0]
+    y = cact.log_softmax(np.zeros((1, n)))
+    got = cact.log_softmax_backward(g, y)
+    s = math.fsum(g[0])
+    assert s == 2.0
+    want = -(np.exp(y[0, 0]) * s)  # exp(y) rounded once, times 2: exact
+    zero = np.ones(n, bool)
+    zero[idx] = False
+    np.testing.assert_allclose(got[0, zero], want, rtol=4 * U[np.float64])
+    ys = cact.softmax(np.linspace(-1, 1, n)[None, :])
+    gs = g / ys  # g y = the terms above up to one rounding each
+    dot = sum(Fraction(a) * Fraction(b) for a, b in zip(gs[0], ys[0]))
+    got = cact.softmax_backward(gs, ys)
+    want = -ys[0, zero] * float(dot)
+    np.testing.assert_allclose(got[0, zero], want, rtol=4 * U[np.float64])
