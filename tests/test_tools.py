@@ -1,6 +1,7 @@
 """The reliability tools in tools/ keep working: the fuzz harness runs a
 short random campaign (no atheris needed), the shell scripts parse."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -188,3 +189,27 @@ def test_prelu_bench_runs():
     rows = [ln for ln in r.stdout.splitlines() if ln.startswith(("| forward |", "| backward |"))]
     assert len(rows) == 4
     assert all(float(ln.strip("|").split("|")[-1]) > 0 for ln in rows)
+
+
+def test_kernel_times_tool_runs(tmp_path):
+    """tools/kernel_times.py renders a timed loop for every variant and dtype
+    of the rows asked, builds it at the level asked and prints a positive
+    time for each; --json writes them and --compare reads them back."""
+    if shutil.which(os.environ.get("CC", "gcc")) is None:
+        pytest.skip("no C compiler")
+    level = cact._core.isa()
+    js = tmp_path / "t.json"
+    cmd = [sys.executable, os.path.join(TOOLS, "kernel_times.py"), "--rows", "sigmoid,celu",
+           "--levels", level, "--rounds", "2", "--json", str(js)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=_env())
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith(("| sigmoid", "| celu"))]
+    want = {(a.name, v, dt) for a in cact.ACTIVATIONS if a.name in ("sigmoid", "celu")
+            for v in a.variants for dt in ("float32", "float64")}
+    assert {tuple(c.strip() for c in ln.split("|")[1:4]) for ln in lines} == want
+    assert all(float(ln.split("|")[4]) > 0 for ln in lines), r.stdout
+    saved = json.loads(js.read_text())
+    assert saved["levels"] == [level] and len(saved["ns"]) == len(want)
+    r = subprocess.run(cmd[:-2] + ["--compare", str(js)], capture_output=True, text=True, timeout=600,
+                       env=_env())
+    assert r.returncode == 0 and "(" in r.stdout.splitlines()[-1], r.stdout[-2000:] + r.stderr[-2000:]
