@@ -141,6 +141,10 @@ CACT_INLINE double cact_madd_f64(double a, double b, double c)
 #define CACT_LOG2E_f64 1.4426950408889634  /* 0x1.71547652b82fep0 */
 #define CACT_LN2_HI_f64 0.6931471805599453  /* 0x1.62e42fefa39efp-1 */
 #define CACT_LN2_LO_f64 2.31904681384628e-17  /* 0x1.abc9e3b398000p-56 */
+/* LN2_HI = LN2_H1 + LN2_H2 exactly, H1 with the low 26 mantissa bits cleared
+ * (the reduction's Cody-Waite steps at the level without fma, cact_exp_t.h) */
+#define CACT_LN2_H1_f64 0.693147175014019  /* 0x1.62e42fc000000p-1 */
+#define CACT_LN2_H2_f64 5.545926273775592e-09  /* 0x1.7d1cf78000000p-28 */
 #define CACT_SHIFT_f64 6755399441055744.0  /* 0x1.8p52 */
 #define CACT_EXP_LO_f64 -1500.0
 #define CACT_EXP_LO_F_f64 -1400.0

@@ -30,7 +30,18 @@
 CACT_INLINE CACT_T CACT_FN(cact_exp_reduce)(CACT_T a, CACT_T *r, CACT_T *L)
 {
     const CACT_T n = (a * CACT_K(CACT_LOG2E) + CACT_K(CACT_SHIFT)) - CACT_K(CACT_SHIFT);
+#ifdef CACT_HW_FMA
     const CACT_T rr = CACT_FN(cact_fma)(-n, CACT_K(CACT_LN2_HI), a);
+#else
+    /* Without the instruction (the baseline level), not the emulated fma
+     * (about 20 operations) but Cody and Waite's two steps with LN2_HI split
+     * as H1 + H2 exactly (H1: 27 significant bits, H2: 26): n H1 and n H2 are
+     * exact (|n| <= 2165 has 12 bits); t = a - n H1 is exact (both multiples
+     * of 2^-53, or of a's ulp when |a| < 1/2, and |t| < 1/2: the argument
+     * above); t - n H2 rounds once to r, which is representable: the same
+     * bits as the fma. */
+    const CACT_T rr = (a - n * CACT_K(CACT_LN2_H1)) - n * CACT_K(CACT_LN2_H2);
+#endif
     const CACT_T c = -n * CACT_K(CACT_LN2_LO);
     const CACT_T p = (rr * rr) * CACT_FN(cact_exp_g)(rr);
     *r = rr;
