@@ -317,6 +317,9 @@ cdef object _bias_fast(int spec_fb, int spec_fb_rows, int spec_fdb, int spec_fdb
                 or cnp.PyArray_DIM(<cnp.ndarray>bias, 0) != cols):
             return _NOFAST
         b = <cnp.ndarray>bias
+    # the parameters before any allocation (args[2:], steps[2:])
+    if not _fast_params(p0, p1, nparams, dt, p32, p64, args + 2, steps + 2):
+        return _NOFAST
     if out is None:
         o = <cnp.ndarray>cnp.PyArray_EMPTY(cnp.PyArray_NDIM(x), cnp.PyArray_DIMS(x),
                                           cnp.PyArray_TYPE(x), 0)
@@ -346,8 +349,6 @@ cdef object _bias_fast(int spec_fb, int spec_fb_rows, int spec_fdb, int spec_fdb
         args[1] = cnp.PyArray_BYTES(b)
     else:
         args[1] = <char *>&zero32 if dt == 0 else <char *>&zero64
-    if not _fast_params(p0, p1, nparams, dt, p32, p64, args + 2, steps + 2):
-        return _NOFAST
     k = 2 + nparams
     args[k] = cnp.PyArray_BYTES(o)
     if nout == 2:

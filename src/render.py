@@ -116,9 +116,10 @@ def kernel_context(table: dict) -> dict:
             })
     kernels += fused
     # The parameter rows gufuncs (cact/_table.py PARAM_ROWS) of plain kernels.
+    prows = {table["ufunc_name"](a, v) for a in table["ACTIVATIONS"]
+             for name, v in table["PARAM_ROWS"] if a.name == name}
     for k in kernels:
-        if not k["fused"] and any(table["ufunc_name"](a, v) == k["ufunc"] for a in table["ACTIVATIONS"]
-                                  for name, v in table["PARAM_ROWS"] if a.name == name):
+        if k["ufunc"] in prows:
             k["prows_ufunc"] = k["ufunc"] + "_prows"
             k["prows_signature"] = ",".join(["(n)"] * k["nin"]) + "->(n)"
     chunks = [

@@ -15,13 +15,7 @@
  *   exhaustive_f32 FUNCTION STRIDE [PARAM ...]   FUNCTION 0..N_FUNCTIONS-1
  * prints: name max_ulp x_at_max count
  */
-#if LEVEL == 1
-#pragma GCC target("avx2,fma")
-#define CACT_KERNEL_FMA 1
-#elif LEVEL == 2
-#pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")
-#define CACT_KERNEL_FMA 1
-#endif
+#include "level_target.h" /* the level's target pragmas, CACT_KERNEL_FMA */
 #include "cact_elements.h" /* every row's element functions */
 
 #include <float.h>

@@ -23,7 +23,6 @@ the backward from y, float64) through the Python API on a sample.
 import argparse
 import itertools
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 from cact._table import ACTIVATIONS  # noqa: E402  (stdlib only: no build needed)
 import reference  # noqa: E402  (tests/reference.py)
 
-LEVELS = {"baseline": 0, "avx2": 1, "avx512": 2}
+import c_levels  # noqa: E402  (tools/c_levels.py, beside this file)
+
 # The variants measured, in the order of the output (by variant, then row);
 # the derivative is the backward from x with grad_output 1, as the
 # extension's grad kernels compute it (src/cact_kernels.inc.tp).
@@ -95,18 +95,8 @@ def render_header(funcs, refs=None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _levels():
-    import cact
-    return [name for name, ok in cact._core.isa_levels() if ok]
-
-
 def build(level, tmp):
-    cc = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
-    exe = os.path.join(tmp, f"exhaustive_{level}")
-    subprocess.run([cc, "-O3", "-fno-trapping-math", "-fopenmp", f"-DLEVEL={LEVELS[level]}",
-                    "-I", tmp, "-I", os.path.join(ROOT, "src"),
-                    os.path.join(ROOT, "tools", "exhaustive_f32.c"), "-o", exe, "-lm"], check=True)
-    return exe
+    return c_levels.build("exhaustive_f32", level, tmp, extra=("-fopenmp",))
 
 
 def _param_values(act, given):
@@ -136,7 +126,7 @@ def main(argv=None):
     given = dict(args.param)
     if args.alphas:
         given["alpha"] = args.alphas
-    levels = args.levels or _levels()
+    levels = args.levels or c_levels.available_levels()
     funcs = functions()
     rows = {}
     t0 = time.perf_counter()

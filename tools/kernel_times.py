@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,8 @@ sys.path.insert(0, ROOT)
 
 from cact._table import ACTIVATIONS  # noqa: E402  (stdlib only: no build needed)
 
-LEVELS = {"baseline": 0, "avx2": 1, "avx512": 2}
+import c_levels  # noqa: E402  (tools/c_levels.py, beside this file)
+
 DTYPES = (("f32", "float", "f"), ("f64", "double", "d"))
 
 
@@ -80,20 +80,6 @@ def render_header(items) -> str:
     return "\n".join(out) + "\n"
 
 
-def _levels():
-    import cact
-    return [name for name, ok in cact._core.isa_levels() if ok]
-
-
-def build(level, tmp):
-    cc = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
-    exe = os.path.join(tmp, f"kernel_times_{level}")
-    subprocess.run([cc, "-O3", "-fno-trapping-math", f"-DLEVEL={LEVELS[level]}", "-I", tmp,
-                    "-I", os.path.join(ROOT, "src"), os.path.join(ROOT, "tools", "kernel_times.c"),
-                    "-o", exe, "-lm"], check=True)
-    return exe
-
-
 def measure(items, levels, rounds):
     """{(name, variant, dtype): {level: ns}}."""
     results = {}
@@ -101,7 +87,7 @@ def measure(items, levels, rounds):
         with open(os.path.join(tmp, "kernel_times_rows.h"), "w") as f:
             f.write(render_header(items))
         for level in levels:
-            exe = build(level, tmp)
+            exe = c_levels.build("kernel_times", level, tmp)
             out = subprocess.run([exe, str(rounds)], check=True, capture_output=True, text=True).stdout
             for line in out.splitlines():
                 name, variant, dtype, ns = line.split("\t")
@@ -121,7 +107,7 @@ def main(argv=None):
     unknown = (rows or set()) - {a.name for a in ACTIVATIONS}
     if unknown:
         ap.error("no such row: " + ", ".join(sorted(unknown)))
-    levels = args.levels or _levels()
+    levels = args.levels or c_levels.available_levels()
     items = kernels(rows)
     results = measure(items, levels, args.rounds)
     before = {}
