@@ -13,11 +13,13 @@ are exact (one rounded product, as Leaky ReLU's).
 
 from __future__ import annotations
 
+import inspect
 import math
 import operator
 
 import numpy as np
 
+from . import _core
 from ._api import (
     _UNARY_BASE,
     _check_out,
@@ -34,10 +36,10 @@ from ._api import (
 __all__ = ["prelu", "prelu_backward"]
 
 _FWD = ufuncs["leaky_relu"]
-_FWD_ROWS = ufuncs["leaky_relu_bias_rows"]
 _BWD = ufuncs["leaky_relu_backward_x"]
 # the parameter rows gufuncs (cact/_table.py PARAM_ROWS): the slopes along
-# each row, for the channels-last layout
+# each row (channels-last), or one slope a row broadcast along it
+# (channels before the last axis)
 _FWD_PROWS = ufuncs["leaky_relu_prows"]
 _BWD_PROWS = ufuncs["leaky_relu_backward_x_prows"]
 
@@ -123,12 +125,13 @@ def prelu(x, weight, axis=1, *, out=None):
     if rows is not None:
         A, C, B = rows
         y = np.empty_like(x) if out is None else out
-        # leaky_relu(x + -0.0) with the slope of each (sample, channel) row:
-        # x + -0.0 is x bitwise (a signalling NaN comes back quiet)
-        # one gufunc loop of A C rows (a slope per row): with x as (A, C, B)
-        # and the slopes (C,), NumPy would run A loops, each one pool dispatch
-        _FWD_ROWS(x.reshape(A * C, B), np.full(B, -0.0, rdt), np.tile(w.reshape(C), A),
-                  out=y.reshape(A * C, B))
+        # A C rows of B with one slope each: the parameter rows gufunc with
+        # the slopes tiled A times and broadcast along each row (core stride
+        # 0: the kernel's loop for one slope), the rows split over the
+        # threads.  With x as (A, C, B) and the slopes (C, 1), NumPy would
+        # hand the kernel one row at a time, each call too short to split.
+        _FWD_PROWS(x.reshape(A * C, B), np.broadcast_to(np.tile(w.reshape(C), A)[:, None], (A * C, B)),
+                   out=y.reshape(A * C, B))
         return y
     if _widens_float(rdt, x.dtype):
         with np.errstate(invalid="ignore"):
@@ -168,9 +171,9 @@ def _channel_rows(x, ax, rdt, out):
     """(A, C, B) when prelu's forward can run as rows: x (and out) C-contiguous
     float32/float64 arrays of rdt, the channel axis not the last one, rows of
     B >= 16 elements and at least 16 of them.  Then x is (A, C, B) rows of B
-    elements with one slope each, and the fused bias form's rows gufunc
-    (leaky_relu_bias_rows, a bias of -0.0) runs them, the rows split over the
-    threads.  The plain ufunc would get the slope broadcast along the channel
+    elements with one slope each, which the parameter rows gufunc
+    (leaky_relu_prows, the slope broadcast along each row) runs, the rows
+    split over the threads.  The plain ufunc would get the slope broadcast along the channel
     axis, and NumPy hands its kernel one row at a time, each call too short
     to split (float32 32 x 64 x 28 x 28, 2 threads, AMD EPYC Zen 4: 0.47 ms
     against 0.11 ms for one slope)."""
@@ -304,3 +307,21 @@ def prelu_backward(grad_output, x, weight, axis=1, *, out=None):
     else:
         gx = _BWD(g, x, w, out=out) if not lazy else _BWD(g, x, w)
     return gx, gw
+
+
+# The public prelu is the compiled wrapper of _core (src/_core.pyx
+# _prelu_fast): the common case (a C-contiguous float32/float64 ndarray, a
+# 1-D weight of its dtype or a Python float, an int axis, out None, x or an
+# array apart) calls the same kernels directly, without the checks and
+# temporaries above; everything else comes here.
+def _compiled(slow):
+    fast = getattr(_core, slow.__name__)
+    _core._SLOW[slow.__name__] = slow
+    fast.__doc__ = slow.__doc__
+    fast.__signature__ = inspect.signature(slow)
+    fast.__module__ = "cact"
+    fast.__qualname__ = slow.__name__
+    return fast
+
+
+prelu = _compiled(prelu)

@@ -340,3 +340,98 @@ def test_channels_last_as_rows(shape, dtype):
             np.testing.assert_array_equal(cact.prelu_backward(g, x, w, axis=-1)[0], want_gx)
     finally:
         cact.set_num_threads(old)
+
+
+def _fast_taken(fn):
+    """Whether fn() went through a compiled fast path (cact._core counts them)."""
+    from cact import _core
+    before = _core._fast_path_calls()
+    fn()
+    return _core._fast_path_calls() == before + 1
+
+
+FAST_CASES = [  # (shape, axis, slopes: a length, or "float" for a Python float)
+    ((4, 8, 5, 6), 1, 8),        # channels first, rows of 30
+    ((1, 64, 8, 8), 1, 64),      # one sample
+    ((40, 30, 20), 1, 30),       # A C = 1200 slopes tiled past the stack buffer
+    ((4, 8, 5, 6), 1, 1),        # one slope as a (1,) array
+    ((4, 8, 5, 6), -3, "float"), # one slope as a Python float
+    ((3, 5, 7, 32), -1, 32),     # channels last, rows merged
+    ((4, 64), 1, 64),            # channels last, fewer than 16 rows
+    ((5, 1500), -1, 1500),       # channels last, rows longer than 1024
+    ((0, 8, 20), 1, 8),          # empty
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,axis,c", FAST_CASES)
+def test_fast_path_gives_the_validated_bits(shape, axis, c, dtype):
+    """The compiled prelu (src/_core.pyx _prelu_fast) takes every common form
+    (new, out= another buffer, in place) and returns the bits of the
+    validating path (cact/_prelu.py) and of the reference, NaN, infinities
+    and signed zeros included."""
+    from cact import _core
+    slow = _core._SLOW["prelu"]
+    x = _data(shape, dtype, 21)
+    if x.size > 6:
+        x.flat[1], x.flat[2], x.flat[3], x.flat[5] = np.nan, np.inf, -np.inf, -0.0
+    if c == "float":
+        w, wb = 0.375, np.array(0.375, dtype)
+    else:
+        w = np.linspace(-0.5, 1.5, c).astype(dtype)
+        wb = w.reshape(()) if c == 1 else _channel_view(w, x.ndim, axis)
+    want = _ref_forward(x, np.broadcast_to(wb, x.shape))
+    got = {}
+    assert _fast_taken(lambda: got.update(new=cact.prelu(x, w, axis)))
+    out = np.full_like(x, 7.0)
+    assert _fast_taken(lambda: got.update(out=cact.prelu(x, w, axis, out=out)))
+    assert got["out"] is out
+    buf = x.copy()
+    assert _fast_taken(lambda: got.update(inplace=cact.prelu(buf, w, axis, out=buf)))
+    assert got["inplace"] is buf
+    for form, y in got.items():
+        assert y.dtype == dtype and y.shape == shape, form
+        np.testing.assert_array_equal(y, want, err_msg=form)
+        np.testing.assert_array_equal(np.signbit(y), np.signbit(want), err_msg=form)
+    np.testing.assert_array_equal(slow(x, w, axis), want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fast_path_declines_to_the_validating_path(dtype):
+    """Forms the compiled prelu leaves to cact/_prelu.py still give the
+    reference: a list or other-dtype weight, a NumPy integer axis, a strided
+    input, a row shorter than 16, an out= that partly overlaps x, a float
+    outside float32's range."""
+    x = _data((4, 8, 5, 6), dtype, 22)
+    w = np.linspace(0.1, 0.8, 8).astype(dtype)
+    want = _ref_forward(x, _channel_view(w, 4, 1))
+    other = np.float64 if dtype == np.float32 else np.float32
+    forms = {
+        "list": lambda: cact.prelu(x, list(w), 1),
+        "dtype": lambda: cact.prelu(x, w.astype(other), 1),
+        "np axis": lambda: cact.prelu(x, w, np.int64(1)),
+        "short rows": lambda: cact.prelu(x[..., :1, :1].copy(), w, 1),
+    }
+    for name, call in forms.items():
+        y = None
+
+        def run():
+            nonlocal y
+            y = call()
+        assert not _fast_taken(run), name
+        ref = want[..., :1, :1] if name == "short rows" else want
+        if name == "dtype":  # the weight rounded to `other`, then cast to x's dtype
+            ref = _ref_forward(x, _channel_view(w.astype(other).astype(dtype), 4, 1))
+        np.testing.assert_array_equal(y, ref, err_msg=name)
+    v = np.swapaxes(x, 2, 3)
+    np.testing.assert_array_equal(cact.prelu(v, w, 1), np.swapaxes(want, 2, 3))
+    # out= overlapping x by one element: the ufunc path, which buffers
+    big = np.concatenate([x.ravel(), np.zeros(1, dtype)])
+    xs, os_ = big[1:].reshape(x.shape), big[:-1].reshape(x.shape)
+    xs[...] = x
+    assert not _fast_taken(lambda: cact.prelu(xs, w, 1, out=os_))
+    np.testing.assert_array_equal(os_, want)
+    # a slope past float32's range: float32 inf (the validating path's cast)
+    if dtype == np.float32:
+        y = cact.prelu(np.array([-1.0, 2.0], dtype), 1e39)
+        assert y[0] == -np.inf and y[1] == 2.0
