@@ -250,8 +250,9 @@ def prelu_backward(grad_output, x, weight, axis=1, *, out=None):
     in place) and is exact (g or one rounded product).  ``grad_weight`` has
     the weight's shape, the sum over every axis but the channel axis (over
     all of them for one slope), accumulated in float64 (also for float32
-    inputs) in cache-sized blocks, then rounded to the dtype; an x > 0
-    adds an exact 0 whatever g is, and a zero sum is +0.0.
+    inputs), then rounded to the dtype; an x > 0 adds an exact 0 whatever
+    g is, and a zero sum is +0.0.  C-contiguous float32/float64 inputs take
+    one pass over g and x for both results (src/cact_prelu.h).
 
     Examples
     --------
@@ -325,3 +326,4 @@ def _compiled(slow):
 
 
 prelu = _compiled(prelu)
+prelu_backward = _compiled(prelu_backward)

@@ -161,6 +161,14 @@ def kernel_context(table: dict) -> dict:
         for s in stats
         for t, _T in DTYPES
     ]
+    # prelu_backward's one-pass kernels (src/cact_prelu.h; chunks only, called
+    # by src/_core.pyx's fast path through cact_run_rows)
+    chunks += [
+        {"name": f"{name}_{t}", "nargs": 5, "work_per_item": "dims[1]", "core_span": "0",
+         "ufunc": False}
+        for name in ("prelu_bw_rows", "prelu_bw_cols")
+        for t, _T in DTYPES
+    ]
     # The public wrappers (_fast.pxi): spec indices are positions in
     # cact_ufunc_specs, which lists the kernels in this order.
     spec = {k["ufunc"]: i for i, k in enumerate(kernels)}

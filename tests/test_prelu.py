@@ -151,16 +151,19 @@ def test_grad_weight_in_blocks(shape, axis, c, dtype):
     """The weight gradient is summed block by block (cact/_prelu.py
     _grad_weight): the exact-sum reference within a few ulps of the sum of
     |terms| per block boundary."""
+    from cact import _core
     x = _data(shape, dtype, 7)
     g = _data(shape, dtype, 8)
     w = np.linspace(0.1, 0.3, c).astype(dtype)
-    gw = cact.prelu_backward(g, x, w, axis=axis)[1]
     ax = None if c == 1 else axis % x.ndim
     ref = np.asarray(_ref_grad_weight(g, x, ax), np.float64).reshape(w.shape)
     scale = np.asarray(_ref_grad_weight(np.abs(g), -np.abs(x), ax)).reshape(w.shape)
     blocks = max(1, x.size // (1 << 16)) + 2
     tol = 8 * blocks * np.finfo(np.float64).eps * np.abs(scale) + 4 * np.finfo(dtype).eps * np.abs(ref)
-    assert np.all(np.abs(gw.astype(np.float64) - ref) <= tol + np.finfo(dtype).tiny)
+    # the validating path's blocks, and the compiled one-pass kernels
+    for fn in (_core._SLOW["prelu_backward"], cact.prelu_backward):
+        gw = fn(g, x, w, axis)[1]
+        assert np.all(np.abs(gw.astype(np.float64) - ref) <= tol + np.finfo(dtype).tiny)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -182,10 +185,12 @@ def test_grad_weight_takes_nothing_from_positive_x(dtype):
     g = _data((3, 4, 30000), dtype, 10)
     g[x > 0] = np.inf
     g[0, 1, np.argmax(x[0, 1] > 0)] = np.nan
-    gw = cact.prelu_backward(g, x, np.full(4, 0.25, dtype), axis=1)[1]
     ref = _ref_grad_weight(g, x, 1)
-    assert np.all(np.isfinite(gw))
-    np.testing.assert_allclose(gw, ref.astype(dtype), rtol=1e-5 if dtype == np.float32 else 1e-12)
+    from cact import _core
+    for fn in (_core._SLOW["prelu_backward"], cact.prelu_backward):
+        gw = fn(g, x, np.full(4, 0.25, dtype), 1)[1]
+        assert np.all(np.isfinite(gw))
+        np.testing.assert_allclose(gw, ref.astype(dtype), rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -435,3 +440,103 @@ def test_fast_path_declines_to_the_validating_path(dtype):
     if dtype == np.float32:
         y = cact.prelu(np.array([-1.0, 2.0], dtype), 1e39)
         assert y[0] == -np.inf and y[1] == 2.0
+
+
+BACKWARD_FAST_CASES = [  # (shape, axis, slopes), each layout of _prelu_backward_fast
+    ((4, 8, 5, 13), 1, 8),         # rows of 65: one block of 64 and a tail
+    ((40, 30, 20), 1, 30),         # 1200 rows (slopes tiled on the heap)
+    ((2, 3, 16, 300), 2, 16),      # channels in the middle, rows of 300
+    ((3, 5, 7, 32), -1, 32),       # channels last, 105 rows: merged by 7, one short item
+    ((130, 64), -1, 64),           # channels last, 130 rows merged in 2s: 65 = 64 + 1
+    ((4, 64), 1, 64),              # channels last, fewer than 16 rows
+    ((5, 1500), -1, 1500),         # rows longer than 1024, not merged
+    ((3, 5000), 0, 1),             # one slope as (1,): rows of 4096 and a tail
+    ((7, 11, 13), 1, "float"),     # one slope as a Python float, fewer than 4096
+    ((0, 8, 20), 1, 8),            # empty
+]
+
+
+def _check_grad_weight(gw, g, x, ax, dtype, shape):
+    ref = np.asarray(_ref_grad_weight(g, x, ax), np.float64).reshape(shape)
+    # the sum of |terms| (x > 0 adds nothing, whatever g is)
+    with np.errstate(invalid="ignore"):
+        t = np.where(x > 0, 0.0, np.abs(g.astype(np.float64) * x.astype(np.float64)))
+    scale = np.asarray(_ref_grad_weight(np.ones_like(t), -t, ax)).reshape(shape)
+    tol = 32 * np.finfo(np.float64).eps * np.abs(scale) + 4 * np.finfo(dtype).eps * np.abs(ref)
+    assert gw.dtype == dtype and gw.shape == shape
+    assert np.all(np.abs(gw.astype(np.float64) - ref) <= tol + np.finfo(dtype).tiny)
+    assert not np.any(np.signbit(gw[gw == 0]))  # a zero sum is +0.0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,axis,c", BACKWARD_FAST_CASES)
+def test_backward_fast_path(shape, axis, c, dtype):
+    """The compiled prelu_backward (src/_core.pyx _prelu_backward_fast, one
+    pass of src/cact_prelu.h) takes every common form: grad_x bitwise the
+    validating path's and the reference, new, into out=, in place on
+    grad_output and on x; grad_weight within a few ulps of the sum of |terms|
+    of the exact sum; the same bits on 1, 2 and 3 threads."""
+    from cact import _core
+    slow = _core._SLOW["prelu_backward"]
+    x = _data(shape, dtype, 31)
+    g = _data(shape, dtype, 32)
+    if x.size > 6:  # +inf adds an exact 0 (special values: the next test)
+        x.flat[1], x.flat[5] = np.inf, -0.0
+    if c == "float":
+        w, wb, ax, wshape = 0.375, np.array(0.375, dtype), None, ()
+    else:
+        w = np.linspace(-0.5, 1.5, c).astype(dtype)
+        wb = w.reshape(()) if c == 1 else _channel_view(w, x.ndim, axis)
+        ax, wshape = (None if c == 1 else axis % x.ndim), w.shape
+    want_gx = np.where(x > 0, g.astype(np.float64), g.astype(np.float64) * np.broadcast_to(wb, x.shape)).astype(dtype)
+    np.testing.assert_array_equal(slow(g, x, w, axis)[0], want_gx)
+    results = {}
+    old = cact.get_num_threads()
+    try:
+        for t in (1, 2, 3):
+            cact.set_num_threads(t)
+            r = {}
+            assert _fast_taken(lambda: r.update(new=cact.prelu_backward(g, x, w, axis)))
+            out = np.full_like(x, 7.0)
+            assert _fast_taken(lambda: r.update(out=cact.prelu_backward(g, x, w, axis, out=out)))
+            assert r["out"][0] is out
+            gb, xb = g.copy(), x.copy()
+            assert _fast_taken(lambda: r.update(on_g=cact.prelu_backward(gb, x, w, axis, out=gb)))
+            assert _fast_taken(lambda: r.update(on_x=cact.prelu_backward(g, xb, w, axis, out=xb)))
+            assert r["on_g"][0] is gb and r["on_x"][0] is xb
+            results[t] = r
+    finally:
+        cact.set_num_threads(old)
+    first = results[1]["new"]
+    for t, r in results.items():
+        for form, (gx, gw) in r.items():
+            np.testing.assert_array_equal(gx, want_gx, err_msg=f"{form}, {t} threads")
+            np.testing.assert_array_equal(gw, first[1], err_msg=f"{form}, {t} threads")
+    _check_grad_weight(first[1], g, x, ax, dtype, wshape)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape,axis", [((2, 16, 70), 1), ((70, 16), -1), ((2, 5000), 0)])
+def test_backward_fast_path_special_values(shape, axis, dtype):
+    """In the one-pass kernels as in the definition: an x > 0 adds an exact 0
+    whatever g is (inf, NaN), an x <= 0 adds x g by IEEE (-inf, NaN), and
+    infinite terms of both signs give NaN."""
+    x = _data(shape, dtype, 33)
+    g = _data(shape, dtype, 34)
+    c = 1 if axis == 0 else shape[axis]
+    w = np.full(c, 0.25, dtype)
+    ax = None if c == 1 else axis % x.ndim
+    g[x > 0] = np.inf
+    g.flat[np.flatnonzero(x.ravel() > 0)[:3]] = np.nan
+    gw = cact.prelu_backward(g, x, w, axis)[1]
+    assert np.all(np.isfinite(gw))
+    _check_grad_weight(gw, g, x, ax, dtype, w.shape)
+    x2, g2 = x.copy(), g.copy()
+    neg = np.flatnonzero(x2.ravel() < 0)
+    g2.flat[neg[0]] = np.inf            # -inf in its channel
+    x2.flat[neg[-1]] = np.nan           # NaN in its channel
+    gw2 = cact.prelu_backward(g2, x2, w, axis)[1]
+    want = np.asarray(_ref_grad_weight(g2, x2, ax)).reshape(w.shape)
+    np.testing.assert_array_equal(np.isnan(gw2), np.isnan(want))
+    np.testing.assert_array_equal(np.isinf(gw2), np.isinf(want))
+    assert np.all(gw2[np.isinf(want)] == want[np.isinf(want)])
