@@ -609,6 +609,9 @@ cdef object _prelu_fast(object a0, object weight, object axis, object out):
             return _NOFAST
     else:
         return _NOFAST
+    A = 1
+    B = 0
+    R = 0
     if not one and n > 0:
         if ax == nd - 1:
             R = n // C

@@ -150,3 +150,45 @@ def test_maxout_probe_counts_work_in_pieces(threads):
     costs = _core._kernel_costs()
     state = (cact.get_num_threads(), _core._set_min_parallel_override(0), _core.pool_stats())
     assert "maxout_reduce_f32" in costs and "maxout_scatter_f32" in costs, (costs, state)
+
+
+@pytest.mark.parametrize("gap", [0, 8, 4096])
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "softmax_backward", "prelu_rows"])
+def test_rows_next_to_each_other_are_split(op, gap, threads):
+    """Arrays that lie one after the other in memory (NumPy maps large ones
+    next to each other) do not overlap: a rows call from one into the next
+    is split.  Each operand's range is its own rows (src/cact_parallel.c
+    cact_operand_range); one core span for every operand made 1000 x 1000
+    float64 softmax into the array mapped below its input run on one
+    thread."""
+    threads(2)
+    rows, n = 1000, 1000
+    size = rows * n
+    buf = np.empty(2 * size + gap // 8 + 1)
+    x = buf[:size].reshape(rows, n)
+    o = buf[size + gap // 8: 2 * size + gap // 8].reshape(rows, n)
+    x[...] = np.random.default_rng(5).normal(0, 3, (rows, n))
+    for below in (False, True):
+        a, b = (o, x) if below else (x, o)  # input above or below the output
+        b[...] = 0
+        want = None
+        before = _core.pool_stats()["split_calls"]
+        if op == "prelu_rows":
+            w = np.linspace(0.1, 0.2, 10)
+            cact.prelu(a.reshape(100, 10, n), w, 1, out=b.reshape(100, 10, n))
+            want = np.where(a > 0, a, a * np.repeat(np.tile(w, 100), n).reshape(rows, n))
+        elif op == "softmax_backward":
+            y = cact.softmax(a)
+            g = np.ones_like(a)
+            before = _core.pool_stats()["split_calls"]
+            cact.softmax_backward(g, y, out=b)
+            want = y * (g - (g * y).sum(axis=1, keepdims=True))
+            np.testing.assert_allclose(b, want, atol=1e-15)
+            want = None
+        else:
+            getattr(cact, op)(a, out=b)
+        assert _core.pool_stats()["split_calls"] - before == 1, (op, gap, below)
+        if op in ("softmax", "log_softmax"):
+            want = getattr(cact, op)(a.copy())
+        if want is not None:
+            np.testing.assert_array_equal(b, want)
