@@ -40,6 +40,8 @@ def forms(n: int, dtype=np.float32) -> list:
     gz = rng.standard_normal(n).astype(dtype)
     oz = np.empty(n, dtype)
     ob = np.empty(2 * n, dtype)
+    xc = rng.standard_normal((2, n // 2)).astype(dtype)  # channels last
+    w = np.linspace(0.1, 0.4, n // 2).astype(dtype)
     return [
         ("sigmoid(x)", lambda: cact.sigmoid(x), lambda: np.tanh(x)),
         ("sigmoid(x, out=x)", lambda: cact.sigmoid(x, out=x), lambda: np.tanh(x, out=x)),
@@ -61,6 +63,11 @@ def forms(n: int, dtype=np.float32) -> list:
         ("maxout_backward(g, z, 2)", lambda: cact.maxout_backward(gz, z, 2), lambda: np.tanh(z)),
         ("maxout_backward(g, z, 2, out=o)", lambda: cact.maxout_backward(gz, z, 2, out=ob),
          lambda: np.tanh(z, out=ob)),
+        ("prelu(x, 0.25, out=x)", lambda: cact.prelu(x, 0.25, out=x), lambda: np.tanh(x, out=x)),
+        ("prelu(xc, w, -1, out=xc)", lambda: cact.prelu(xc, w, -1, out=xc),
+         lambda: np.multiply(xc, w, out=xc)),
+        ("prelu_backward(g, xc, w, -1)", lambda: cact.prelu_backward(x2, xc, w, -1),
+         lambda: np.multiply(x2, w)),
     ]
 
 

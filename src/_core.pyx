@@ -541,7 +541,9 @@ def maxout_backward(grad_output, z, pieces, axis=-1, *, out=None):
 #                     (cact._prelu._last_rows: C >= 16);
 #   channels before:  the same gufunc on (A C, B) rows, the slope of each
 #                     row (the slopes tiled A times) with core stride 0
-#                     (cact._prelu._channel_rows: B >= 16 and A C >= 16).
+#                     (cact._prelu._channel_rows: B >= 16 and A C >= 16);
+#   up to _PRELU_STACK elements, any layout: the elementwise kernel once, with
+#                     the slope of each element spread on the stack.
 # Everything else returns _NOFAST.  Through Python, the checks and the
 # np.tile / np.full temporaries cost 10-50 us a call (float32 (1, 64, 8, 8),
 # AMD EPYC Zen 4: 18.5 us against 0.7 us for leaky_relu).
@@ -580,20 +582,21 @@ cdef object _prelu_fast(object a0, object weight, object axis, object out):
     cdef float p32 = 0.0
     cdef double p64 = 0.0
     cdef bint one = False
+    cdef bint small
     cdef cact_loop_fn loop
-    if type(a0) is not cnp.ndarray or type(axis) is not int:
+    if type(a0) is not cnp.ndarray:
         return _NOFAST
     x = <cnp.ndarray>a0
     dt = _dtype_index(x)
     nd = cnp.PyArray_NDIM(x)
     if dt < 0 or nd == 0 or not _plain(x, dt):
         return _NOFAST
-    if not -nd <= axis < nd:
-        return _NOFAST
-    ax = axis + nd if axis < 0 else axis
     w = 4 if dt == 0 else 8
     n = cnp.PyArray_SIZE(x)
-    C = cnp.PyArray_DIM(x, ax)
+    # one slope (a float or shape (1,)): the axis is not used, as in the
+    # validating path; otherwise an int axis and a slope per channel
+    ax = 0
+    C = 1
     if type(weight) is float:
         p64 = weight
         if not (-_FLT_MAX <= p64 <= _FLT_MAX):  # also rejects NaN
@@ -605,14 +608,28 @@ cdef object _prelu_fast(object a0, object weight, object axis, object out):
         wa = <cnp.ndarray>weight
         slopes = cnp.PyArray_BYTES(wa)
         one = cnp.PyArray_DIM(wa, 0) == 1
-        if not one and cnp.PyArray_DIM(wa, 0) != C:
-            return _NOFAST
     else:
         return _NOFAST
+    if not one:
+        if type(axis) is not int or not -nd <= axis < nd:
+            return _NOFAST
+        ax = axis + nd if axis < 0 else axis
+        C = cnp.PyArray_DIM(x, ax)
+        if cnp.PyArray_DIM(wa, 0) != C:
+            return _NOFAST
     A = 1
     B = 0
     R = 0
-    if not one and n > 0:
+    # at most _PRELU_STACK elements in any layout: one slope per element (on
+    # the stack), one call of the elementwise kernel (its loop for a slope
+    # array: the bits of the one-slope loop); rows that short would cost a
+    # kernel call each
+    small = not one and 0 < n <= _PRELU_STACK
+    if small:
+        B = 1
+        for i in range(ax + 1, nd):
+            B *= cnp.PyArray_DIM(x, i)
+    elif not one and n > 0:
         if ax == nd - 1:
             R = n // C
             if C < _PRELU_MIN:
@@ -640,12 +657,17 @@ cdef object _prelu_fast(object a0, object weight, object axis, object out):
         _fast_calls += 1
         return o
     args[0] = cnp.PyArray_BYTES(x)
-    if one:
-        # leaky_relu(x, slope): x, the slope (stride 0), out
+    if one or small:
+        # leaky_relu(x, slope): x, the slope (stride 0) or the slope of each
+        # element, out
+        if small:
+            for i in range(n):
+                memcpy(<char *>stack + i * w, slopes + ((i // B) % C) * w, w)
+            slopes = <char *>stack
         args[1] = slopes
         args[2] = cnp.PyArray_BYTES(o)
         steps[0] = w
-        steps[1] = 0
+        steps[1] = w if small else 0
         steps[2] = w
         _call_loop(_SPEC_LEAKY, dt, args, n, steps)
         _fast_calls += 1
@@ -716,7 +738,8 @@ def prelu(x, weight, axis=1, *, out=None):
 
 
 # prelu_backward(g, x, weight, axis, out=out) -> (grad_x, grad_weight) for
-# the same common case as prelu (g of x's dtype and shape; out None, g or x
+# the same common case as prelu (rows of any length up to _PRELU_STACK
+# elements) (g of x's dtype and shape; out None, g or x
 # itself, or an array apart from both and the weight), in one read of g and
 # x: the chunks prelu_bw_rows / prelu_bw_cols (src/cact_prelu.h) write grad_x
 # and sums of g x in double (per row, or per column of a block of rows),
@@ -809,20 +832,22 @@ cdef void _prelu_bw_run(int layout, int dt, char *g, char *x, char *slopes, char
 
 
 cdef object _prelu_backward_fast(object g0, object x0, object weight, object axis, object out):
-    cdef cnp.ndarray g, x, wa, o, gw64
+    cdef cnp.ndarray g, x, wa, o, gw
     cdef int dt, nd, ax, i
     cdef ptrdiff_t w, n, C, A, B, k, L, nbuf, c
     cdef cnp.npy_intp nsums
     cdef double stack[_PRELU_STACK]
+    cdef double scratch[_PRELU_STACK]
     cdef char *slopes
     cdef char *tiled = NULL
-    cdef double *sums = NULL
+    cdef double *heap = NULL
+    cdef double *sums
     cdef double *acc
     cdef float p32 = 0.0
     cdef double p64 = 0.0
     cdef bint one = False
     cdef int layout  # 0 one slope, 1 channels last, 2 channels before
-    if type(x0) is not cnp.ndarray or type(axis) is not int:
+    if type(x0) is not cnp.ndarray:
         return _NOFAST
     x = <cnp.ndarray>x0
     dt = _dtype_index(x)
@@ -832,12 +857,10 @@ cdef object _prelu_backward_fast(object g0, object x0, object weight, object axi
     if not _plain(g0, dt) or not cnp.PyArray_SAMESHAPE(<cnp.ndarray>g0, x):
         return _NOFAST
     g = <cnp.ndarray>g0
-    if not -nd <= axis < nd:
-        return _NOFAST
-    ax = axis + nd if axis < 0 else axis
     w = 4 if dt == 0 else 8
     n = cnp.PyArray_SIZE(x)
-    C = cnp.PyArray_DIM(x, ax)
+    # one slope (a float or shape (1,)): the axis is not used, as in the
+    # validating path; otherwise an int axis and a slope per channel
     if type(weight) is float:
         p64 = weight
         if not (-_FLT_MAX <= p64 <= _FLT_MAX):  # also rejects NaN
@@ -849,21 +872,30 @@ cdef object _prelu_backward_fast(object g0, object x0, object weight, object axi
         wa = <cnp.ndarray>weight
         slopes = cnp.PyArray_BYTES(wa)
         one = cnp.PyArray_DIM(wa, 0) == 1
-        if not one and cnp.PyArray_DIM(wa, 0) != C:
-            return _NOFAST
     else:
         return _NOFAST
+    ax = 0
+    C = 1
+    if not one:
+        if type(axis) is not int or not -nd <= axis < nd:
+            return _NOFAST
+        ax = axis + nd if axis < 0 else axis
+        C = cnp.PyArray_DIM(x, ax)
+        if cnp.PyArray_DIM(wa, 0) != C:
+            return _NOFAST
     layout = 0 if one else (1 if ax == nd - 1 else 2)
     A = 1
     B = 1
+    # short rows cost a kernel call each: above _PRELU_STACK elements they
+    # are left to the validating path's NumPy broadcasting
     if layout == 1:
-        if C < _PRELU_MIN:
+        if C < _PRELU_MIN and n > _PRELU_STACK:
             return _NOFAST
     elif layout == 2:
         for i in range(ax):
             A *= cnp.PyArray_DIM(x, i)
         B = n // (A * C) if A * C else 0
-        if n > 0 and (B < _PRELU_MIN or A * C < _PRELU_MIN):
+        if n > _PRELU_STACK and (B < _PRELU_MIN or A * C < _PRELU_MIN):
             return _NOFAST
     if out is None:
         o = <cnp.ndarray>cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(x), cnp.PyArray_TYPE(x), 0)
@@ -877,14 +909,13 @@ cdef object _prelu_backward_fast(object g0, object x0, object weight, object axi
                 return _NOFAST
         if type(weight) is not float and not _apart(o, wa):
             return _NOFAST
-    nsums = C if layout != 0 else 1
-    gw64 = <cnp.ndarray>cnp.PyArray_ZEROS(1, &nsums, cnp.NPY_DOUBLE, 0)
-    acc = <double *>cnp.PyArray_DATA(gw64)
-    # the tiled slopes and the sums buffer: one slope, rows of _PRELU_BW_ROW
-    # and the shorter last one; channels last, k rows of C as one row of
-    # L = k C (the slopes tiled k times on the stack), items of m such rows
-    # and the last m' < m; channels before, A C rows of B (the C slopes tiled
-    # A times, one a row)
+    nsums = C
+    # the tiled slopes and the sums: one slope, rows of _PRELU_BW_ROW and
+    # the shorter last one; channels last, k rows of C as one row of L = k C
+    # (the slopes tiled k times on the stack), items of m such rows and the
+    # last m' < m; channels before, A C rows of B (the C slopes tiled A times,
+    # one a row).  The sums and the channels' totals (acc) share one buffer:
+    # the stack's, or malloc'd when longer.
     L = 0
     if n == 0:
         nbuf = 0
@@ -899,17 +930,24 @@ cdef object _prelu_backward_fast(object g0, object x0, object weight, object axi
         nbuf = (n // L // CACT_PRELU_COL_ROWS + 1) * L
     else:
         nbuf = A * C
-        if A > 1:
+    try:
+        if layout == 2 and A > 1 and n > 0:
             tiled = <char *>PyMem_Malloc(A * C * w)
             if tiled == NULL:
                 raise MemoryError()
             _tile(tiled, slopes, C * w, A)
             slopes = tiled
-    try:
-        if nbuf:
-            sums = <double *>PyMem_Malloc(nbuf * sizeof(double))
-            if sums == NULL:
+        if nbuf + nsums <= _PRELU_STACK:
+            acc = scratch
+        else:
+            heap = <double *>PyMem_Malloc((nbuf + nsums) * sizeof(double))
+            if heap == NULL:
                 raise MemoryError()
+            acc = heap
+        sums = acc + nsums
+        for c in range(nsums):
+            acc[c] = 0.0
+        if nbuf:
             if n >= _NOGIL_MIN:
                 with nogil:
                     _prelu_bw_run(layout, dt, cnp.PyArray_BYTES(g), cnp.PyArray_BYTES(x), slopes,
@@ -917,14 +955,18 @@ cdef object _prelu_backward_fast(object g0, object x0, object weight, object axi
             else:
                 _prelu_bw_run(layout, dt, cnp.PyArray_BYTES(g), cnp.PyArray_BYTES(x), slopes,
                               cnp.PyArray_BYTES(o), sums, acc, n, C, B, L, w)
+        # the weight's shape (() for a Python float), x's dtype; a zero sum
+        # is +0.0, and each total is rounded once
+        gw = <cnp.ndarray>cnp.PyArray_EMPTY(0 if type(weight) is float else 1, &nsums,
+                                            cnp.PyArray_TYPE(x), 0)
+        for c in range(nsums):
+            if dt == 0:
+                (<float *>cnp.PyArray_DATA(gw))[c] = <float>(acc[c] + 0.0)
+            else:
+                (<double *>cnp.PyArray_DATA(gw))[c] = acc[c] + 0.0
     finally:
-        PyMem_Free(sums)
+        PyMem_Free(heap)
         PyMem_Free(tiled)
-    for c in range(nsums):
-        acc[c] += 0.0  # a zero sum is +0.0
-    gw = gw64.astype(x.dtype) if dt == 0 else gw64
-    if type(weight) is float:
-        gw = gw.reshape(())
     global _fast_calls
     _fast_calls += 1
     return o, gw

@@ -365,6 +365,10 @@ FAST_CASES = [  # (shape, axis, slopes: a length, or "float" for a Python float)
     ((4, 64), 1, 64),            # channels last, fewer than 16 rows
     ((5, 1500), -1, 1500),       # channels last, rows longer than 1024
     ((0, 8, 20), 1, 8),          # empty
+    ((4, 8, 1, 1), 1, 8),        # at most 1024 elements, any layout: one call
+    ((3, 5), -1, 5),             #   with a slope per element
+    ((2, 3, 4), 1, 3),
+    ((16, 64), 0, 16),
 ]
 
 
@@ -411,11 +415,13 @@ def test_fast_path_declines_to_the_validating_path(dtype):
     w = np.linspace(0.1, 0.8, 8).astype(dtype)
     want = _ref_forward(x, _channel_view(w, 4, 1))
     other = np.float64 if dtype == np.float32 else np.float32
+    xs = _data((64, 8, 2, 2), dtype, 23)
     forms = {
         "list": lambda: cact.prelu(x, list(w), 1),
         "dtype": lambda: cact.prelu(x, w.astype(other), 1),
         "np axis": lambda: cact.prelu(x, w, np.int64(1)),
-        "short rows": lambda: cact.prelu(x[..., :1, :1].copy(), w, 1),
+        # rows of 4 past the 1024 elements taken in one call
+        "short rows": lambda: cact.prelu(xs, w, 1),
     }
     for name, call in forms.items():
         y = None
@@ -424,7 +430,7 @@ def test_fast_path_declines_to_the_validating_path(dtype):
             nonlocal y
             y = call()
         assert not _fast_taken(run), name
-        ref = want[..., :1, :1] if name == "short rows" else want
+        ref = _ref_forward(xs, _channel_view(w, 4, 1)) if name == "short rows" else want
         if name == "dtype":  # the weight rounded to `other`, then cast to x's dtype
             ref = _ref_forward(x, _channel_view(w.astype(other).astype(dtype), 4, 1))
         np.testing.assert_array_equal(y, ref, err_msg=name)
@@ -453,6 +459,9 @@ BACKWARD_FAST_CASES = [  # (shape, axis, slopes), each layout of _prelu_backward
     ((3, 5000), 0, 1),             # one slope as (1,): rows of 4096 and a tail
     ((7, 11, 13), 1, "float"),     # one slope as a Python float, fewer than 4096
     ((0, 8, 20), 1, 8),            # empty
+    ((4, 8, 1, 1), 1, 8),          # at most 1024 elements: rows of 1
+    ((30, 5), -1, 5),              # channels last, 5 of them
+    ((2, 3, 4), 1, 3),
 ]
 
 
@@ -540,3 +549,26 @@ def test_backward_fast_path_special_values(shape, axis, dtype):
     np.testing.assert_array_equal(np.isnan(gw2), np.isnan(want))
     np.testing.assert_array_equal(np.isinf(gw2), np.isinf(want))
     assert np.all(gw2[np.isinf(want)] == want[np.isinf(want)])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_one_slope_ignores_the_axis(dtype):
+    """With one slope (a float or shape (1,)) the channel axis is not used,
+    in the compiled forms as in the validating path: a 1-D input with the
+    default axis=1, or any axis, gives leaky_relu's bits."""
+    from cact import _core
+    x = _data((16,), dtype, 41)
+    g = _data((16,), dtype, 42)
+    want = _ref_forward(x, np.full(x.shape, 0.25))
+    for w in (0.25, np.array([0.25], dtype)):
+        for axis in (1, 7, -3):
+            y = {}
+            assert _fast_taken(lambda: y.update(r=cact.prelu(x, w, axis)))
+            np.testing.assert_array_equal(y["r"], want)
+            np.testing.assert_array_equal(_core._SLOW["prelu"](x, w, axis), want)
+            assert _fast_taken(lambda: y.update(b=cact.prelu_backward(g, x, w, axis)))
+            gx, gw = y["b"]
+            sgx, sgw = _core._SLOW["prelu_backward"](g, x, w, axis)
+            np.testing.assert_array_equal(gx, sgx)
+            assert gw.shape == np.shape(w) and gw.dtype == dtype
+            np.testing.assert_allclose(gw, sgw, rtol=4 * np.finfo(dtype).eps)
