@@ -680,14 +680,21 @@ for _act in ACTIVATIONS:
 # table into src/_fast.pxi): they take the fast path for exact, contiguous,
 # native float32/float64 arrays with out None or an input itself, and call the
 # validating implementations above for everything else.
+def _compiled(slow):
+    """The compiled wrapper of _core named as ``slow``, with its docstring and
+    signature; ``slow`` becomes its validating path (_core._SLOW)."""
+    name = slow.__name__
+    fast = getattr(_core, name)
+    _core._SLOW[name] = slow
+    fast.__doc__ = slow.__doc__
+    fast.__signature__ = inspect.signature(slow)
+    fast.__module__ = "cact"
+    fast.__qualname__ = name
+    return fast
+
+
 for _name, _slow in list(_FUNCS.items()):
-    _fast = getattr(_core, _name)
-    _core._SLOW[_name] = _slow
-    _fast.__doc__ = _slow.__doc__
-    _fast.__signature__ = _slow.__signature__
-    _fast.__module__ = "cact"
-    _fast.__qualname__ = _name
-    _FUNCS[_name] = _fast
+    _FUNCS[_name] = _compiled(_slow)
 globals().update(_FUNCS)
 
 

@@ -569,9 +569,59 @@ cdef inline void _tile(char *dst, const char *src, ptrdiff_t nbytes, ptrdiff_t t
         memcpy(dst + i * nbytes, src, nbytes)
 
 
+cdef int _prelu_slopes(cnp.ndarray x, int dt, object weight, object axis, float *p32,
+                       double *p64, char **slopes, int *ax, ptrdiff_t *C):
+    """The slopes of prelu's fast paths: 1 for one slope (a Python float
+    within the float32 range, or a 1-D ndarray of x's dtype of length 1; the
+    axis is not used, as in the validating path), 0 for one slope per
+    channel (a 1-D ndarray of x's dtype along the int axis *ax, of length
+    *C), -1 for anything else (the validating path)."""
+    cdef int nd = cnp.PyArray_NDIM(x)
+    cdef cnp.ndarray wa
+    ax[0] = 0
+    C[0] = 1
+    if type(weight) is float:
+        p64[0] = weight
+        if not (-_FLT_MAX <= p64[0] <= _FLT_MAX):  # also rejects NaN
+            return -1
+        p32[0] = <float>p64[0]
+        slopes[0] = <char *>p32 if dt == 0 else <char *>p64
+        return 1
+    if not _plain(weight, dt) or cnp.PyArray_NDIM(<cnp.ndarray>weight) != 1:
+        return -1
+    wa = <cnp.ndarray>weight
+    slopes[0] = cnp.PyArray_BYTES(wa)
+    if cnp.PyArray_DIM(wa, 0) == 1:
+        return 1
+    if type(axis) is not int or not -nd <= axis < nd:
+        return -1
+    ax[0] = axis + nd if axis < 0 else axis
+    C[0] = cnp.PyArray_DIM(x, ax[0])
+    return 0 if cnp.PyArray_DIM(wa, 0) == C[0] else -1
+
+
+cdef object _prelu_out(object out, cnp.ndarray x, int dt, tuple inputs, object weight):
+    """prelu's result array: a new one for out None; out itself when it is a
+    C-contiguous writable array of x's dtype and shape, each input (x, g)
+    itself or apart from it, and apart from a weight array; else None."""
+    cdef cnp.ndarray o
+    if out is None:
+        return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(x), cnp.PyArray_DIMS(x), cnp.PyArray_TYPE(x), 0)
+    if (not _plain(out, dt) or not cnp.PyArray_SAMESHAPE(<cnp.ndarray>out, x)
+            or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>out)):
+        return None
+    o = <cnp.ndarray>out
+    for a in inputs:
+        if cnp.PyArray_BYTES(o) != cnp.PyArray_BYTES(<cnp.ndarray>a) and not _apart(o, <cnp.ndarray>a):
+            return None
+    if type(weight) is not float and not _apart(o, <cnp.ndarray>weight):
+        return None
+    return o
+
+
 cdef object _prelu_fast(object a0, object weight, object axis, object out):
-    cdef cnp.ndarray x, wa, o
-    cdef int dt, nd, ax, i
+    cdef cnp.ndarray x, o
+    cdef int dt, nd, ax, i, r
     cdef ptrdiff_t w, n, C, A, B, R, k, L, rows, ntile
     cdef char *args[4]
     cdef ptrdiff_t steps[7]
@@ -593,30 +643,10 @@ cdef object _prelu_fast(object a0, object weight, object axis, object out):
         return _NOFAST
     w = 4 if dt == 0 else 8
     n = cnp.PyArray_SIZE(x)
-    # one slope (a float or shape (1,)): the axis is not used, as in the
-    # validating path; otherwise an int axis and a slope per channel
-    ax = 0
-    C = 1
-    if type(weight) is float:
-        p64 = weight
-        if not (-_FLT_MAX <= p64 <= _FLT_MAX):  # also rejects NaN
-            return _NOFAST
-        p32 = <float>p64
-        slopes = <char *>&p32 if dt == 0 else <char *>&p64
-        one = True
-    elif _plain(weight, dt) and cnp.PyArray_NDIM(<cnp.ndarray>weight) == 1:
-        wa = <cnp.ndarray>weight
-        slopes = cnp.PyArray_BYTES(wa)
-        one = cnp.PyArray_DIM(wa, 0) == 1
-    else:
+    r = _prelu_slopes(x, dt, weight, axis, &p32, &p64, &slopes, &ax, &C)
+    if r < 0:
         return _NOFAST
-    if not one:
-        if type(axis) is not int or not -nd <= axis < nd:
-            return _NOFAST
-        ax = axis + nd if axis < 0 else axis
-        C = cnp.PyArray_DIM(x, ax)
-        if cnp.PyArray_DIM(wa, 0) != C:
-            return _NOFAST
+    one = r == 1
     A = 1
     B = 0
     R = 0
@@ -641,17 +671,10 @@ cdef object _prelu_fast(object a0, object weight, object axis, object out):
             B = n // (A * C)
             if B < _PRELU_MIN or A * C < _PRELU_MIN:
                 return _NOFAST
-    if out is None:
-        o = <cnp.ndarray>cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(x), cnp.PyArray_TYPE(x), 0)
-    else:
-        if (not _plain(out, dt) or not cnp.PyArray_SAMESHAPE(<cnp.ndarray>out, x)
-                or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>out)):
-            return _NOFAST
-        o = <cnp.ndarray>out
-        if cnp.PyArray_BYTES(o) != cnp.PyArray_BYTES(x) and not _apart(o, x):
-            return _NOFAST
-        if type(weight) is not float and not _apart(o, wa):
-            return _NOFAST
+    res = _prelu_out(out, x, dt, (x,), weight)
+    if res is None:
+        return _NOFAST
+    o = <cnp.ndarray>res
     global _fast_calls
     if n == 0:
         _fast_calls += 1
@@ -832,8 +855,8 @@ cdef void _prelu_bw_run(int layout, int dt, char *g, char *x, char *slopes, char
 
 
 cdef object _prelu_backward_fast(object g0, object x0, object weight, object axis, object out):
-    cdef cnp.ndarray g, x, wa, o, gw
-    cdef int dt, nd, ax, i
+    cdef cnp.ndarray g, x, o, gw
+    cdef int dt, nd, ax, i, r
     cdef ptrdiff_t w, n, C, A, B, k, L, nbuf, c
     cdef cnp.npy_intp nsums
     cdef double stack[_PRELU_STACK]
@@ -859,30 +882,10 @@ cdef object _prelu_backward_fast(object g0, object x0, object weight, object axi
     g = <cnp.ndarray>g0
     w = 4 if dt == 0 else 8
     n = cnp.PyArray_SIZE(x)
-    # one slope (a float or shape (1,)): the axis is not used, as in the
-    # validating path; otherwise an int axis and a slope per channel
-    if type(weight) is float:
-        p64 = weight
-        if not (-_FLT_MAX <= p64 <= _FLT_MAX):  # also rejects NaN
-            return _NOFAST
-        p32 = <float>p64
-        slopes = <char *>&p32 if dt == 0 else <char *>&p64
-        one = True
-    elif _plain(weight, dt) and cnp.PyArray_NDIM(<cnp.ndarray>weight) == 1:
-        wa = <cnp.ndarray>weight
-        slopes = cnp.PyArray_BYTES(wa)
-        one = cnp.PyArray_DIM(wa, 0) == 1
-    else:
+    r = _prelu_slopes(x, dt, weight, axis, &p32, &p64, &slopes, &ax, &C)
+    if r < 0:
         return _NOFAST
-    ax = 0
-    C = 1
-    if not one:
-        if type(axis) is not int or not -nd <= axis < nd:
-            return _NOFAST
-        ax = axis + nd if axis < 0 else axis
-        C = cnp.PyArray_DIM(x, ax)
-        if cnp.PyArray_DIM(wa, 0) != C:
-            return _NOFAST
+    one = r == 1
     layout = 0 if one else (1 if ax == nd - 1 else 2)
     A = 1
     B = 1
@@ -897,18 +900,10 @@ cdef object _prelu_backward_fast(object g0, object x0, object weight, object axi
         B = n // (A * C) if A * C else 0
         if n > _PRELU_STACK and (B < _PRELU_MIN or A * C < _PRELU_MIN):
             return _NOFAST
-    if out is None:
-        o = <cnp.ndarray>cnp.PyArray_EMPTY(nd, cnp.PyArray_DIMS(x), cnp.PyArray_TYPE(x), 0)
-    else:
-        if (not _plain(out, dt) or not cnp.PyArray_SAMESHAPE(<cnp.ndarray>out, x)
-                or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>out)):
-            return _NOFAST
-        o = <cnp.ndarray>out
-        for a in (g, x):
-            if cnp.PyArray_BYTES(o) != cnp.PyArray_BYTES(<cnp.ndarray>a) and not _apart(o, <cnp.ndarray>a):
-                return _NOFAST
-        if type(weight) is not float and not _apart(o, wa):
-            return _NOFAST
+    res = _prelu_out(out, x, dt, (g, x), weight)
+    if res is None:
+        return _NOFAST
+    o = <cnp.ndarray>res
     nsums = C
     # the tiled slopes and the sums: one slope, rows of _PRELU_BW_ROW and
     # the shorter last one; channels last, k rows of C as one row of L = k C
