@@ -777,30 +777,12 @@ cdef int _CHUNK_PRELU_COLS = 0
 cdef Py_ssize_t _PRELU_BW_ROW = 4096
 
 
-cdef void _prelu_rows_call(int dt, char *g, char *x, char *slopes, ptrdiff_t slope_step,
-                           char *gx, double *sums, ptrdiff_t rows, ptrdiff_t n,
-                           ptrdiff_t w) noexcept nogil:
-    cdef char *args[5]
-    cdef ptrdiff_t steps[5]
-    cdef ptrdiff_t dims[2]
-    args[0] = g
-    args[1] = x
-    args[2] = slopes
-    args[3] = gx
-    args[4] = <char *>sums
-    steps[0] = n * w
-    steps[1] = n * w
-    steps[2] = slope_step
-    steps[3] = n * w
-    steps[4] = 8
-    dims[0] = rows
-    dims[1] = n
-    if rows > 0:
-        cact_run_rows(_CHUNK_PRELU_ROWS + dt, 5, args, dims, steps, 0)
-
-
-cdef void _prelu_cols_call(int dt, char *g, char *x, char *slopes, char *gx, double *sums,
-                           ptrdiff_t items, ptrdiff_t m, ptrdiff_t L, ptrdiff_t w) noexcept nogil:
+cdef void _prelu_chunk_call(int chunk, char *g, char *x, char *slopes, ptrdiff_t slope_step,
+                            char *gx, double *sums, ptrdiff_t sums_step, ptrdiff_t items,
+                            ptrdiff_t m, ptrdiff_t L, ptrdiff_t w) noexcept nogil:
+    """items outer items of m rows of L entries (prelu_bw_cols) or of one row
+    of L (prelu_bw_rows, m = 1): g, x, grad_x a whole item apart, the slopes
+    slope_step apart, the sums sums_step bytes apart."""
     cdef char *args[5]
     cdef ptrdiff_t steps[5]
     cdef ptrdiff_t dims[4]
@@ -811,15 +793,27 @@ cdef void _prelu_cols_call(int dt, char *g, char *x, char *slopes, char *gx, dou
     args[4] = <char *>sums
     steps[0] = m * L * w
     steps[1] = m * L * w
-    steps[2] = 0
+    steps[2] = slope_step
     steps[3] = m * L * w
-    steps[4] = L * 8
+    steps[4] = sums_step
     dims[0] = items
     dims[1] = m * L
     dims[2] = L
     dims[3] = m
     if items > 0:
-        cact_run_rows(_CHUNK_PRELU_COLS + dt, 5, args, dims, steps, 0)
+        cact_run_rows(chunk, 5, args, dims, steps, 0)
+
+
+cdef void _prelu_rows_call(int dt, char *g, char *x, char *slopes, ptrdiff_t slope_step,
+                           char *gx, double *sums, ptrdiff_t rows, ptrdiff_t n,
+                           ptrdiff_t w) noexcept nogil:
+    _prelu_chunk_call(_CHUNK_PRELU_ROWS + dt, g, x, slopes, slope_step, gx, sums, 8, rows, 1,
+                      n, w)
+
+
+cdef void _prelu_cols_call(int dt, char *g, char *x, char *slopes, char *gx, double *sums,
+                           ptrdiff_t items, ptrdiff_t m, ptrdiff_t L, ptrdiff_t w) noexcept nogil:
+    _prelu_chunk_call(_CHUNK_PRELU_COLS + dt, g, x, slopes, 0, gx, sums, L * 8, items, m, L, w)
 
 
 cdef void _prelu_bw_run(int layout, int dt, char *g, char *x, char *slopes, char *o,
