@@ -19,6 +19,7 @@
 #define CACT_COMMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <math.h>
 #include <fenv.h>
 
