@@ -68,6 +68,8 @@ cdef extern from "cact_pool.h" nogil:
     long long cact_pool_busy_calls()
     long long cact_pool_worker_chunks()
     void cact_pool_set_spin(long long worker_ns, long long done_ns)
+    void cact_pool_wake_costs(long long *signal_ns, long long *latency_ns, long long *skipped)
+    void cact_pool_set_wake_costs(long long signal_ns, long long latency_ns)
 
 cdef extern from "cact_gufunc.h":
     # p = 0 is a ValueError before any loop runs (NumPy >= 2.1; see the header)
@@ -1202,10 +1204,23 @@ def thread_limit():
 def pool_stats():
     """The thread pool's counters: workers started, calls that cact split
     over threads (by its rule or the tests' override), calls that ran on their
-    own thread because another thread was using the pool, and chunks run by
-    the workers (not by the calling thread), in all."""
+    own thread because another thread was using the pool, chunks run by
+    the workers (not by the calling thread), in all; the measured cost of
+    waking a sleeping worker (ns: the caller's signal, and the time from
+    publishing a job to the woken worker's first chunk; 0 until measured)
+    and the split calls whose work was too short to be worth that wake, which
+    sleeping workers were left out of."""
+    cdef long long signal_ns, latency_ns, skipped
+    cact_pool_wake_costs(&signal_ns, &latency_ns, &skipped)
     return {"workers": cact_pool_workers(), "split_calls": cact_get_split_calls(),
-            "busy_calls": cact_pool_busy_calls(), "worker_chunks": cact_pool_worker_chunks()}
+            "busy_calls": cact_pool_busy_calls(), "worker_chunks": cact_pool_worker_chunks(),
+            "wake_signal_ns": signal_ns, "wake_latency_ns": latency_ns,
+            "unwoken_calls": skipped}
+
+
+def _set_wake_costs(long long signal_ns, long long latency_ns):
+    """Set the pool's wake-cost estimates in ns (for the tests only)."""
+    cact_pool_set_wake_costs(signal_ns, latency_ns)
 
 
 def _set_pool_spin(long long worker_ns=-1, long long done_ns=-1):

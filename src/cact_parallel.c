@@ -241,6 +241,7 @@ static void cact_run_(int kernel, cact_chunk_fn fn, int nargs, int nout, char **
     const int long_enough = override > 0 ? n >= 128 && n * work_per_item >= override
                                          : n * work_per_item >= CACT_SERIAL_WORK;
     int nthreads = long_enough ? cact_get_num_threads() : 1;
+    long long work_ns = -1; /* estimated serial time; unknown under the override */
     if (nthreads > 1
         && cact_partial_overlap(nargs, nout, args, n, steps, core_span, rows,
                                 rows ? dims[1] : 0)) {
@@ -259,14 +260,15 @@ static void cact_run_(int kernel, cact_chunk_fn fn, int nargs, int nout, char **
             args = rest;
             n -= p;
         }
-        const float threads = cost * (float)n * (float)work_per_item / CACT_THREAD_NS;
+        work_ns = (long long)(cost * (float)n * (float)work_per_item);
+        const float threads = (float)work_ns / CACT_THREAD_NS;
         nthreads = threads < (float)nthreads ? (int)threads : nthreads;
     }
     if (nthreads > 1) {
         cact_split_calls++; /* a statistic: a lost increment under a race is harmless */
         /* rows (an item is a whole row): any number per chunk, or a few
          * long rows would make one chunk for one thread */
-        cact_pool_run(fn, nargs, args, n, dims, steps, nthreads, rows ? 1 : 64);
+        cact_pool_run(fn, nargs, args, n, dims, steps, nthreads, rows ? 1 : 64, work_ns);
     }
     else if (n > 0) {
         fn(args, n, dims, steps);

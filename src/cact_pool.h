@@ -16,9 +16,19 @@
  * chunks of whole multiples of grain items (64 for elementwise loops: no
  * shared cache line between threads' outputs; 1 for rows); which thread runs
  * which chunk does not change the result (every item is computed
- * independently). */
+ * independently).  work_ns: the serial time the caller estimates for the
+ * whole loop (negative: unknown), which decides whether sleeping workers
+ * are worth waking. */
 void cact_pool_run(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n, const ptrdiff_t *dims,
-                   const ptrdiff_t *steps, int nthreads, ptrdiff_t grain);
+                   const ptrdiff_t *steps, int nthreads, ptrdiff_t grain, long long work_ns);
+
+/* The wake-up costs measured so far (ns: the owner's broadcast, the time from
+ * publishing a job to a woken worker's first claim; 0 before any wake) and
+ * the jobs published without waking a sleeping worker, whose work was
+ * estimated below 2 x (signal + latency) (see cact_pool.c). */
+void cact_pool_wake_costs(long long *signal_ns, long long *latency_ns, long long *skipped);
+/* For the tests: set both estimates (the next wakes move them again). */
+void cact_pool_set_wake_costs(long long signal_ns, long long latency_ns);
 
 /* Statistics for show_config and the tests: workers started so far, calls
  * that ran on their own thread because another thread was using the pool,

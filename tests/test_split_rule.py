@@ -192,3 +192,41 @@ def test_rows_next_to_each_other_are_split(op, gap, threads):
             want = getattr(cact, op)(a.copy())
         if want is not None:
             np.testing.assert_array_equal(b, want)
+
+
+def test_sleeping_workers_are_woken_only_for_enough_work(threads):
+    """src/cact_pool.c: a split call wakes sleeping workers only when its
+    estimated work exceeds 2 x (signal + latency) of a wake; a shorter one is
+    published without the wake (the caller runs what no awake worker takes),
+    with the same bits; every 16th such call wakes anyway to measure again,
+    and the measurement replaces the estimates."""
+    import time
+
+    threads(2)
+    x = np.random.default_rng(5).uniform(-8, 8, 200_000)
+    want = cact.tanh(x, out=np.empty_like(x))  # also: the pool's worker exists
+    cact.tanh(x, out=np.empty_like(x))
+    try:
+        # a wake that costs 10 ms: no call of ~1 ms of work wakes a worker
+        _core._set_wake_costs(5_000_000, 5_000_000)
+        before = _core.pool_stats()
+        unwoken = 0
+        for _ in range(5):
+            time.sleep(0.005)  # the worker's spin (20 us) is long over: asleep
+            out = np.empty_like(x)
+            cact.tanh(x, out=out)
+            assert_bitwise(out, want)
+        after = _core.pool_stats()
+        assert after["split_calls"] - before["split_calls"] == 5
+        unwoken = after["unwoken_calls"] - before["unwoken_calls"]
+        assert 4 <= unwoken <= 5  # one of them may be the 16th, which wakes
+        # then every 16th wakes: the estimates come down to the measured wake
+        for _ in range(16):
+            time.sleep(0.002)
+            cact.tanh(x, out=out)
+        st = _core.pool_stats()
+        assert 0 < st["wake_signal_ns"] < 5_000_000
+        assert 0 < st["wake_latency_ns"] < 5_000_000
+        assert_bitwise(out, want)
+    finally:
+        _core._set_wake_costs(0, 0)  # measured afresh from the next wake
