@@ -1179,6 +1179,11 @@ class AxisOp:
     ``dims`` and ``steps`` (outer steps first, then the core strides).
     ``nonempty``: a core dimension of 0 is a ValueError before any loop
     (src/cact_gufunc.h); softmax of an empty row is an empty row.
+    ``blocks``: the dtypes ("f32", "f64") whose row function also has a
+    block form for short rows, ``cact_<name>_rows_<t>`` (operands as (start,
+    row step, stride), then n and the number of rows; it returns the rows it
+    did), which the loop calls first: many short rows at a time, with the
+    row function's results bit for bit (src/cact_softmax.h).
     ``public``: the cact function built on it (its docstring is in
     cact/_api.py); ``args`` and ``formula``: the ufunc's docstring.
     """
@@ -1193,6 +1198,7 @@ class AxisOp:
     work_per_item: str = "dims[1]"
     core_span: str = ""
     nonempty: bool = False
+    blocks: tuple[str, ...] = ()
 
     @property
     def ufunc(self) -> str:
@@ -1212,13 +1218,17 @@ AXIS_OPS: tuple[AxisOp, ...] = (
            "g at the arg-max of z, 0 elsewhere",
            core_span="dims[1] * (cact_absp(steps[3]) + cact_absp(steps[4]))", nonempty=True),
     AxisOp("softmax", "rows", "(n)->(n)", 1, "softmax", "x",
-           "exp(x - max x) / sum exp(x - max x) over the last axis", core_span=_row_span(2)),
+           "exp(x - max x) / sum exp(x - max x) over the last axis", core_span=_row_span(2),
+           blocks=("f32", "f64")),
     AxisOp("log_softmax", "rows", "(n)->(n)", 1, "log_softmax", "x",
-           "(x - max x) - log(sum exp(x - max x)) over the last axis", core_span=_row_span(2)),
+           "(x - max x) - log(sum exp(x - max x)) over the last axis", core_span=_row_span(2),
+           blocks=("f32", "f64")),
     AxisOp("softmax_backward", "rows", "(n),(n)->(n)", 2, "softmax_backward", "g, y",
-           "y (g - sum(g y)) over the last axis, y = softmax(x)", core_span=_row_span(3)),
+           "y (g - sum(g y)) over the last axis, y = softmax(x)", core_span=_row_span(3),
+           blocks=("f64",)),
     AxisOp("log_softmax_backward", "rows", "(n),(n)->(n)", 2, "log_softmax_backward", "g, y",
-           "g - exp(y) sum(g) over the last axis, y = log_softmax(x)", core_span=_row_span(3)),
+           "g - exp(y) sum(g) over the last axis, y = log_softmax(x)", core_span=_row_span(3),
+           blocks=("f64",)),
 )
 
 AXIS_BY_NAME: dict[str, AxisOp] = {a.name: a for a in AXIS_OPS}

@@ -49,6 +49,18 @@
 #define CACT_IVDEP
 #endif
 
+/* A loop of a small constant count whose iterations are the vector lanes
+ * (the block forms of src/cact_softmax.h: one lane a row): gcc unrolls such
+ * a loop completely before its vectoriser runs when the body is small (16
+ * iterations of a max), leaving 16 scalar copies; this keeps it a loop. */
+#if defined(__clang__)
+#define CACT_LANES_LOOP _Pragma("nounroll")
+#elif defined(__GNUC__)
+#define CACT_LANES_LOOP _Pragma("GCC unroll 1")
+#else
+#define CACT_LANES_LOOP
+#endif
+
 /* A chunk of a loop: n outer iterations starting at args[k], with the
  * ufunc's dims and steps (dims[0] is ignored, the chunk length is n). */
 typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,

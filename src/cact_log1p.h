@@ -72,6 +72,32 @@ CACT_INLINE double cact_log1p32(double t)
     return (k ? CACT_LN2_HI_f64 : 0.0) + cact_madd_f64(s * z, cact_log1p32_r(z), 2.0 * s);
 }
 
+/* log1p(t) for any finite t >= 0 in double, for float32 results: log_softmax's
+ * log of a row's sum s = 1 + t, t up to the row length (src/cact_softmax.h).
+ * Relative error below 2^-35.5.
+ *
+ * Reduction: with w = 1 + t rounded and e the exponent of w sqrt(2) (read
+ * from its bits, no libm), 1 + t = 2^e (1 + f) with 1 + f = w / 2^e in
+ * [sqrt(2)/2, sqrt(2)] (an ulp beyond at the cut, where either e is valid:
+ * the polynomial's interval is widened for that), f = w 2^-e - 1 exact
+ * (Sterbenz); then log1p(t) = e ln2 + 2 atanh(s), s = f / (2 + f), as in
+ * cact_log1p32.  e = 0 (t below about sqrt(2) - 1): f = t itself, so a tiny
+ * t keeps its full relative accuracy (log1p(1e-30) = 1e-30).  e >= 1: t >=
+ * 0.41 and the rounding of 1 + t, 2^-53 of w, is at most 2^-51.5 of the
+ * result; e ln2 adds two roundings.  e is an integer below 1024, made a
+ * double from the exponent bits by the 2^52 trick (an or and a subtraction:
+ * no int64 conversion, which AVX2 lacks), so the function vectorises. */
+CACT_INLINE double cact_log1p32_wide(double t)
+{
+    const double w = 1.0 + t;
+    const uint64_t eb = cact_bits_f64(w * 1.4142135623730951) >> 52; /* 0x1.6a09e667f3bcdp0 */
+    const double e = cact_from_bits_f64(eb | 0x4330000000000000ULL) - 4503599627371519.0;
+    const double f = e == 0.0 ? t : w * cact_pow2i_f64(-e) - 1.0; /* 2^52 + 1023 above */
+    const double s = f / (2.0 + f);
+    const double z = s * s;
+    return cact_madd_f64(e, CACT_LN2_HI_f64, cact_madd_f64(s * z, cact_log1p32_r(z), 2.0 * s));
+}
+
 /* ------------------------------------------------------------- float64
  * log1p(th + tl) = hi + lo for th in [0, 1], |tl| <= ulp(th) (a normalised
  * double-word), th = 0 or th >= 2^-1021 (so that th / 2 is exact).

@@ -30,9 +30,11 @@
  *   (exp(-200) = 1.4e-87: y rounds to 0 in float32 below; the clamp keeps the
  *   core's 2^n normal).  The sums are plain double sums in 8 lanes: positive
  *   terms, relative error below n 2^-53 (10^6 terms: 2^-33).  y = e (1/s) or
- *   d - log1p(u) (libm, once per row) in double, rounded once to float:
- *   within 0.5 ULP + 2^-8 ULP.  log_softmax adds two terms of one sign
- *   (d <= 0, -log s <= 0): no cancellation.
+ *   d - log1p(u) in double (cact_log1p32_wide of cact_log1p.h, once per row:
+ *   2^-35.5 relative; it vectorises across the rows of a block, where libm's
+ *   log1p cost 14 ns a row), rounded once to float: within 0.5 ULP + 2^-8
+ *   ULP.  log_softmax adds two terms of one sign (d <= 0, -log s <= 0): no
+ *   cancellation.
  *
  * float64: there is no wider type, so double-words (hi + lo).
  *   d = x - m exactly as TwoSum(x, -m) = dh + dl (|dl| <= ulp(dh)/2);
@@ -83,6 +85,7 @@
 #include "cact_exp.h"
 #include "cact_exp32.h"
 #include "cact_exp_family.h" /* cact_two_sum_f64 */
+#include "cact_log1p.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -279,7 +282,7 @@ CACT_INLINE void cact_log_softmax_row_f32(const char *x, ptrdiff_t sx, char *o, 
     double k, r;
     cact_sm_sums_f32(x, sx, n, m, &k, &r, NULL, 0);
     /* log(k + r) = log1p((k - 1) + r): k - 1 is exact, r carries 2^-33 */
-    const double L = log1p((k - 1.0) + r);
+    const double L = cact_log1p32_wide((k - 1.0) + r);
     for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         /* two non-positive terms: no cancellation; d = -inf gives -inf */
         const double d = (double)CACT_AT(float, x, i, sx) - m;
@@ -324,9 +327,8 @@ CACT_INLINE void cact_softmax_backward_row_f32(const char *g, ptrdiff_t sg, cons
 /* exp(y) for the backward of log_softmax: y <= 0 is the domain (a log
  * probability); the core's reduction holds for |y| <= 700 (2^n normal), and
  * beyond 700 exp(y) is +inf for the float32 result anyway.  NaN stays NaN. */
-CACT_INLINE double cact_lsm_exp32(float yf)
+CACT_INLINE double cact_lsm_exp32(double y)
 {
-    const double y = (double)yf;
     const double a = y > -700.0 ? (y < 700.0 ? y : 700.0) : -700.0;
     const double e = cact_exp32(a);
     return y == y ? (y < 700.0 ? e : (double)INFINITY) : y;
@@ -339,7 +341,7 @@ CACT_INLINE void cact_log_softmax_backward_row_f32(const char *g, ptrdiff_t sg, 
     const double S = cact_sm_dot_f32(g, sg, y, sy, n, 0);
     for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         const double gv = (double)CACT_AT(float, g, i, sg);
-        const double e = cact_lsm_exp32(CACT_AT(float, y, i, sy));
+        const double e = cact_lsm_exp32((double)CACT_AT(float, y, i, sy));
         CACT_OUT(float, o, i, so) = (float)(gv - e * S);
     }
 }
@@ -585,6 +587,18 @@ CACT_INLINE void cact_softmax_backward_row_f64(const char *g, ptrdiff_t sg, cons
     }
 }
 
+/* g - exp(y) S, the entry of log_softmax_backward's float64 output. */
+CACT_INLINE double cact_lsm_term_f64(double gv, double yv, double S)
+{
+    double Eh, El, s1, s2, s3;
+    const double yc = yv > -1500.0 ? (yv < 1500.0 ? yv : 1500.0) : -1500.0;
+    const double nn = cact_exp_dw_f64(yc, &Eh, &El);
+    cact_pow2_3_f64(nn, &s1, &s2, &s3);
+    const double P = ((((Eh + El) * S) * s1) * s2) * s3;
+    const double v = gv - P;
+    return yv == yv ? v : yv + yv;
+}
+
 CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, const char *y,
                                                    ptrdiff_t sy, char *o, ptrdiff_t so,
                                                    ptrdiff_t n)
@@ -593,17 +607,422 @@ CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, 
     cact_sm_dot_f64(g, sg, y, sy, n, 0, &Sh, &Sl);
     const double S = Sh + Sl;
     for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
-        const double gv = CACT_AT(double, g, i, sg);
-        const double yv = CACT_AT(double, y, i, sy);
-        double Eh, El, s1, s2, s3;
-        const double yc = yv > -1500.0 ? (yv < 1500.0 ? yv : 1500.0) : -1500.0;
-        const double nn = cact_exp_dw_f64(yc, &Eh, &El);
-        cact_pow2_3_f64(nn, &s1, &s2, &s3);
-        const double P = ((((Eh + El) * S) * s1) * s2) * s3;
-        const double v = gv - P;
-        CACT_OUT(double, o, i, so) = yv == yv ? v : yv + yv;
+        CACT_OUT(double, o, i, so) =
+            cact_lsm_term_f64(CACT_AT(double, g, i, sg), CACT_AT(double, y, i, sy), S);
     }
 }
+
+/* ================================================ short rows, in blocks
+ * A short row costs more in per-row work than in arithmetic: the max's 32
+ * lanes folded, the 8 sum lanes folded, a division or a log, the calls:
+ * float32 softmax over rows of 10 took 53 ns a row on AMD EPYC Zen 4 (one
+ * thread), 5 ns an entry against 0.6 for the exponential itself.  So rows of
+ * up to CACT_SM_SHORT entries are also taken CACT_SM_ROWS at a time
+ * (cact_<name>_rows_<t> below, which the loops of src/cact_kernels.inc.tp
+ * call for the whole blocks of a chunk; the chunk's other rows go through
+ * the row function): the block is copied into a local buffer transposed,
+ * entry j of row r at t[j * CACT_SM_ROWS + r], so that the vector lanes are
+ * rows and every per-row step (max, sums, division, log, output) runs across
+ * rows (CACT_LANES_LOOP keeps those loops loops for the vectoriser).
+ *
+ * Each row's arithmetic is the row function's, operation for operation: the
+ * max is exact in any order; the sums keep the row function's lanes (entry j
+ * into lane j % 8 in increasing j, from 0, and the lanes combined in the
+ * same order and way); the rest is elementwise.  So the blocks give bitwise
+ * the row function's results, and where a chunk's blocks start does not
+ * matter: every layout and thread count gives the same bits
+ * (tests/test_softmax.py checks every row of blocks against the row alone).
+ * A forward row with a NaN or infinite max is all NaN, as in the row
+ * function: the block computes it with a max of 0 and then selects NaN.
+ *
+ * CACT_SM_SHORT is below CACT_SM_DOT_BLOCK: float64's backward sums of such
+ * rows are the per-entry lane sums, no 64-entry block folds.  The buffers
+ * are 4 KB each (float64 softmax: three and the input's, in L1).  Float32
+ * softmax over rows of 10, one thread, AMD EPYC Zen 4: 5.3 -> 1.4 ms for
+ * 10^6 entries; log_softmax 7.6 -> 1.5 ms. */
+#define CACT_SM_ROWS 16
+#define CACT_SM_SHORT 32
+#define CACT_SM_BUF (CACT_SM_SHORT * CACT_SM_ROWS)
+
+/* The block in, transposed and in double (t[j R + r] = row r's entry j),
+ * and out (row r's entry j = y[j R + r]). */
+#define CACT_SM_TRANSPOSE(T, sfx)                                                    \
+    CACT_INLINE void cact_sm_in_##sfx(const char *x, ptrdiff_t rx, ptrdiff_t sx,     \
+                                      ptrdiff_t n, double *t)                        \
+    {                                                                                \
+        for (int r = 0; r < CACT_SM_ROWS; r++) {                                     \
+            for (ptrdiff_t j = 0; j < n; j++) {                                      \
+                t[j * CACT_SM_ROWS + r] = (double)CACT_AT(T, x + r * rx, j, sx);     \
+            }                                                                        \
+        }                                                                            \
+    }                                                                                \
+    CACT_INLINE void cact_sm_out_##sfx(const T *y, char *o, ptrdiff_t ro,           \
+                                       ptrdiff_t so, ptrdiff_t n)                    \
+    {                                                                                \
+        for (int r = 0; r < CACT_SM_ROWS; r++) {                                     \
+            for (ptrdiff_t j = 0; j < n; j++) {                                      \
+                CACT_OUT(T, o + r * ro, j, so) = y[j * CACT_SM_ROWS + r];            \
+            }                                                                        \
+        }                                                                            \
+    }
+CACT_SM_TRANSPOSE(float, f32)
+CACT_SM_TRANSPOSE(double, f64)
+
+/* Each row's max m[r] (0 where it is NaN or infinite) and ok[r] (1.0 where
+ * it is finite, else 0.0), as cact_row_max: NaN wins. */
+CACT_INLINE void cact_sm_block_max(const double *t, ptrdiff_t n, double *m, double *ok)
+{
+    enum { R = CACT_SM_ROWS };
+    double bad[R];
+    for (int r = 0; r < R; r++) {
+        m[r] = -(double)INFINITY;
+        bad[r] = 0.0;
+    }
+    for (ptrdiff_t j = 0; j < n; j++) {
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            const double v = t[j * R + r];
+            m[r] = v > m[r] ? v : m[r];
+            bad[r] = v != v ? 1.0 : bad[r];
+        }
+    }
+    CACT_LANES_LOOP
+    for (int r = 0; r < R; r++) { /* cact:vector */
+        const int fin = (bad[r] == 0.0) & (m[r] - m[r] == 0.0);
+        ok[r] = fin ? 1.0 : 0.0;
+        m[r] = fin ? m[r] : 0.0;
+    }
+}
+
+/* ---------------------------------------------------- float32 blocks */
+
+/* cact_sm_sums_f32 for each row: kk[r] = k, rr[r] = r; with store, exp(d)
+ * (clamped, as the output needs it) replaces t. */
+CACT_INLINE void cact_sm_block_sums_f32(double *t, const double *m, ptrdiff_t n, double *kk,
+                                        double *rr, const int store)
+{
+    enum { R = CACT_SM_ROWS };
+    for (int r = 0; r < R; r++) {
+        kk[r] = 0.0;
+        rr[r] = 0.0;
+    }
+    for (int l = 0; l < CACT_ROW_LANES; l++) {
+        double ka[R], ra[R];
+        for (int r = 0; r < R; r++) {
+            ka[r] = 0.0;
+            ra[r] = 0.0;
+        }
+        for (ptrdiff_t j = l; j < n; j += CACT_ROW_LANES) {
+            CACT_LANES_LOOP
+            for (int r = 0; r < R; r++) { /* cact:vector */
+                const double d = t[j * R + r] - m[r];
+                const double e = cact_sm_exp32(d);
+                const int top = d == 0.0;
+                ka[r] += top ? 1.0 : 0.0;
+                ra[r] += cact_select_f64(!top & (d > -200.0), e, 0.0);
+                if (store) {
+                    t[j * R + r] = e;
+                }
+            }
+        }
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            kk[r] += ka[r];
+            rr[r] += ra[r];
+        }
+    }
+}
+
+CACT_INLINE void cact_softmax_block_f32(const char *x, ptrdiff_t rx, ptrdiff_t sx, char *o,
+                                        ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n)
+{
+    enum { R = CACT_SM_ROWS };
+    double t[CACT_SM_BUF], m[R], ok[R], kk[R], rr[R], inv[R];
+    float y[CACT_SM_BUF];
+    cact_sm_in_f32(x, rx, sx, n, t);
+    cact_sm_block_max(t, n, m, ok);
+    cact_sm_block_sums_f32(t, m, n, kk, rr, 1);
+    CACT_LANES_LOOP
+    for (int r = 0; r < R; r++) { /* cact:vector */
+        inv[r] = 1.0 / (kk[r] + rr[r]);
+    }
+    for (ptrdiff_t j = 0; j < n; j++) {
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            y[j * R + r] = ok[r] != 0.0 ? (float)(t[j * R + r] * inv[r]) : (float)NAN;
+        }
+    }
+    cact_sm_out_f32(y, o, ro, so, n);
+}
+
+CACT_INLINE void cact_log_softmax_block_f32(const char *x, ptrdiff_t rx, ptrdiff_t sx, char *o,
+                                            ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n)
+{
+    enum { R = CACT_SM_ROWS };
+    double t[CACT_SM_BUF], m[R], ok[R], kk[R], rr[R], L[R];
+    float y[CACT_SM_BUF];
+    cact_sm_in_f32(x, rx, sx, n, t);
+    cact_sm_block_max(t, n, m, ok);
+    cact_sm_block_sums_f32(t, m, n, kk, rr, 0);
+    CACT_LANES_LOOP
+    for (int r = 0; r < R; r++) { /* cact:vector */
+        L[r] = cact_log1p32_wide((kk[r] - 1.0) + rr[r]);
+    }
+    for (ptrdiff_t j = 0; j < n; j++) {
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            const double d = t[j * R + r] - m[r];
+            y[j * R + r] = ok[r] != 0.0 ? (float)(d - L[r]) : (float)NAN;
+        }
+    }
+    cact_sm_out_f32(y, o, ro, so, n);
+}
+
+/* ---------------------------------------------------- float64 blocks */
+
+/* cact_sm_sums_f64 for each row: kk[r] = k, (rh[r], rl[r]) = r, with the
+ * lanes combined as cact_lanes_total_f64 does (lane 0, then TwoSum with
+ * each next lane's high part, the errors and low parts added to e); with
+ * store, the parts Eh, El, n of exp(d) go to t (replacing x), el, en. */
+CACT_INLINE void cact_sm_block_sums_f64(double *t, const double *m, ptrdiff_t n, double *kk,
+                                        double *rh, double *rl, double *el, double *en,
+                                        const int store)
+{
+    enum { R = CACT_SM_ROWS };
+    double S[R], E[R];
+    for (int l = 0; l < CACT_ROW_LANES; l++) {
+        double ka[R], h[R], c[R];
+        for (int r = 0; r < R; r++) {
+            ka[r] = 0.0;
+            h[r] = 0.0;
+            c[r] = 0.0;
+        }
+        for (ptrdiff_t j = l; j < n; j += CACT_ROW_LANES) {
+            CACT_LANES_LOOP
+            for (int r = 0; r < R; r++) { /* cact:vector */
+                double dh, dl, Eh, El;
+                cact_sm_diff_f64(t[j * R + r], m[r], &dh, &dl);
+                const double nn = cact_sm_exp_f64(dh, dl, &Eh, &El);
+                const int top = dh == 0.0;
+                const double sc = cact_select_f64(!top & (dh > -700.0), cact_pow2i_f64(nn), 0.0);
+                ka[r] += cact_select_f64(top, 1.0, 0.0);
+                CACT_LANE_ADD(h[r], c[r], Eh * sc, El * sc);
+                if (store) {
+                    t[j * R + r] = Eh;
+                    el[j * R + r] = El;
+                    en[j * R + r] = nn;
+                }
+            }
+        }
+        if (l == 0) {
+            for (int r = 0; r < R; r++) {
+                kk[r] = 0.0 + ka[r];
+                S[r] = h[r];
+                E[r] = c[r];
+            }
+            continue;
+        }
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            double te;
+            const double s = cact_two_sum_f64(S[r], h[r], &te);
+            kk[r] += ka[r];
+            S[r] = s;
+            E[r] += te + c[r];
+        }
+    }
+    CACT_LANES_LOOP
+    for (int r = 0; r < R; r++) { /* cact:vector */
+        const double s = S[r] + E[r];
+        rl[r] = E[r] - (s - S[r]);
+        rh[r] = s;
+    }
+}
+
+CACT_INLINE void cact_softmax_block_f64(const char *x, ptrdiff_t rx, ptrdiff_t sx, char *o,
+                                        ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n)
+{
+    enum { R = CACT_SM_ROWS };
+    double t[CACT_SM_BUF], el[CACT_SM_BUF], en[CACT_SM_BUF];
+    double m[R], ok[R], kk[R], rh[R], rl[R], sh[R], sl[R];
+    cact_sm_in_f64(x, rx, sx, n, t);
+    cact_sm_block_max(t, n, m, ok);
+    cact_sm_block_sums_f64(t, m, n, kk, rh, rl, el, en, 1);
+    CACT_LANES_LOOP
+    for (int r = 0; r < R; r++) { /* cact:vector */
+        double l;
+        sh[r] = cact_two_sum_f64(kk[r], rh[r], &l);
+        sl[r] = l + rl[r];
+    }
+    for (ptrdiff_t j = 0; j < n; j++) {
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            const double q = cact_sm_quot_f64(t[j * R + r], el[j * R + r], en[j * R + r],
+                                              sh[r], sl[r]);
+            t[j * R + r] = ok[r] != 0.0 ? q : (double)NAN;
+        }
+    }
+    cact_sm_out_f64(t, o, ro, so, n);
+}
+
+CACT_INLINE void cact_log_softmax_block_f64(const char *x, ptrdiff_t rx, ptrdiff_t sx, char *o,
+                                            ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n)
+{
+    enum { R = CACT_SM_ROWS };
+    double t[CACT_SM_BUF], y[CACT_SM_BUF];
+    double m[R], ok[R], kk[R], rh[R], rl[R], Lh[R], Ll[R];
+    cact_sm_in_f64(x, rx, sx, n, t);
+    cact_sm_block_max(t, n, m, ok);
+    cact_sm_block_sums_f64(t, m, n, kk, rh, rl, NULL, NULL, 0);
+    for (int r = 0; r < R; r++) { /* libm's log1p, once per row as the row function */
+        double uh, ul;
+        uh = cact_two_sum_f64(kk[r] - 1.0, rh[r], &ul);
+        ul += rl[r];
+        Lh[r] = log1p(uh);
+        Ll[r] = ul / (1.0 + uh);
+    }
+    for (ptrdiff_t j = 0; j < n; j++) {
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            double dh, dl, a, b;
+            cact_sm_diff_f64(t[j * R + r], m[r], &dh, &dl);
+            a = cact_two_sum_f64(dh, -Lh[r], &b);
+            const double v = a + (b + (dl - Ll[r]));
+            y[j * R + r] = ok[r] != 0.0 ? (a - a == 0.0 ? v : a) : (double)NAN;
+        }
+    }
+    cact_sm_out_f64(y, o, ro, so, n);
+}
+
+/* cact_sm_dot_f64 for each row (n below its 64-entry blocks: the lanes of
+ * exact products, or of g, combined as cact_lanes_total_f64). */
+CACT_INLINE void cact_sm_block_dot_f64(const double *tg, const double *ty, ptrdiff_t n,
+                                       int with_y, double *dh, double *dl)
+{
+    enum { R = CACT_SM_ROWS };
+    double S[R], E[R];
+    for (int l = 0; l < CACT_ROW_LANES; l++) {
+        double h[R], c[R];
+        for (int r = 0; r < R; r++) {
+            h[r] = 0.0;
+            c[r] = 0.0;
+        }
+        for (ptrdiff_t j = l; j < n; j += CACT_ROW_LANES) {
+            CACT_LANES_LOOP
+            for (int r = 0; r < R; r++) { /* cact:vector */
+                const double gv = tg[j * R + r];
+                const double yv = with_y ? ty[j * R + r] : 1.0;
+                const double p = gv * yv;
+                CACT_LANE_ADD(h[r], c[r], p, with_y ? cact_fma_f64(gv, yv, -p) : 0.0);
+            }
+        }
+        if (l == 0) {
+            for (int r = 0; r < R; r++) {
+                S[r] = h[r];
+                E[r] = c[r];
+            }
+            continue;
+        }
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            double te;
+            const double s = cact_two_sum_f64(S[r], h[r], &te);
+            S[r] = s;
+            E[r] += te + c[r];
+        }
+    }
+    CACT_LANES_LOOP
+    for (int r = 0; r < R; r++) { /* cact:vector */
+        const double s = S[r] + E[r];
+        const double lo = E[r] - (s - S[r]);
+        dh[r] = s;
+        dl[r] = s - s == 0.0 ? lo : 0.0; /* as cact_sm_dot_f64 */
+    }
+}
+
+CACT_INLINE void cact_softmax_backward_block_f64(const char *g, ptrdiff_t rg, ptrdiff_t sg,
+                                                 const char *y, ptrdiff_t ry, ptrdiff_t sy,
+                                                 char *o, ptrdiff_t ro, ptrdiff_t so,
+                                                 ptrdiff_t n)
+{
+    enum { R = CACT_SM_ROWS };
+    double tg[CACT_SM_BUF], ty[CACT_SM_BUF], dh[R], dl[R];
+    cact_sm_in_f64(g, rg, sg, n, tg);
+    cact_sm_in_f64(y, ry, sy, n, ty);
+    cact_sm_block_dot_f64(tg, ty, n, 1, dh, dl);
+    for (ptrdiff_t j = 0; j < n; j++) {
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            const double gv = tg[j * R + r], yv = ty[j * R + r];
+            double a, b;
+            a = cact_two_sum_f64(gv, -dh[r], &b);
+            const double v = cact_fma_f64(yv, a, yv * (b - dl[r]));
+            tg[j * R + r] = a - a == 0.0 ? v : yv * a;
+        }
+    }
+    cact_sm_out_f64(tg, o, ro, so, n);
+}
+
+CACT_INLINE void cact_log_softmax_backward_block_f64(const char *g, ptrdiff_t rg, ptrdiff_t sg,
+                                                     const char *y, ptrdiff_t ry, ptrdiff_t sy,
+                                                     char *o, ptrdiff_t ro, ptrdiff_t so,
+                                                     ptrdiff_t n)
+{
+    enum { R = CACT_SM_ROWS };
+    double tg[CACT_SM_BUF], ty[CACT_SM_BUF], Sh[R], Sl[R];
+    cact_sm_in_f64(g, rg, sg, n, tg);
+    cact_sm_in_f64(y, ry, sy, n, ty);
+    cact_sm_block_dot_f64(tg, ty, n, 0, Sh, Sl);
+    for (ptrdiff_t j = 0; j < n; j++) {
+        CACT_LANES_LOOP
+        for (int r = 0; r < R; r++) { /* cact:vector */
+            tg[j * R + r] = cact_lsm_term_f64(tg[j * R + r], ty[j * R + r], Sh[r] + Sl[r]);
+        }
+    }
+    cact_sm_out_f64(tg, o, ro, so, n);
+}
+
+/* The block forms the loops call, cact_<name>_rows_<t>(operands as (start,
+ * row step, entry stride)..., n, rows): every whole block of CACT_SM_ROWS
+ * rows of a chunk of `rows` rows of n entries, when n is short; returns the
+ * rows done (a multiple of CACT_SM_ROWS; 0 for longer rows), and the loop
+ * runs the row function on the rest. */
+#define CACT_SM_ROWS_1(name, sfx)                                                    \
+    CACT_INLINE ptrdiff_t cact_##name##_rows_##sfx(const char *x, ptrdiff_t rx,      \
+                                                   ptrdiff_t sx, char *o, ptrdiff_t ro, \
+                                                   ptrdiff_t so, ptrdiff_t n,         \
+                                                   ptrdiff_t rows)                    \
+    {                                                                                \
+        ptrdiff_t i = 0;                                                             \
+        if (n < 1 || n > CACT_SM_SHORT) {                                            \
+            return 0;                                                                \
+        }                                                                            \
+        for (; i + CACT_SM_ROWS <= rows; i += CACT_SM_ROWS) {                        \
+            cact_##name##_block_##sfx(x + i * rx, rx, sx, o + i * ro, ro, so, n);    \
+        }                                                                            \
+        return i;                                                                    \
+    }
+#define CACT_SM_ROWS_2(name, sfx)                                                    \
+    CACT_INLINE ptrdiff_t cact_##name##_rows_##sfx(                                  \
+        const char *g, ptrdiff_t rg, ptrdiff_t sg, const char *y, ptrdiff_t ry,      \
+        ptrdiff_t sy, char *o, ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n, ptrdiff_t rows) \
+    {                                                                                \
+        ptrdiff_t i = 0;                                                             \
+        if (n < 1 || n > CACT_SM_SHORT) {                                            \
+            return 0;                                                                \
+        }                                                                            \
+        for (; i + CACT_SM_ROWS <= rows; i += CACT_SM_ROWS) {                        \
+            cact_##name##_block_##sfx(g + i * rg, rg, sg, y + i * ry, ry, sy,        \
+                                      o + i * ro, ro, so, n);                        \
+        }                                                                            \
+        return i;                                                                    \
+    }
+CACT_SM_ROWS_1(softmax, f32)
+CACT_SM_ROWS_1(log_softmax, f32)
+CACT_SM_ROWS_1(softmax, f64)
+CACT_SM_ROWS_1(log_softmax, f64)
+CACT_SM_ROWS_2(softmax_backward, f64)
+CACT_SM_ROWS_2(log_softmax_backward, f64)
 
 #undef CACT_AT
 #undef CACT_OUT

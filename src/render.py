@@ -137,6 +137,7 @@ def kernel_context(table: dict) -> dict:
         axis.append({
             "name": op.name, "ufunc": op.ufunc, "kind": op.kind, "nin": op.nin,
             "nargs": nargs, "signature": op.signature, "nonempty": int(op.nonempty),
+            "blocks": op.blocks,
             "doc_c": _c_string(f"{op.ufunc}({op.args}) -> {op.formula}. Use cact.{op.public}."),
         })
         chunks += [

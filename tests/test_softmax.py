@@ -271,6 +271,61 @@ def test_every_axis_bitwise_as_contiguous_rows(shape, dtype):
             assert_bitwise(got, np.moveaxis(b(gr, yr), -1, axis), f"{b.__name__} axis={axis}")
 
 
+# Rows up to 32 entries go 16 at a time through the block forms of
+# src/cact_softmax.h (the lanes are rows), the rest of a chunk through the
+# row function: lengths around the lane counts and the limit, and 37 rows
+# (two blocks and 5 single rows).
+SHORT_LENGTHS = (1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 24, 31, 32, 33)
+
+
+def _short_rows(n: int, dtype, rng) -> np.ndarray:
+    x = (rng.standard_normal((37, n)) * 6).astype(dtype)
+    x[2] = 0.0
+    x[2, ::2] = -0.0
+    x[3, n // 2] = np.nan
+    x[4] = -np.inf
+    x[5, n - 1] = np.inf
+    x[6, 0] = -np.inf
+    x[7] = x[7] * 1e-30
+    x[9, 0] = 1000.0  # one dominant entry: the others' exponentials underflow
+    x[11] = np.finfo(dtype).max
+    x[12, :] = x[12, 0]  # all equal
+    x[20, n // 3] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("n", SHORT_LENGTHS)
+def test_short_rows_in_blocks_bitwise_as_single_rows(n, dtype, threads):
+    """Every row of a block bitwise the row computed alone (one row: the row
+    function), at every level, for contiguous and strided rows, and with the
+    rows split over threads at any point (the blocks then start elsewhere)."""
+    rng = np.random.default_rng(n)
+    x = _short_rows(n, dtype, rng)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    wide = np.zeros((37, 2 * n + 1), dtype)
+    for level, ok in cact._core.isa_levels():
+        if not ok:
+            continue
+        with isa_level(level):
+            for f, b in zip(FORWARD, BACKWARD):
+                y = f(x)
+                for i in range(x.shape[0]):
+                    assert_bitwise(y[i], f(x[i]), f"{level} {f.__name__} n={n} row {i}")
+                wide[:, 1::2] = x  # rows with a stride of 2 entries
+                assert_bitwise(f(wide[:, 1::2]), y, f"{level} {f.__name__} strided")
+                gb = b(g, y)
+                for i in range(x.shape[0]):
+                    assert_bitwise(gb[i], b(g[i], y[i]), f"{level} {b.__name__} n={n} row {i}")
+    big = np.concatenate([x] * 20)  # 740 rows: split at rows that are not block starts
+    with min_parallel(SPLIT // 64):
+        want = [f(big) for f in FORWARD]
+        for k in (2, 3):
+            threads(k)
+            for f, w in zip(FORWARD, want):
+                assert_bitwise(f(big), w, f"{f.__name__} threads={k}")
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
 def test_strided_and_negative_views(dtype):
     rng = np.random.default_rng(7)
