@@ -1228,7 +1228,7 @@ AXIS_OPS: tuple[AxisOp, ...] = (
            blocks=("f64",)),
     AxisOp("log_softmax_backward", "rows", "(n),(n)->(n)", 2, "log_softmax_backward", "g, y",
            "g - exp(y) sum(g) over the last axis, y = log_softmax(x)", core_span=_row_span(3),
-           blocks=("f64",)),
+           blocks=("f32", "f64")),
 )
 
 AXIS_BY_NAME: dict[str, AxisOp] = {a.name: a for a in AXIS_OPS}

@@ -271,9 +271,10 @@ def test_every_axis_bitwise_as_contiguous_rows(shape, dtype):
             assert_bitwise(got, np.moveaxis(b(gr, yr), -1, axis), f"{b.__name__} axis={axis}")
 
 
-# Rows up to 32 entries go 16 at a time through the block forms of
+# Rows up to 32 entries (float32 log_softmax_backward: 15; float32
+# softmax_backward: none) go 16 at a time through the block forms of
 # src/cact_softmax.h (the lanes are rows), the rest of a chunk through the
-# row function: lengths around the lane counts and the limit, and 37 rows
+# row function: lengths around the lane counts and the limits, and 37 rows
 # (two blocks and 5 single rows).
 SHORT_LENGTHS = (1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 24, 31, 32, 33)
 
