@@ -1009,27 +1009,43 @@ CACT_INLINE void cact_sm_block_dot_f64(const double *tg, const double *ty, ptrdi
     }
 }
 
-CACT_INLINE void cact_softmax_backward_block_f64(const char *g, ptrdiff_t rg, ptrdiff_t sg,
-                                                 const char *y, ptrdiff_t ry, ptrdiff_t sy,
-                                                 char *o, ptrdiff_t ro, ptrdiff_t so,
-                                                 ptrdiff_t n)
+/* The float64 backward blocks: g and y in, each row's sum (of g y for
+ * softmax_backward, soft = 1; of g for log_softmax_backward, soft = 0: a
+ * constant at each call), and each entry as the row function computes it. */
+CACT_INLINE void cact_sm_backward_block_f64(const char *g, ptrdiff_t rg, ptrdiff_t sg,
+                                            const char *y, ptrdiff_t ry, ptrdiff_t sy, char *o,
+                                            ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n,
+                                            const int soft)
 {
     enum { R = CACT_SM_ROWS };
     double tg[CACT_SM_BUF], ty[CACT_SM_BUF], dh[R], dl[R];
     cact_sm_in_f64(g, rg, sg, n, tg);
     cact_sm_in_f64(y, ry, sy, n, ty);
-    cact_sm_block_dot_f64(tg, ty, n, 1, dh, dl);
+    cact_sm_block_dot_f64(tg, ty, n, soft, dh, dl);
     for (ptrdiff_t j = 0; j < n; j++) {
         CACT_LANES_LOOP
         for (int r = 0; r < R; r++) { /* cact:vector */
             const double gv = tg[j * R + r], yv = ty[j * R + r];
-            double a, b;
-            a = cact_two_sum_f64(gv, -dh[r], &b);
-            const double v = cact_fma_f64(yv, a, yv * (b - dl[r]));
-            tg[j * R + r] = a - a == 0.0 ? v : yv * a;
+            if (soft) { /* as cact_softmax_backward_row_f64 */
+                double a, b;
+                a = cact_two_sum_f64(gv, -dh[r], &b);
+                const double v = cact_fma_f64(yv, a, yv * (b - dl[r]));
+                tg[j * R + r] = a - a == 0.0 ? v : yv * a;
+            }
+            else {
+                tg[j * R + r] = cact_lsm_term_f64(gv, yv, dh[r] + dl[r]);
+            }
         }
     }
     cact_sm_out_f64(tg, o, ro, so, n);
+}
+
+CACT_INLINE void cact_softmax_backward_block_f64(const char *g, ptrdiff_t rg, ptrdiff_t sg,
+                                                 const char *y, ptrdiff_t ry, ptrdiff_t sy,
+                                                 char *o, ptrdiff_t ro, ptrdiff_t so,
+                                                 ptrdiff_t n)
+{
+    cact_sm_backward_block_f64(g, rg, sg, y, ry, sy, o, ro, so, n, 1);
 }
 
 CACT_INLINE void cact_log_softmax_backward_block_f64(const char *g, ptrdiff_t rg, ptrdiff_t sg,
@@ -1037,18 +1053,7 @@ CACT_INLINE void cact_log_softmax_backward_block_f64(const char *g, ptrdiff_t rg
                                                      char *o, ptrdiff_t ro, ptrdiff_t so,
                                                      ptrdiff_t n)
 {
-    enum { R = CACT_SM_ROWS };
-    double tg[CACT_SM_BUF], ty[CACT_SM_BUF], Sh[R], Sl[R];
-    cact_sm_in_f64(g, rg, sg, n, tg);
-    cact_sm_in_f64(y, ry, sy, n, ty);
-    cact_sm_block_dot_f64(tg, ty, n, 0, Sh, Sl);
-    for (ptrdiff_t j = 0; j < n; j++) {
-        CACT_LANES_LOOP
-        for (int r = 0; r < R; r++) { /* cact:vector */
-            tg[j * R + r] = cact_lsm_term_f64(tg[j * R + r], ty[j * R + r], Sh[r] + Sl[r]);
-        }
-    }
-    cact_sm_out_f64(tg, o, ro, so, n);
+    cact_sm_backward_block_f64(g, rg, sg, y, ry, sy, o, ro, so, n, 0);
 }
 
 /* The block forms the loops call, cact_<name>_rows_<t>(operands as (start,
