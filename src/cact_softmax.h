@@ -28,8 +28,8 @@
  *   d = x - m in double (rounded 2^-53 relative: an absolute error below
  *   104 * 2^-53 on the d that matter, |d| < 104), exp(d) clamped at d >= -200
  *   (exp(-200) = 1.4e-87: y rounds to 0 in float32 below; the clamp keeps the
- *   core's 2^n normal).  The sums are plain double sums in 16 lanes: positive
- *   terms, relative error below n 2^-53 (10^6 terms: 2^-33).  y = e (1/s) or
+ *   core's 2^n normal).  The sums are plain double sums in 8 or 16 lanes:
+ *   positive terms, relative error below n 2^-53 (10^6 terms: 2^-33).  y = e (1/s) or
  *   d - log1p(u) in double (cact_log1p32_wide of cact_log1p.h, once per row:
  *   2^-35.5 relative; it vectorises across the rows of a block, where libm's
  *   log1p cost 14 ns a row), rounded once to float: within 0.5 ULP + 2^-8
@@ -91,8 +91,8 @@
 #include <stdlib.h>
 
 /* Lanes of the row reductions: a fixed assignment of entry i to lane i % 8
- * (float32: i % 16; the tail too), so the result does not depend on the
- * layout.
+ * (float32's forward sums of long rows: i % 16; the tail too), so the
+ * result does not depend on the layout.
  *
  * A loop marked cact:vector must be vectorised by gcc at the avx2 level
  * (tools/check_vectorized.py checks it: the loop or the loop nested in it,
@@ -100,14 +100,18 @@
  * one loop of the macro): a loop left scalar runs several times slower
  * with bitwise the same results, which no other test notices. */
 #define CACT_ROW_LANES 8
-/* float32's sums (in double) take 16 lanes: with 8, gcc vectorised the sum
- * loop with 256-bit vectors at the AVX-512 level, one exponential chain in
- * flight per 4 entries.  16 lanes, float32 softmax, one thread, AMD EPYC Zen
- * 4, 10^6 entries, three interleaved runs: rows of 1000 0.86-1.26 ->
- * 0.72-0.88 ms, rows of 10^5 0.93-1.19 -> 0.76-0.84; log_softmax 0.90-1.11
- * -> 0.82-0.94.  float64's compensated lanes stay 8 (16 measured no
- * faster). */
+/* float32's sums (in double) over rows of CACT_SM_WIDE entries or more
+ * take 16 lanes: with 8, gcc vectorised the sum loop with 256-bit vectors
+ * at the AVX-512 level, one exponential chain in flight per 4 entries.  16
+ * lanes, float32 softmax, one thread, AMD EPYC Zen 4, 10^6 entries, three
+ * interleaved runs: rows of 1000 0.86-1.26 -> 0.72-0.88 ms, rows of 10^5
+ * 0.93-1.19 -> 0.76-0.84; log_softmax 0.90-1.11 -> 0.82-0.94.  Shorter rows
+ * keep 8: the lanes are added one after the other at the end of each row,
+ * and 16 cost rows of 3 2.8 -> 3.8 ms.  The count depends on n only, so a
+ * row's result still does not depend on its layout.  The backward sums and
+ * float64's compensated lanes stay 8 (16 measured no faster). */
 #define CACT_ROW_LANES32 16
+#define CACT_SM_WIDE 64
 
 #define CACT_AT(T, p, i, s) (*(const T *)((p) + (i) * (s)))
 #define CACT_OUT(T, p, i, s) (*(T *)((p) + (i) * (s)))
@@ -184,13 +188,14 @@ CACT_INLINE double cact_sm_exp32(double d)
  * needs it (cact_sm_exp32) also goes to e[i]: softmax's last pass then
  * multiplies instead of computing the exponential a second time, with the
  * very same double, so the result is bitwise the one recomputing gives. */
-CACT_INLINE void cact_sm_sums_f32(const char *x, ptrdiff_t sx, ptrdiff_t n, double m,
-                                  double *k, double *r, double *e, const int store)
+CACT_INLINE void cact_sm_sums_lanes_f32(const char *x, ptrdiff_t sx, ptrdiff_t n, double m,
+                                        double *k, double *r, double *e, const int store,
+                                        const int lanes)
 {
     double ka[CACT_ROW_LANES32] = {0}, ra[CACT_ROW_LANES32] = {0};
-    const ptrdiff_t nmain = n - n % CACT_ROW_LANES32;
-    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES32) { /* cact:vector */
-        for (int j = 0; j < CACT_ROW_LANES32; j++) {
+    const ptrdiff_t nmain = n - n % lanes;
+    for (ptrdiff_t i = 0; i < nmain; i += lanes) { /* cact:vector */
+        for (int j = 0; j < lanes; j++) {
             const double d = (double)CACT_AT(float, x, i + j, sx) - m;
             const double t = cact_sm_exp32(d);
             const int top = d == 0.0;
@@ -217,12 +222,25 @@ CACT_INLINE void cact_sm_sums_f32(const char *x, ptrdiff_t sx, ptrdiff_t n, doub
         }
     }
     double kk = 0.0, rr = 0.0;
-    for (int j = 0; j < CACT_ROW_LANES32; j++) {
+    for (int j = 0; j < lanes; j++) {
         kk += ka[j];
         rr += ra[j];
     }
     *k = kk;
     *r = rr;
+}
+
+/* The lanes of a row of n entries (see CACT_ROW_LANES32), each count
+ * compiled for itself. */
+CACT_INLINE void cact_sm_sums_f32(const char *x, ptrdiff_t sx, ptrdiff_t n, double m,
+                                  double *k, double *r, double *e, const int store)
+{
+    if (n >= CACT_SM_WIDE) {
+        cact_sm_sums_lanes_f32(x, sx, n, m, k, r, e, store, CACT_ROW_LANES32);
+    }
+    else {
+        cact_sm_sums_lanes_f32(x, sx, n, m, k, r, e, store, CACT_ROW_LANES);
+    }
 }
 
 /* softmax keeps each row's exponentials between the sum and the output pass:
@@ -303,10 +321,10 @@ CACT_INLINE void cact_log_softmax_row_f32(const char *x, ptrdiff_t sx, char *o, 
 CACT_INLINE double cact_sm_dot_f32(const char *g, ptrdiff_t sg, const char *y, ptrdiff_t sy,
                                    ptrdiff_t n, int with_y)
 {
-    double a[CACT_ROW_LANES32] = {0};
-    const ptrdiff_t nmain = n - n % CACT_ROW_LANES32;
-    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES32) { /* cact:vector */
-        for (int j = 0; j < CACT_ROW_LANES32; j++) {
+    double a[CACT_ROW_LANES] = {0};
+    const ptrdiff_t nmain = n - n % CACT_ROW_LANES;
+    for (ptrdiff_t i = 0; i < nmain; i += CACT_ROW_LANES) { /* cact:vector */
+        for (int j = 0; j < CACT_ROW_LANES; j++) {
             const double gv = (double)CACT_AT(float, g, i + j, sg);
             a[j] += with_y ? gv * (double)CACT_AT(float, y, i + j, sy) : gv;
         }
@@ -316,7 +334,7 @@ CACT_INLINE double cact_sm_dot_f32(const char *g, ptrdiff_t sg, const char *y, p
         a[i - nmain] += with_y ? gv * (double)CACT_AT(float, y, i, sy) : gv;
     }
     double s = 0.0;
-    for (int j = 0; j < CACT_ROW_LANES32; j++) {
+    for (int j = 0; j < CACT_ROW_LANES; j++) {
         s += a[j];
     }
     return s;
@@ -648,7 +666,7 @@ CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, 
  *
  * Each row's arithmetic is the row function's, operation for operation: the
  * max is exact in any order; the sums keep the row function's lanes (entry j
- * into lane j % 8 (float32: j % 16) in increasing j, from 0, and the lanes
+ * into lane j % 8 in increasing j, from 0, and the lanes
  * combined in the same order and way); the rest is elementwise.  So the
  * blocks give bitwise the row function's results, and where a chunk's
  * blocks start does not matter: every layout and thread count gives the
@@ -657,14 +675,18 @@ CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, 
  * A forward row with a NaN or infinite max is all NaN, as in the row
  * function: the block computes it with a max of 0 and then selects NaN.
  *
- * CACT_SM_SHORT is below CACT_SM_DOT_BLOCK: float64's backward sums of such
- * rows are the per-entry lane sums, no 64-entry block folds.  The buffers
+ * CACT_SM_SHORT is below CACT_SM_DOT_BLOCK (float64's backward sums of such
+ * rows are the per-entry lane sums, no 64-entry block folds) and below
+ * CACT_SM_WIDE (float32's sums of such rows are in 8 lanes).  The buffers
  * are 4 KB each (float64 softmax: three and the input's, in L1).  Float32
  * softmax over rows of 10, one thread, AMD EPYC Zen 4: 5.3 -> 1.4 ms for
  * 10^6 entries; log_softmax 7.6 -> 1.5 ms. */
 #define CACT_SM_ROWS 16
 #define CACT_SM_SHORT 32
 #define CACT_SM_BUF (CACT_SM_SHORT * CACT_SM_ROWS)
+#if CACT_SM_SHORT >= CACT_SM_WIDE || CACT_SM_SHORT >= CACT_SM_DOT_BLOCK
+#error "the block forms assume rows shorter than CACT_SM_WIDE and CACT_SM_DOT_BLOCK"
+#endif
 
 /* The block in, transposed and in double (t[j R + r] = row r's entry j),
  * and out (row r's entry j = y[j R + r]). */
@@ -728,13 +750,13 @@ CACT_INLINE void cact_sm_block_sums_f32(double *t, const double *m, ptrdiff_t n,
         kk[r] = 0.0;
         rr[r] = 0.0;
     }
-    for (int l = 0; l < CACT_ROW_LANES32; l++) {
+    for (int l = 0; l < CACT_ROW_LANES; l++) {
         double ka[R], ra[R];
         for (int r = 0; r < R; r++) {
             ka[r] = 0.0;
             ra[r] = 0.0;
         }
-        for (ptrdiff_t j = l; j < n; j += CACT_ROW_LANES32) {
+        for (ptrdiff_t j = l; j < n; j += CACT_ROW_LANES) {
             CACT_LANES_LOOP
             for (int r = 0; r < R; r++) { /* cact:vector */
                 const double d = t[j * R + r] - m[r];
@@ -755,49 +777,42 @@ CACT_INLINE void cact_sm_block_sums_f32(double *t, const double *m, ptrdiff_t n,
     }
 }
 
-CACT_INLINE void cact_softmax_block_f32(const char *x, ptrdiff_t rx, ptrdiff_t sx, char *o,
-                                        ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n)
+/* The float32 forward blocks: softmax (soft = 1: e / s with the row's 1 / s)
+ * or log_softmax (soft = 0: d - log s), a constant at each call. */
+CACT_INLINE void cact_sm_forward_block_f32(const char *x, ptrdiff_t rx, ptrdiff_t sx, char *o,
+                                           ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n,
+                                           const int soft)
 {
     enum { R = CACT_SM_ROWS };
-    double t[CACT_SM_BUF], m[R], ok[R], kk[R], rr[R], inv[R];
+    double t[CACT_SM_BUF], m[R], ok[R], kk[R], rr[R], c[R];
     float y[CACT_SM_BUF];
     cact_sm_in_f32(x, rx, sx, n, t);
     cact_sm_block_max(t, n, m, ok);
-    cact_sm_block_sums_f32(t, m, n, kk, rr, 1);
+    cact_sm_block_sums_f32(t, m, n, kk, rr, soft);
     CACT_LANES_LOOP
     for (int r = 0; r < R; r++) { /* cact:vector */
-        inv[r] = 1.0 / (kk[r] + rr[r]);
+        c[r] = soft ? 1.0 / (kk[r] + rr[r]) : cact_log1p32_wide((kk[r] - 1.0) + rr[r]);
     }
     for (ptrdiff_t j = 0; j < n; j++) {
         CACT_LANES_LOOP
         for (int r = 0; r < R; r++) { /* cact:vector */
-            y[j * R + r] = ok[r] != 0.0 ? (float)(t[j * R + r] * inv[r]) : (float)NAN;
+            const double v = soft ? t[j * R + r] * c[r] : (t[j * R + r] - m[r]) - c[r];
+            y[j * R + r] = ok[r] != 0.0 ? (float)v : (float)NAN;
         }
     }
     cact_sm_out_f32(y, o, ro, so, n);
 }
 
+CACT_INLINE void cact_softmax_block_f32(const char *x, ptrdiff_t rx, ptrdiff_t sx, char *o,
+                                        ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n)
+{
+    cact_sm_forward_block_f32(x, rx, sx, o, ro, so, n, 1);
+}
+
 CACT_INLINE void cact_log_softmax_block_f32(const char *x, ptrdiff_t rx, ptrdiff_t sx, char *o,
                                             ptrdiff_t ro, ptrdiff_t so, ptrdiff_t n)
 {
-    enum { R = CACT_SM_ROWS };
-    double t[CACT_SM_BUF], m[R], ok[R], kk[R], rr[R], L[R];
-    float y[CACT_SM_BUF];
-    cact_sm_in_f32(x, rx, sx, n, t);
-    cact_sm_block_max(t, n, m, ok);
-    cact_sm_block_sums_f32(t, m, n, kk, rr, 0);
-    CACT_LANES_LOOP
-    for (int r = 0; r < R; r++) { /* cact:vector */
-        L[r] = cact_log1p32_wide((kk[r] - 1.0) + rr[r]);
-    }
-    for (ptrdiff_t j = 0; j < n; j++) {
-        CACT_LANES_LOOP
-        for (int r = 0; r < R; r++) { /* cact:vector */
-            const double d = t[j * R + r] - m[r];
-            y[j * R + r] = ok[r] != 0.0 ? (float)(d - L[r]) : (float)NAN;
-        }
-    }
-    cact_sm_out_f32(y, o, ro, so, n);
+    cact_sm_forward_block_f32(x, rx, sx, o, ro, so, n, 0);
 }
 
 /* cact_sm_dot_f32 for each row: the sum of g y (with_y) or of g. */
@@ -808,12 +823,12 @@ CACT_INLINE void cact_sm_block_dot_f32(const double *tg, const double *ty, ptrdi
     for (int r = 0; r < R; r++) {
         s[r] = 0.0;
     }
-    for (int l = 0; l < CACT_ROW_LANES32; l++) {
+    for (int l = 0; l < CACT_ROW_LANES; l++) {
         double a[R];
         for (int r = 0; r < R; r++) {
             a[r] = 0.0;
         }
-        for (ptrdiff_t j = l; j < n; j += CACT_ROW_LANES32) {
+        for (ptrdiff_t j = l; j < n; j += CACT_ROW_LANES) {
             CACT_LANES_LOOP
             for (int r = 0; r < R; r++) { /* cact:vector */
                 a[r] += with_y ? tg[j * R + r] * ty[j * R + r] : tg[j * R + r];
