@@ -275,8 +275,10 @@ def test_every_axis_bitwise_as_contiguous_rows(shape, dtype):
 # softmax_backward: none) go 16 at a time through the block forms of
 # src/cact_softmax.h (the lanes are rows), the rest of a chunk through the
 # row function: lengths around the lane counts and the limits, and 37 rows
-# (two blocks and 5 single rows).
-SHORT_LENGTHS = (1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 24, 31, 32, 33)
+# (two blocks and 5 single rows); 63, 64 and 65 around CACT_SM_WIDE, where
+# float32's row sums go from 8 lanes to 16 (row functions only: each row
+# alone and strided the same).
+SHORT_LENGTHS = (1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 24, 31, 32, 33, 63, 64, 65)
 
 
 def _short_rows(n: int, dtype, rng) -> np.ndarray:
