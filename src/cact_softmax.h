@@ -29,12 +29,12 @@
  *   104 * 2^-53 on the d that matter, |d| < 104), exp(d) clamped at d >= -200
  *   (exp(-200) = 1.4e-87: y rounds to 0 in float32 below; the clamp keeps the
  *   core's 2^n normal).  The sums are plain double sums in 8 or 16 lanes:
- *   positive terms, relative error below n 2^-53 (10^6 terms: 2^-33).  y = e (1/s) or
- *   d - log1p(u) in double (cact_log1p32_wide of cact_log1p.h, once per row:
- *   2^-35.5 relative; it vectorises across the rows of a block, where libm's
- *   log1p cost 14 ns a row), rounded once to float: within 0.5 ULP + 2^-8
- *   ULP.  log_softmax adds two terms of one sign (d <= 0, -log s <= 0): no
- *   cancellation.
+ *   positive terms, relative error below n 2^-53 (10^6 terms: 2^-33).
+ *   y = e (1/s) or d - log1p(u) in double (cact_log1p32_wide of
+ *   cact_log1p.h, once per row: 2^-35.5 relative; it vectorises across the
+ *   rows of a block, where libm's log1p cost 14 ns a row), rounded once to
+ *   float: within 0.5 ULP + 2^-8 ULP.  log_softmax adds two terms of one
+ *   sign (d <= 0, -log s <= 0): no cancellation.
  *
  * float64: there is no wider type, so double-words (hi + lo).
  *   d = x - m exactly as TwoSum(x, -m) = dh + dl (|dl| <= ulp(dh)/2);
@@ -395,18 +395,30 @@ CACT_INLINE void cact_sm_diff_f64(double x, double m, double *dh, double *dl)
     } while (0)
 
 /* The lanes' total as a normalised double-word. */
+/* Its two steps, which the block forms apply across rows too: a next lane
+ * (h, c) into the running (s, e), and the end, s + e renormalised. */
+CACT_INLINE void cact_lane_fold_f64(double *s, double *e, double h, double c)
+{
+    double te;
+    const double t = cact_two_sum_f64(*s, h, &te);
+    *s = t;
+    *e += te + c;
+}
+
+CACT_INLINE double cact_lane_end_f64(double s, double e, double *lo)
+{
+    const double t = s + e;
+    *lo = e - (t - s);
+    return t;
+}
+
 CACT_INLINE void cact_lanes_total_f64(const double *h, const double *c, double *sh, double *sl)
 {
     double s = h[0], e = c[0];
     for (int j = 1; j < CACT_ROW_LANES; j++) {
-        double t, te;
-        t = cact_two_sum_f64(s, h[j], &te);
-        s = t;
-        e += te + c[j];
+        cact_lane_fold_f64(&s, &e, h[j], c[j]);
     }
-    const double t = s + e;
-    *sl = e - (t - s);
-    *sh = t;
+    *sh = cact_lane_end_f64(s, e, sl);
 }
 
 /* exp(d) for d = dh + dl as 2^n (Eh + El): the core's cact_exp_dw_f64 on dh
@@ -666,12 +678,12 @@ CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, 
  *
  * Each row's arithmetic is the row function's, operation for operation: the
  * max is exact in any order; the sums keep the row function's lanes (entry j
- * into lane j % 8 in increasing j, from 0, and the lanes
- * combined in the same order and way); the rest is elementwise.  So the
- * blocks give bitwise the row function's results, and where a chunk's
- * blocks start does not matter: every layout and thread count gives the
- * same bits
- * (tests/test_softmax.py checks every row of blocks against the row alone).
+ * into lane j % 8 in increasing j, from 0, and the lanes combined in the
+ * same order and way, float64's with cact_lanes_total_f64's own steps); the
+ * rest is elementwise.  So the blocks give bitwise the row function's
+ * results, and where a chunk's blocks start does not matter: every layout
+ * and thread count gives the same bits (tests/test_softmax.py checks every
+ * row of blocks against the row alone).
  * A forward row with a NaN or infinite max is all NaN, as in the row
  * function: the block computes it with a max of 0 and then selects NaN.
  *
@@ -907,18 +919,13 @@ CACT_INLINE void cact_sm_block_sums_f64(double *t, const double *m, ptrdiff_t n,
         }
         CACT_LANES_LOOP
         for (int r = 0; r < R; r++) { /* cact:vector */
-            double te;
-            const double s = cact_two_sum_f64(S[r], h[r], &te);
             kk[r] += ka[r];
-            S[r] = s;
-            E[r] += te + c[r];
+            cact_lane_fold_f64(&S[r], &E[r], h[r], c[r]);
         }
     }
     CACT_LANES_LOOP
     for (int r = 0; r < R; r++) { /* cact:vector */
-        const double s = S[r] + E[r];
-        rl[r] = E[r] - (s - S[r]);
-        rh[r] = s;
+        rh[r] = cact_lane_end_f64(S[r], E[r], &rl[r]);
     }
 }
 
@@ -1009,16 +1016,13 @@ CACT_INLINE void cact_sm_block_dot_f64(const double *tg, const double *ty, ptrdi
         }
         CACT_LANES_LOOP
         for (int r = 0; r < R; r++) { /* cact:vector */
-            double te;
-            const double s = cact_two_sum_f64(S[r], h[r], &te);
-            S[r] = s;
-            E[r] += te + c[r];
+            cact_lane_fold_f64(&S[r], &E[r], h[r], c[r]);
         }
     }
     CACT_LANES_LOOP
     for (int r = 0; r < R; r++) { /* cact:vector */
-        const double s = S[r] + E[r];
-        const double lo = E[r] - (s - S[r]);
+        double lo;
+        const double s = cact_lane_end_f64(S[r], E[r], &lo);
         dh[r] = s;
         dl[r] = s - s == 0.0 ? lo : 0.0; /* as cact_sm_dot_f64 */
     }
