@@ -126,9 +126,18 @@ def run(args, out=print) -> list[dict]:
         results.append(row)
         out(f"| {name} | {variant} | {dt.name} | {n} | {size:.0e} | {fmt_time(c)} | "
             + " | ".join(fmt_time(med.get(p)) for p in names)
-            + f" | {fmt_time(st)} | {best / c if best else float('nan'):.2f} | "
-            f"{st / c if st else float('nan'):.2f} |")
+            + f" | {fmt_time(st)} | {_ratio(best, c)} | {_ratio(st, c)} |")
     return results
+
+
+def _ratio(a, c) -> str:
+    """a / c with two decimals, or two significant digits below 0.1: the
+    stream over cact at a few dozen elements is 0.01-0.03, and one slow
+    sample of cact printed it as 0.00 (a time ratio is never zero)."""
+    if not a:
+        return "nan"
+    v = a / c
+    return f"{v:.2f}" if v >= 0.1 else f"{v:.2g}"
 
 
 def main(argv=None) -> int:
