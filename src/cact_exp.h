@@ -118,6 +118,55 @@ CACT_INLINE double cact_madd_f64(double a, double b, double c)
 #endif
 }
 
+/* ------------------------------------------------- division by a parameter
+ * v / a for a parameter a != 0 (celu's alpha, softplus's beta) as
+ * (v t) r with t a power of two, a' = a t (exact) and r = 1 / a'.  The
+ * loops' parameter is a loop invariant, so t, a' and r are computed once per
+ * loop and the element function has no division (vdivpd costs several fmas:
+ * float32 celu's backward from y, whose one division is in double, went from
+ * 0.57 to 0.43 ns an element on one AMD EPYC Zen 4 core from L2).  t brings
+ * a' into [2^-946, 2^960] (t = 2^128 for |a| < 2^-960, 2^-64 for
+ * |a| > 2^960, else 1), so that r is a normal number with its full precision
+ * (1 / a itself overflows for |a| < 2^-1024 and is subnormal, bits short,
+ * for |a| > 2^1022), and so that a residual v t - q a' of a quotient q >= 1
+ * is a normal number (v t >= a' >= 2^-946: the residual of v - q a itself
+ * is subnormal for a subnormal a, and inexact: 42 ULP of celu' at
+ * alpha = 1e-310, x = -2^-1022).  v t overflows or underflows only where
+ * v / a does (t = 2^128: |v| > 2^896 makes |v / a| > 2^1856; t = 2^-64:
+ * |v| < 2^-958 makes it below 2^-1918).  (v t) r is within 2^-52 relative
+ * of v / a (r's rounding and the product's), so callers that need the
+ * quotient beyond one rounding carry the residual (cact_div_pair_f64).
+ * A parameter given per element (an array) pays one division, where the
+ * quotient took one or two. */
+CACT_INLINE double cact_recip_f64(double a, double *t, double *at)
+{
+    /* bitwise selects (cact_select_f64): a ?: on the loop-invariant a left
+     * the loops scalar with gcc 12 (tools/check_vectorized.py) */
+    const double m = fabs(a);
+    *t = cact_select_f64(m < 0x1p-960, 0x1p128, cact_select_f64(m > 0x1p960, 0x1p-64, 1.0));
+    *at = a * *t;
+    return 1.0 / *at;
+}
+
+/* v / a = q + *lo from r, t, a' = cact_recip_f64(a), to about 2^-102
+ * relative, and exact where the quotient is a double (lo = 0; celu's
+ * backward from y at y = -alpha needs q + 1 = 0, not a few 2^-106):
+ * q0 = (v t) r is within 2^-52 of the quotient, its residual v t - q0 a'
+ * (one fma) exact or within 2^-53 of itself, and q = q0 + residual r the
+ * quotient rounded (a correction of at most two ulps of q0, within 2^-51 of
+ * its value: exact when the quotient is a double); lo is q's residual times
+ * r.  An infinite q0 (v infinite, or the quotient beyond the doubles) is q
+ * itself; lo is then NaN, for the caller to leave out. */
+CACT_INLINE double cact_div_pair_f64(double v, double r, double t, double at, double *lo)
+{
+    const double vt = v * t;
+    const double q0 = vt * r;
+    const double c = cact_fma_f64(-q0, at, vt) * r;
+    const double q = fabs(q0) < (double)INFINITY ? q0 + c : q0; /* not inf - inf */
+    *lo = cact_fma_f64(-q, at, vt) * r;
+    return q;
+}
+
 /* ------------------------------------------------------------ constants
  * Written as the shortest decimals that convert to exactly the intended
  * values, their hexadecimal form beside them (MSVC's C mode takes no

@@ -605,16 +605,22 @@ CACT_INLINE float cact_selu_backward_y_f32(float g, float y)
  * below 2^-968 on g 2^200).  A quotient beyond 2^1000 (a y far beyond the
  * outputs for alpha > 0, or deep in the tail for alpha < 0) is computed on
  * y 2^-128 with 1 -> 2^-128 and the result scaled back: g (y / alpha)
- * stays finite where it is, up to |y / alpha| = 2^1152.  float32: in double,
- * rounded once at the end (0.5 ULP plus three roundings of 2^-53). */
+ * stays finite where it is, up to |y / alpha| = 2^1152.  The quotients
+ * without division (cact_recip_f64): the pair by cact_div_pair_f64, exact
+ * where the quotient is (y = -alpha gives qh + 1 = 0, not a few 2^-106); q0
+ * only decides "big", where either way is exact a few ulps across 2^1000,
+ * and needs only 2^-52.  float32: in double, y + alpha times 1 / alpha
+ * (loop-invariant), rounded once at the end (0.5 ULP plus four roundings of
+ * 2^-53). */
 CACT_INLINE double cact_celu_backward_y_f64(double g, double y, double alpha)
 {
-    const double q0 = y / alpha;
+    double t, at, ql;
+    const double ra = cact_recip_f64(alpha, &t, &at);
+    const double q0 = (y * t) * ra;
     const int big = !(fabs(q0) < 0x1p1000);
     const double ys = big ? y * 0x1p-128 : y;
     const double one = big ? 0x1p-128 : 1.0;
-    const double qh = ys / alpha;
-    const double ql = cact_fma_f64(-qh, alpha, ys) / alpha;
+    const double qh = cact_div_pair_f64(ys, ra, t, at, &ql);
     const double sh = qh + one, bb = sh - qh;
     const double sl = ((qh - (sh - bb)) + (one - bb)) + ql;
     /* an infinite y: qh itself, the limit.  celu(-inf) = -inf for alpha < 0,
@@ -638,7 +644,7 @@ CACT_INLINE double cact_celu_backward_y_f64(double g, double y, double alpha)
 
 CACT_INLINE float cact_celu_backward_y_f32(float g, float y, float alpha)
 {
-    const double d0 = ((double)y + (double)alpha) / (double)alpha;
+    const double d0 = ((double)y + (double)alpha) * (1.0 / (double)alpha);
     /* y = -inf: g = 0 gives a zero where -inf is an output (alpha < 0), the
      * formula's NaN where not (float64's comment) */
     const double d = fabs(d0) < (double)INFINITY || (double)g != 0.0 || alpha > 0.0f ? d0 : copysign(1.0, d0);

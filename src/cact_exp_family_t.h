@@ -504,16 +504,23 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_backward_x)(CACT_T g, CACT_T x, CACT_T alpha
 }
 
 /* ---------------------------------------------------------------- celu
- * (cact_exp_family.h, celu.)  q = x / alpha as the pair qh + ql: qh rounded,
- * the residual x - qh alpha exact in one fma, ql = residual / alpha (its own
- * rounding is 2^-53 of a term below 2^-52 of qh).  ql = 0 where |qh| is
- * beyond the clamp 1500 (-EXP_LO) or not finite, where only the clamp's value
- * is used (the fma would give NaN for an infinite qh). */
+ * (cact_exp_family.h, celu.)  q = x / alpha as the pair qh + ql, with no
+ * division (cact_recip): qh = (x t) r within 2^-52 relative of the
+ * quotient, the residual x t - qh alpha' in one fma (exact to 2^-53 of
+ * itself, a term below 2^-51 of x t), ql = residual r: qh + ql is x / alpha
+ * to about 2^-102 relative (qh need not be the rounded quotient here: the
+ * pair only goes into exp and expm1, as a sum).  ql = 0 where |qh| is beyond
+ * the clamp 1500 (-EXP_LO) or not finite, where only the clamp's value is
+ * used (the fma would give NaN for an infinite qh).  alpha = 1 gives qh = x
+ * and ql = 0 exactly. */
 CACT_INLINE CACT_T CACT_FN(cact_celu_q)(CACT_T x, CACT_T alpha, CACT_T *ql)
 {
-    const CACT_T qh = x / alpha;
-    const CACT_T r = CACT_FN(cact_fma)(-qh, alpha, x);
-    *ql = CACT_FN(cact_fabs)(qh) <= -CACT_K(CACT_EXP_LO) ? r / alpha : CACT_ZERO;
+    CACT_T t, at;
+    const CACT_T r = CACT_FN(cact_recip)(alpha, &t, &at);
+    const CACT_T xt = x * t;
+    const CACT_T qh = xt * r;
+    const CACT_T res = CACT_FN(cact_fma)(-qh, at, xt);
+    *ql = CACT_FN(cact_fabs)(qh) <= -CACT_K(CACT_EXP_LO) ? res * r : CACT_ZERO;
     return qh;
 }
 

@@ -44,7 +44,8 @@
  *       two normal factors, so a subnormal result is rounded at most twice:
  *       below 1 ULP); max(z, 0) + log1p as Knuth's TwoSum of the leading
  *       parts plus the low parts; the sum divided by beta with one rounding
- *       (quotient, exact residual in one fma, correction).  For z > 40 the
+ *       (quotient through the loop-invariant 1 / beta, cact_recip_f64, the
+ *       residual in one fma, correction).  For z > 40 the
  *       result is x itself: log1p(exp(-z)) / z < 2^-60, so x is the correct
  *       rounding of x + log1p(exp(-z)) / beta, and z = beta x may overflow
  *       there where the result does not.  0.5 ULP plus about 2^-6 ULP.
@@ -108,7 +109,9 @@ CACT_INLINE float cact_softplus_f_f32(float x, float beta)
 {
     const double b = beta, z = cact_softplus_z32(x, beta);
     const double l = cact_log1p32(cact_exp32(cact_softplus_negabs32(z)));
-    return cact_nan_pass_f32(x, (float)(((z > 0.0 ? z : 0.0) + l) / b));
+    /* times 1 / beta (loop-invariant: no division in the loop), one more
+     * rounding of 2^-53 */
+    return cact_nan_pass_f32(x, (float)(((z > 0.0 ? z : 0.0) + l) * (1.0 / b)));
 }
 
 CACT_INLINE float cact_softplus_backward_x_f32(float g, float x, float beta)
@@ -232,10 +235,15 @@ CACT_INLINE double cact_softplus_f_f64(double x, double beta)
     const double sh = ph + Lh;
     const double bb = sh - ph;
     const double sl = ((ph - (sh - bb)) + (Lh - bb)) + ((pos ? zl : 0.0) + lo);
-    /* divided by beta with one rounding; an infinite quotient (a subnormal
-     * beta) is the result itself */
-    const double q = sh / beta;
-    const double y = fabs(q) < (double)INFINITY ? q + (cact_fma_f64(-q, beta, sh) + sl) / beta : q;
+    /* divided by beta with one rounding, without a division (cact_recip_f64:
+     * q within 2^-52 of the quotient, the residual (sh - q beta + sl) t exact
+     * to 2^-53 of itself, times r as a correction); an infinite quotient (a
+     * tiny beta) is the result itself */
+    double t, bt;
+    const double rb = cact_recip_f64(beta, &t, &bt);
+    const double sht = sh * t;
+    const double q = sht * rb;
+    const double y = fabs(q) < (double)INFINITY ? q + (cact_fma_f64(-q, bt, sht) + sl * t) * rb : q;
     const double r1 = cact_pow2_rest2_f64(n, CACT_SOFTPLUS_NE, &r2);
     return cact_nan_pass_f64(x, zh > 40.0 ? x : (y * r1) * r2);
 }
