@@ -8,7 +8,9 @@
  *   cact_log1p_dw_f64(th, tl, &lo)
  *                            float64 functions: t given as a double-word
  *                            th + tl, log1p(t) returned as a double-word
- *                            hi + lo, relative error below 2^-57.
+ *                            hi + lo, relative error about 2^-56.4;
+ *   cact_log1p_wide_f64(th, tl, &lo)
+ *                            the same for any finite t >= 0 (log_softmax).
  * Plain arithmetic and selects only (no libm call, no data-dependent branch,
  * no table), so the loops that call it vectorise at every level.
  *
@@ -114,9 +116,10 @@ CACT_INLINE double cact_log1p32_wide(double t)
  *   k ln2 + 2 sh = h + e by Fast2Sum (ln2 >= |2 sh| for k = 1; h = 2 sh,
  *       e = 0 for k = 0), lo = e + (k LN2_LO + 2 sl + cubic), renormalised.
  * Error: the cubic term's (2^-60.7 from the polynomial, a few 2^-53 of
- * rounding times 0.0099, sl left out of it: 2^-58) and ln2's 2^-108: below
- * 2^-57 relative (measured 2^-57.1 against mpmath on 25000 points), 1/16
- * ULP of a double result.  No step overflows or underflows for th in
+ * rounding times 0.0099, sl left out of it: 2^-58) and ln2's 2^-108: about
+ * 2^-56.4 relative (the largest against mpmath at 200 bits over 30000
+ * points, just above the cut sqrt(2) - 1; 2^-57.1 on 25000 points spread
+ * over [0, 1]), 1/10 ULP of a double result.  No step overflows or underflows for th in
  * [2^-1021, 1] but the cubic term of a tiny s (then far below lo's ulp). */
 CACT_INLINE double cact_log1p_r_f64(double z)
 {
@@ -130,13 +133,11 @@ CACT_INLINE double cact_log1p_r_f64(double z)
     return cact_madd_f64(p, z, 0.6666666666666666); /* 0x1.5555555555555p-1 */
 }
 
-CACT_INLINE double cact_log1p_dw_f64(double th, double tl, double *lo)
+/* The steps after the reduction: a + al + log(1 + uh + ul) = hi + lo for u
+ * in [-0.2930, 0.4143] (|ul| <= 2^-52) and a + al = k ln2 (k >= 0 an
+ * integer, a = 0 or a >= ln2 > |2 sh|, so h = a + 2 sh is a Fast2Sum). */
+CACT_INLINE double cact_log1p_core_f64(double a, double al, double uh, double ul, double *lo)
 {
-    const int k = th >= CACT_SQRT2M1;
-    const double d1 = th - 1.0;
-    const double e1 = th - (d1 + 1.0);
-    const double uh = k ? 0.5 * d1 : th;
-    const double ul = k ? 0.5 * (e1 + tl) : tl;
     const double dh = 2.0 + uh;
     const double dl = ((2.0 - dh) + uh) + ul;
     const double sh = uh / dh;
@@ -146,13 +147,56 @@ CACT_INLINE double cact_log1p_dw_f64(double th, double tl, double *lo)
     /* 2 sl + cubic as one madd: left to the compiler, the product of the
      * cubic was fused into the sum in vectorised loops only */
     const double tail = cact_madd_f64(sh * z, cact_log1p_r_f64(z), 2.0 * sl);
-    const double a = k ? CACT_LN2_HI_f64 : 0.0;
     const double b = 2.0 * sh;
     const double h = a + b;
-    const double l = ((a - h) + b) + ((k ? CACT_LN2_LO_f64 : 0.0) + tail);
+    const double l = ((a - h) + b) + (al + tail);
     const double hi = h + l;
     *lo = (h - hi) + l;
     return hi;
+}
+
+CACT_INLINE double cact_log1p_dw_f64(double th, double tl, double *lo)
+{
+    const int k = th >= CACT_SQRT2M1;
+    const double d1 = th - 1.0;
+    const double e1 = th - (d1 + 1.0);
+    const double uh = k ? 0.5 * d1 : th;
+    const double ul = k ? 0.5 * (e1 + tl) : tl;
+    return cact_log1p_core_f64(k ? CACT_LN2_HI_f64 : 0.0, k ? CACT_LN2_LO_f64 : 0.0, uh, ul, lo);
+}
+
+/* log1p(th + tl) = hi + lo for any finite th >= 0 (th = 0 or th >= 2^-1021,
+ * |tl| <= ulp(th)): float64 log_softmax's log of a row's sum s = 1 + t, t up
+ * to the row's length (src/cact_softmax.h), vectorised across the rows of a
+ * block where libm's log1p cost about 10 ns a row.  Relative error about
+ * 2^-56.4, as cact_log1p_dw_f64 (measured the same way, t up to 3e6 and
+ * down to 1e-300; libm's log1p: within 1 ULP).
+ *
+ * Reduction: w + wl = 1 + th exactly (Knuth's TwoSum: th may exceed 1), tl
+ * added to wl (one rounding of a term below 2^-52 of w); e the exponent of
+ * w sqrt(2) read from its bits (the 2^52 trick of cact_log1p32_wide: no
+ * int64 conversion, which AVX2 lacks), so that 1 + t = 2^e (1 + u) with
+ * 1 + u = (w + wl) 2^-e in [sqrt(2)/2, sqrt(2)] (an ulp beyond at the cut,
+ * where either e is valid: the core's interval is widened for that);
+ *   e = 0:  u = th + tl itself (t below about sqrt(2) - 1), so a tiny t
+ *           keeps its full relative accuracy;
+ *   e >= 1: uh = w 2^-e - 1, exact (Sterbenz), ul = wl 2^-e.
+ * e ln2 = e H1 + (e H2 + e LN2_LO) with LN2_HI = H1 + H2 split at 27 bits
+ * (cact_exp.h): e H1 is exact for e < 2^26 and is the Fast2Sum's leading
+ * term; the rest, below 2^-27 e, enters the low part with a rounding of
+ * 2^-80 e, far below 2^-57 of the result (>= e ln2). */
+CACT_INLINE double cact_log1p_wide_f64(double th, double tl, double *lo)
+{
+    const double w = 1.0 + th, v = w - 1.0;
+    const double wl = ((1.0 - (w - v)) + (th - v)) + tl;
+    const uint64_t eb = cact_bits_f64(w * 1.4142135623730951) >> 52; /* 0x1.6a09e667f3bcdp0 */
+    const double e = cact_from_bits_f64(eb | 0x4330000000000000ULL) - 4503599627371519.0;
+    const double p = cact_pow2i_f64(-e);                            /* 2^52 + 1023 above */
+    const int one = e == 0.0;
+    const double uh = one ? th : w * p - 1.0;
+    const double ul = one ? tl : wl * p;
+    return cact_log1p_core_f64(e * CACT_LN2_H1_f64,
+                               cact_madd_f64(e, CACT_LN2_LO_f64, e * CACT_LN2_H2_f64), uh, ul, lo);
 }
 
 #endif /* CACT_LOG1P_H */

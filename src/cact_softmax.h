@@ -51,8 +51,10 @@
  *   softmax: y = 2^n (Eh + El) / (sh + sl) as a double-word quotient (the
  *   row's 1 / sh, one fma remainder), rounded once, then scaled: 0.5 ULP +
  *   about 0.1 U (1 ULP for subnormal y, rounded twice).
- *   log_softmax: L = log1p(uh) + ul / (1 + uh) for u = (k - 1) + r = uh + ul
- *   (libm's log1p, once per row, within 1 ULP of L), y = (dh - L) + dl with
+ *   log_softmax: L = log1p(uh + ul) = Lh + Ll for u = (k - 1) + r = uh + ul
+ *   (cact_log1p_wide_f64 of cact_log1p.h, once per row: a double-word to
+ *   2^-57 relative; it vectorises across the rows of a block, where libm's
+ *   log1p, within 1 ULP, cost about 10 ns a row), y = (dh - L) + dl with
  *   TwoSum for dh - L and the low parts added last: |L| <= |y|, so L's error
  *   costs at most its own ULPs of y.
  *
@@ -550,9 +552,8 @@ CACT_INLINE void cact_log_softmax_row_f64(const char *x, ptrdiff_t sx, char *o, 
     cact_sm_sums_f64(x, sx, n, m, &k, &rh, &rl, NULL, NULL, NULL, 0);
     uh = cact_two_sum_f64(k - 1.0, rh, &ul); /* u = s - 1 */
     ul += rl;
-    /* log1p(uh + ul) = log1p(uh) + ul / (1 + uh) + O(ul^2) */
-    const double Lh = log1p(uh);
-    const double Ll = ul / (1.0 + uh);
+    double Ll;
+    const double Lh = cact_log1p_wide_f64(uh, ul, &Ll);
     for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         double dh, dl, a, b;
         cact_sm_diff_f64(CACT_AT(double, x, i, sx), m, &dh, &dl);
@@ -965,12 +966,13 @@ CACT_INLINE void cact_log_softmax_block_f64(const char *x, ptrdiff_t rx, ptrdiff
     cact_sm_in_f64(x, rx, sx, n, t);
     cact_sm_block_max(t, n, m, ok);
     cact_sm_block_sums_f64(t, m, n, kk, rh, rl, NULL, NULL, 0);
-    for (int r = 0; r < R; r++) { /* libm's log1p, once per row as the row function */
-        double uh, ul;
+    CACT_LANES_LOOP
+    for (int r = 0; r < R; r++) { /* cact:vector */
+        double uh, ul, l;
         uh = cact_two_sum_f64(kk[r] - 1.0, rh[r], &ul);
         ul += rl[r];
-        Lh[r] = log1p(uh);
-        Ll[r] = ul / (1.0 + uh);
+        Lh[r] = cact_log1p_wide_f64(uh, ul, &l);
+        Ll[r] = l;
     }
     for (ptrdiff_t j = 0; j < n; j++) {
         CACT_LANES_LOOP
