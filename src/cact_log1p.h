@@ -65,13 +65,34 @@ CACT_INLINE double cact_log1p32_r(double z)
     return cact_madd_f64(p, z, 0.6666666655445466); /* 0x1.5555554bb1c3ep-1 */
 }
 
+/* e ln2 + log(1 + u) = e ln2 + 2 atanh(s), s = u / (2 + u), for u in
+ * [-0.2930, 0.4143] and an integer-valued e >= 0 (e = 0 or 1 gives the bits
+ * of 0 + (...) and ln2 + (...): fma(1, a, b) is a + b rounded once). */
+CACT_INLINE double cact_log1p32_core(double e, double u)
+{
+    const double s = u / (2.0 + u);
+    const double z = s * s;
+    return cact_madd_f64(e, CACT_LN2_HI_f64, cact_madd_f64(s * z, cact_log1p32_r(z), 2.0 * s));
+}
+
 CACT_INLINE double cact_log1p32(double t)
 {
     const int k = t >= CACT_SQRT2M1;
-    const double u = k ? (t - 1.0) * 0.5 : t;
-    const double s = u / (2.0 + u);
-    const double z = s * s;
-    return (k ? CACT_LN2_HI_f64 : 0.0) + cact_madd_f64(s * z, cact_log1p32_r(z), 2.0 * s);
+    return cact_log1p32_core(k ? 1.0 : 0.0, k ? (t - 1.0) * 0.5 : t);
+}
+
+/* The exponent e of w sqrt(2) for a finite w >= 1, as a double, and 2^-e in
+ * *p: w 2^-e is then in [sqrt(2)/2, sqrt(2)] (an ulp beyond at the cut).
+ * Read from the bits: e + 1023 is in the low bits of the exponent field,
+ * made a double by the 2^52 trick (an or with 2^52's bits and a subtraction
+ * of 2^52 + 1023: no int64 conversion, which AVX2 lacks), so the callers'
+ * loops vectorise. */
+CACT_INLINE double cact_log1p_exponent(double w, double *p)
+{
+    const uint64_t eb = cact_bits_f64(w * 1.4142135623730951) >> 52; /* 0x1.6a09e667f3bcdp0 */
+    const double e = cact_from_bits_f64(eb | 0x4330000000000000ULL) - 4503599627371519.0;
+    *p = cact_pow2i_f64(-e);
+    return e;
 }
 
 /* log1p(t) for any finite t >= 0 in double, for float32 results: log_softmax's
@@ -86,18 +107,14 @@ CACT_INLINE double cact_log1p32(double t)
  * cact_log1p32.  e = 0 (t below about sqrt(2) - 1): f = t itself, so a tiny
  * t keeps its full relative accuracy (log1p(1e-30) = 1e-30).  e >= 1: t >=
  * 0.41 and the rounding of 1 + t, 2^-53 of w, is at most 2^-51.5 of the
- * result; e ln2 adds two roundings.  e is an integer below 1024, made a
- * double from the exponent bits by the 2^52 trick (an or and a subtraction:
- * no int64 conversion, which AVX2 lacks), so the function vectorises. */
+ * result; e ln2 adds two roundings.  e from the bits (cact_log1p_exponent),
+ * so the function vectorises. */
 CACT_INLINE double cact_log1p32_wide(double t)
 {
+    double p;
     const double w = 1.0 + t;
-    const uint64_t eb = cact_bits_f64(w * 1.4142135623730951) >> 52; /* 0x1.6a09e667f3bcdp0 */
-    const double e = cact_from_bits_f64(eb | 0x4330000000000000ULL) - 4503599627371519.0;
-    const double f = e == 0.0 ? t : w * cact_pow2i_f64(-e) - 1.0; /* 2^52 + 1023 above */
-    const double s = f / (2.0 + f);
-    const double z = s * s;
-    return cact_madd_f64(e, CACT_LN2_HI_f64, cact_madd_f64(s * z, cact_log1p32_r(z), 2.0 * s));
+    const double e = cact_log1p_exponent(w, &p);
+    return cact_log1p32_core(e, e == 0.0 ? t : w * p - 1.0);
 }
 
 /* ------------------------------------------------------------- float64
@@ -174,8 +191,8 @@ CACT_INLINE double cact_log1p_dw_f64(double th, double tl, double *lo)
  *
  * Reduction: w + wl = 1 + th exactly (Knuth's TwoSum: th may exceed 1), tl
  * added to wl (one rounding of a term below 2^-52 of w); e the exponent of
- * w sqrt(2) read from its bits (the 2^52 trick of cact_log1p32_wide: no
- * int64 conversion, which AVX2 lacks), so that 1 + t = 2^e (1 + u) with
+ * w sqrt(2) read from its bits (cact_log1p_exponent), so that
+ * 1 + t = 2^e (1 + u) with
  * 1 + u = (w + wl) 2^-e in [sqrt(2)/2, sqrt(2)] (an ulp beyond at the cut,
  * where either e is valid: the core's interval is widened for that);
  *   e = 0:  u = th + tl itself (t below about sqrt(2) - 1), so a tiny t
@@ -187,11 +204,10 @@ CACT_INLINE double cact_log1p_dw_f64(double th, double tl, double *lo)
  * 2^-80 e, far below 2^-57 of the result (>= e ln2). */
 CACT_INLINE double cact_log1p_wide_f64(double th, double tl, double *lo)
 {
+    double p;
     const double w = 1.0 + th, v = w - 1.0;
     const double wl = ((1.0 - (w - v)) + (th - v)) + tl;
-    const uint64_t eb = cact_bits_f64(w * 1.4142135623730951) >> 52; /* 0x1.6a09e667f3bcdp0 */
-    const double e = cact_from_bits_f64(eb | 0x4330000000000000ULL) - 4503599627371519.0;
-    const double p = cact_pow2i_f64(-e);                            /* 2^52 + 1023 above */
+    const double e = cact_log1p_exponent(w, &p);
     const int one = e == 0.0;
     const double uh = one ? th : w * p - 1.0;
     const double ul = one ? tl : wl * p;
