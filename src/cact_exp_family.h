@@ -275,6 +275,12 @@
 #define CACT_CELU_DOWN_f64 0x1p-200
 #define CACT_CELU_Q_TINY_f64 0x1p-54
 
+/* ELU's backward (cact_elu_g_exp): an alpha beyond HUGE = 2^960 is taken
+ * as alpha DOWN = alpha 2^-64, and UP = 2^64 joins the last scaling. */
+#define CACT_ELU_HUGE_f64 0x1p960
+#define CACT_ELU_DOWN_f64 0x1p-64
+#define CACT_ELU_UP_f64 0x1p64
+
 #define CACT_T double
 #define CACT_SFX f64
 #include "cact_exp_family_t.h"

@@ -220,16 +220,24 @@ CACT_INLINE CACT_T CACT_FN(cact_elu_f)(CACT_T x, CACT_T alpha)
 /* g alpha exp(x) for x <= 0, g = 1 for the derivative: (g (alpha s1)) as an
  * exact double-word (one fma) times E = Eh + El with one rounding, then the
  * exact scalings s2, s3: 0.5 ULP plus a few tenths of U.  s1 <= 1/2 whenever
- * E > 1, so alpha s1 E cannot overflow; g and alpha both near the maximum
- * (double) still can, where the true result is finite.  x = -inf gives
- * g (alpha 0), as IEEE would. */
+ * E > 1, so alpha s1 E cannot overflow.  An alpha beyond 2^960 takes part as
+ * alpha 2^-64, the 2^64 joining s3 (still exact: s3 <= 1), so that g alpha
+ * does not overflow before the scalings where the result is finite (g = 2,
+ * alpha = 1.7e308, x = -1.25 gave inf for 9.7e307); the product before s3
+ * stays a normal number where the result is (alpha > 2^960 would need
+ * 2^n < 2^-1900 for it to be subnormal).  g and alpha both near the maximum
+ * can still overflow there.  The test is on the loop-invariant alpha, a
+ * bitwise select (a ?: there leaves loops scalar with gcc 12).  x = -inf
+ * gives g (alpha 0), as IEEE would. */
 CACT_INLINE CACT_T CACT_FN(cact_elu_g_exp)(CACT_T x, CACT_T alpha, CACT_T g)
 {
     CACT_T Eh, El, s1, s2, s3;
     const CACT_T a = CACT_FN(cact_nonpos)(x);
     const CACT_T n = CACT_FN(cact_exp_dw)(CACT_FN(cact_clamp_exp)(a), &Eh, &El);
     CACT_FN(cact_pow2_3)(n, &s1, &s2, &s3);
-    const CACT_T as1 = alpha * s1;
+    const int huge = CACT_FN(cact_fabs)(alpha) > CACT_K(CACT_ELU_HUGE);
+    const CACT_T as1 = (alpha * CACT_FN(cact_select)(huge, CACT_K(CACT_ELU_DOWN), CACT_ONE)) * s1;
+    s3 = s3 * CACT_FN(cact_select)(huge, CACT_K(CACT_ELU_UP), CACT_ONE);
     /* as in cact_logistic_grad: |g| >= 1 takes s2 first */
     const int big = CACT_FN(cact_fabs)(g) >= CACT_ONE;
     const CACT_T gs = big ? g * s2 : g;
