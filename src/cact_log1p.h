@@ -136,8 +136,9 @@ CACT_INLINE double cact_log1p32_wide(double t)
  * rounding times 0.0099, sl left out of it: 2^-58) and ln2's 2^-108: about
  * 2^-56.4 relative (the largest against mpmath at 200 bits over 30000
  * points, just above the cut sqrt(2) - 1; 2^-57.1 on 25000 points spread
- * over [0, 1]), 1/10 ULP of a double result.  No step overflows or underflows for th in
- * [2^-1021, 1] but the cubic term of a tiny s (then far below lo's ulp). */
+ * over [0, 1]), 1/10 ULP of a double result.  No step overflows or
+ * underflows for th in [2^-1021, 1] but the cubic term of a tiny s (then far
+ * below lo's ulp). */
 CACT_INLINE double cact_log1p_r_f64(double z)
 {
     double p = 0.1308675766695207;                 /* 0x1.0c044ccf380aap-3 */

@@ -53,7 +53,7 @@
  *   about 0.1 U (1 ULP for subnormal y, rounded twice).
  *   log_softmax: L = log1p(uh + ul) = Lh + Ll for u = (k - 1) + r = uh + ul
  *   (cact_log1p_wide_f64 of cact_log1p.h, once per row: a double-word to
- *   2^-57 relative; it vectorises across the rows of a block, where libm's
+ *   2^-56.4 relative; it vectorises across the rows of a block, where libm's
  *   log1p, within 1 ULP, cost about 10 ns a row), y = (dh - L) + dl with
  *   TwoSum for dh - L and the low parts added last: |L| <= |y|, so L's error
  *   costs at most its own ULPs of y.
@@ -396,9 +396,9 @@ CACT_INLINE void cact_sm_diff_f64(double x, double m, double *dh, double *dl)
         (c) += e_ + (tl);                                                            \
     } while (0)
 
-/* The lanes' total as a normalised double-word. */
-/* Its two steps, which the block forms apply across rows too: a next lane
- * (h, c) into the running (s, e), and the end, s + e renormalised. */
+/* The two steps of the lanes' total (cact_lanes_total_f64), which the block
+ * forms apply across rows too: a next lane (h, c) into the running (s, e),
+ * and the end, s + e renormalised. */
 CACT_INLINE void cact_lane_fold_f64(double *s, double *e, double h, double c)
 {
     double te;
@@ -414,6 +414,7 @@ CACT_INLINE double cact_lane_end_f64(double s, double e, double *lo)
     return t;
 }
 
+/* The lanes' total as a normalised double-word. */
 CACT_INLINE void cact_lanes_total_f64(const double *h, const double *c, double *sh, double *sl)
 {
     double s = h[0], e = c[0];
