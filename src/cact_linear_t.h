@@ -82,6 +82,54 @@ CACT_INLINE CACT_T CACT_FN(cact_relu6_backward_y)(CACT_T g, CACT_T y)
     return CACT_FN(cact_relu6_backward_x)(g, y);
 }
 
+/* (s + e) / 6 rounded once, for a pair with |e| <= ulp(s) / 2 (cact_linear.h,
+ * hardsigmoid): q = s (1/6) within two ulps of s / 6, the residual s - 6 q
+ * exact in one fma, and the correction (residual + e) / 6 added to q in the
+ * last fma, multiplied by 1/6. */
+CACT_INLINE CACT_T CACT_FN(cact_sixth_dw)(CACT_T s, CACT_T e)
+{
+    const CACT_T q = s * CACT_FN(CACT_SIXTH);
+    const CACT_T r = CACT_FN(cact_fma)(-q, (CACT_T)6, s);
+    return CACT_FN(cact_fma)(r + e, CACT_FN(CACT_SIXTH), q);
+}
+
+/* hardsigmoid = (3 + c) / 6, c = clip(x, -3, 3), 3 + c = s + e exactly
+ * (Fast2Sum: |3| >= |c|) and divided by 6 as a pair (cact_linear.h). */
+CACT_INLINE CACT_T CACT_FN(cact_hardsigmoid_f_dw)(CACT_T x)
+{
+    const CACT_T c = CACT_FN(cact_hardtanh_f)(x, (CACT_T)-3, (CACT_T)3);
+    const CACT_T s = (CACT_T)3 + c;
+    const CACT_T e = ((CACT_T)3 - s) + c;
+    const CACT_T y = CACT_FN(cact_sixth_dw)(s, e);
+    return x == x ? y : x;
+}
+
+/* hardswish = c (c + 3) / 6 between -3 and 3 (cact_linear.h): c + 3 = s + e
+ * exactly (Fast2Sum), c (s + e) = ph + pl (ph's fma residual plus c e), the
+ * pair divided by 6. */
+CACT_INLINE CACT_T CACT_FN(cact_hardswish_f_dw)(CACT_T x)
+{
+    const CACT_T c = CACT_FN(cact_hardtanh_f)(x, (CACT_T)-3, (CACT_T)3);
+    const CACT_T s = (CACT_T)3 + c;
+    const CACT_T e = ((CACT_T)3 - s) + c;
+    const CACT_T ph = c * s;
+    const CACT_T pl = CACT_FN(cact_fma)(c, s, -ph) + c * e;
+    const CACT_T y = CACT_FN(cact_sixth_dw)(ph, pl);
+    /* The selects one after the other, each on values already computed: the
+     * nested form (x != x ? x + x : (x <= -3 ? 0 : (x >= 3 ? x : ...)))
+     * was not if-converted by gcc 12 ("control flow in loop"), so the loop
+     * ran scalar with unpredictable branches: 17 ns an element, 0.05x
+     * torch's time (tools/check_vectorized.py now fails such a loop). */
+    /* a zero result has the sign of c (x (x + 3) / 6 with x + 3 > 0): the
+     * low parts would give +0.0 for x = -0.0, and for the tiniest negative
+     * x (-5e-324, whose result rounds to -0.0) so would the baseline
+     * level's emulated fma, which adds zeros of both signs */
+    const CACT_T mid = y == CACT_ZERO ? c * CACT_ZERO : y;
+    const CACT_T hi = x >= (CACT_T)3 ? x : mid;
+    const CACT_T lo = x <= (CACT_T)-3 ? CACT_ZERO : hi;
+    return x != x ? x + x : lo;
+}
+
 /* hardsigmoid'(x) g = g / 6 inside (-3, 3), 0 outside and at both ends
  * (PyTorch's hardsigmoid_backward), the input NaN for a NaN; g / 6 is one
  * correctly rounded division.  From y: y is in (0, 1) exactly when x is in
