@@ -1251,8 +1251,10 @@ Returns
 -------
 ndarray
     The gradient with respect to x.  Where g_i and sum(g y) cancel, the
-    error is relative to the larger of them (float32: products and sums in
-    float64; float64: exact products, compensated sum, one final rounding).
+    error is relative to the larger of them (float32: products and the sum
+    in float64, then y (g - sum) in float32, within 0.5 ULP plus 3 unit
+    roundoffs of the larger term; float64: exact products, compensated sum,
+    one final rounding).
 """ + _AXIS_COMMON.format(inplace="grad_output") + """
 Examples
 --------
