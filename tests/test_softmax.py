@@ -525,3 +525,22 @@ def test_backward_sums_compensated_float64(n):
     got = cact.softmax_backward(gs, ys)
     want = -ys[0, zero] * float(dot)
     np.testing.assert_allclose(got[0, zero], want, rtol=4 * U[np.float64])
+
+
+@pytest.mark.parametrize("n", [2, 9, 40])
+def test_float32_backward_sum_beyond_float_range(n):
+    """float32 softmax_backward computes y (g - D) in float with the row's
+    double sum rounded to D (src/cact_softmax.h); a sum beyond the float
+    range takes the double form, where y (g - sum) can still be finite:
+    g = 3e38 everywhere and y = 2/n make the sum 6e38 and every entry
+    -6e38 / n, finite, where D = inf would give -inf."""
+    g = np.full((1, n), 3e38, np.float32)
+    y = np.full((1, n), 2.0 / n, np.float32)
+    got = cact.softmax_backward(g, y)
+    gl, yl = g.astype(np.longdouble), y.astype(np.longdouble)
+    want = (yl * (gl - np.sum(gl * yl, -1, keepdims=True))).astype(np.float32)
+    assert np.all(np.isfinite(got)), got
+    np.testing.assert_array_max_ulp(got, want, maxulp=1)
+    # the same row scaled into range goes through the float form
+    small = cact.softmax_backward(g * np.float32(2.0**-100), y)
+    np.testing.assert_array_max_ulp(small, (want * np.float32(2.0**-100)), maxulp=2)
