@@ -79,7 +79,17 @@ typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
  * each block of CACT_BLOCK elements, brought it to 0.71 ns (256, 512, 1024,
  * 2048 and 4096 floats ahead measured 0.71, 0.72, 0.76, 0.80, 0.79 ns), and
  * costs one instruction per line where the data is in cache.  A hint only:
- * results are unchanged. */
+ * results are unchanged.  Only those loops prefetch (src/render.py,
+ * prefetches: the exp family's f, grad and backward from x, their fused
+ * and stats forms).  The light loops (the linear and rational rows, every
+ * backward from y) keep enough loads in flight without it, and the burst of
+ * prefetches at each block's start slowed them: AMD EPYC Zen 4, 2 vCPUs,
+ * float32 relu_backward from y over 10^8 elements on one thread 34.0-36.7
+ * -> 27.1-30.6 ms (PyTorch's threshold_backward 26.3-30.9), sigmoid's
+ * backward from y 30.1 -> 24.2-24.9 ms on two threads.  (On that machine
+ * the exp family's loops gained nothing from it either: with it they took
+ * 1.0-1.2x the time without, at 10^7 and 10^8, on a noisy host; it stays
+ * for them, for the KVM guest above, where it measured 2.8x.) */
 #define CACT_LINE 64
 #define CACT_PREFETCH_AHEAD 1024
 #define CACT_BLOCK 1024

@@ -42,6 +42,16 @@ def _c_string(text: str) -> str:
     return json.dumps(text)
 
 
+def prefetches(act, variant: str) -> bool:
+    """Whether the contiguous loop of this row's variant prefetches ahead of
+    each block (src/cact_common.h, CACT_PREFETCH_AHEAD): the exp family's
+    computed variants, whose long element functions keep few loads in
+    flight, and not the light loops (the linear and rational rows, every
+    backward from y), which issue their loads as fast as memory delivers
+    them and which the burst of prefetches slowed."""
+    return act.family == "exp" and variant != "backward_y"
+
+
 def kernel_context(table: dict) -> dict:
     kernels = []
     for act in table["ACTIVATIONS"]:
@@ -74,6 +84,7 @@ def kernel_context(table: dict) -> dict:
                     "ufunc": ufunc,
                     "elements": [f"cact_{act.name}_{variant}"],
                     "fused": False,
+                    "prefetch": prefetches(act, variant),
                     "formula": formula.replace("*/", "* /").splitlines()[0],
                     "ndata": ndata,
                     "nparams": nparams,
@@ -103,6 +114,7 @@ def kernel_context(table: dict) -> dict:
                 "ufunc": ufunc,
                 "elements": [f"cact_{act.name}_{o}" for o in outs],
                 "fused": True,
+                "prefetch": prefetches(act, "f"),
                 "formula": ", ".join(what[o] for o in outs) + ", z = x + b",
                 "ndata": 2,
                 "nparams": nparams,
@@ -154,6 +166,7 @@ def kernel_context(table: dict) -> dict:
         for mode in ("x", "y") if act.saturated_y is not None else ("x",):
             stats.append({"name": f"{act.name}_stats_{mode}", "row": act.name, "mode": mode,
                           "fused": act.family == "linear",
+                          "prefetch": prefetches(act, "f"),
                           "nparams": len(act.params),
                           "pargs": "".join(f", p{j}" for j in range(len(act.params)))})
     chunks += [
