@@ -109,6 +109,12 @@ CACT_INLINE double cact_fma_f64(double a, double b, double c)
 #endif
 }
 
+/* The float fused multiply-add, for the float32 forms that run only where
+ * the level has the instruction (#ifdef CACT_HW_FMA: the backward from y of
+ * the exp family, hardsigmoid and hardswish); without it fmaf would be
+ * libm's software fma, so those levels compute float32 in double instead. */
+CACT_INLINE float cact_fma_f32(float a, float b, float c) { return fmaf(a, b, c); }
+
 CACT_INLINE double cact_madd_f64(double a, double b, double c)
 {
 #ifdef CACT_HW_FMA

@@ -661,7 +661,7 @@ CACT_INLINE float cact_celu_backward_y_f32(float g, float y, float alpha)
 CACT_INLINE float cact_g_times_dw32(float g, float h, float l)
 {
     const float gl = g * l;
-    return l == 0.0f || !(fabsf(gl) < INFINITY) ? g * h : fmaf(g, h, gl);
+    return l == 0.0f || !(fabsf(gl) < INFINITY) ? g * h : cact_fma_f32(g, h, gl);
 }
 
 /* y (1 - y): 1 - y = th + tl exactly (Fast2Sum: |1| >= |y| on [0, 1]), then
@@ -671,7 +671,7 @@ CACT_INLINE float cact_sigmoid_backward_y_f32(float g, float y)
     const float th = 1.0f - y;
     const float tl = (1.0f - th) - y;
     const float ph = y * th;
-    return cact_g_times_dw32(g, ph, fmaf(y, tl, fmaf(y, th, -ph)));
+    return cact_g_times_dw32(g, ph, cact_fma_f32(y, tl, cact_fma_f32(y, th, -ph)));
 }
 
 /* 1 - y^2: y^2 = sh + sl exactly (one fma), 1 - sh = dh + dl exactly
@@ -680,7 +680,7 @@ CACT_INLINE float cact_sigmoid_backward_y_f32(float g, float y)
 CACT_INLINE float cact_tanh_backward_y_f32(float g, float y)
 {
     const float sh = y * y;
-    const float sl = fmaf(y, y, -sh);
+    const float sl = cact_fma_f32(y, y, -sh);
     const float dh = 1.0f - sh;
     const float dl = (1.0f - dh) - sh;
     return cact_g_times_dw32(g, dh, dl - sl);

@@ -25,16 +25,11 @@
 #define CACT_LINEAR_H
 
 #include "cact_common.h"
-#include "cact_exp.h" /* cact_fma_f64: hardsigmoid's float64 quotient */
+#include "cact_exp.h" /* cact_fma_f64, cact_fma_f32: hardsigmoid and hardswish quotients */
 
 /* 1/6 rounded to each type (cact_sixth_dw, below and in cact_linear_t.h). */
 #define CACT_SIXTH_f64 0.16666666666666666 /* 0x1.5555555555555p-3 */
 #define CACT_SIXTH_f32 0.16666667f         /* 0x1.555556p-3 */
-
-/* The float fused multiply-add, for the float forms of hardsigmoid and
- * hardswish, which are used only where the level has the instruction
- * (CACT_HW_FMA); elsewhere float32 is computed in double. */
-CACT_INLINE float cact_fma_f32(float a, float b, float c) { return fmaf(a, b, c); }
 
 /* The element functions are written once for a generic type in
  * cact_linear_t.h and instantiated here for both dtypes, as the exp family's
