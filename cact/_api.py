@@ -1280,8 +1280,13 @@ out : ndarray, optional
 Returns
 -------
 ndarray
-    The gradient with respect to x; exp(y) from cact's exp core.  Where g_i
-    and exp(y_i) sum(g) cancel, the error is relative to the larger of them.
+    The gradient with respect to x.  Where g_i and exp(y_i) sum(g) cancel,
+    the error is relative to the larger of them (float32 on AVX2 and
+    AVX-512 CPUs: the sum in float64, then exp(y) in float32 within 1.4
+    unit roundoffs and g - exp(y) sum in one fused multiply-add, within
+    0.5 ULP plus 2.4 unit roundoffs of the larger term; elsewhere in
+    float64, rounded once; float64: compensated sum, exp(y) from the
+    double-word exp core, 0.5 ULP plus 1.6 unit roundoffs).
 """ + _AXIS_COMMON.format(inplace="grad_output") + """
 Examples
 --------

@@ -68,8 +68,11 @@
  *   1.6 U of the subtracted term, inside the bound below.  (The product as
  *   a double-word and g_i minus it by TwoSum cost 1.26x this pass: float64
  *   1000 x 1000, one thread, AMD EPYC Zen 4, 2.74 -> 2.18 ms.)
- *   float32: products and sums in double; log_softmax_backward's entry
- *   rounded once.  softmax_backward's y_i (g_i - D) is computed in float,
+ *   float32: products and sums in double.  log_softmax_backward's entry
+ *   g_i - exp(y_i) S in float at the FMA levels (cact_lsm_bwd_f32: exp in
+ *   float, one fma with the row's S as m 2^j; 0.5 ULP + 2.4 U of the
+ *   subtracted term), in double rounded once at the baseline level and where
+ *   S is zero or not finite.  softmax_backward's y_i (g_i - D) is computed in float,
  *   with the sum rounded to D: its rounding, g_i - D's and the product's
  *   make 0.5 ULP plus 3 U of |y_i| max(|g_i|, |D|), inside the bound below
  *   (in double with one rounding, the pass converted every entry to double
@@ -379,11 +382,105 @@ CACT_INLINE double cact_lsm_exp32(double y)
     return y == y ? (y < 700.0 ? e : (double)INFINITY) : y;
 }
 
+#ifdef CACT_HW_FMA
+/* float32 log_softmax_backward's entry g - exp(y) S in float arithmetic (the
+ * FMA levels; the baseline keeps the double form below, whose conversions of
+ * every entry to double and back cost 2x this: AMD EPYC Zen 4, rows of 1000,
+ * one thread, see cact_log_softmax_backward_row_f32).
+ *
+ * The row's sum S (a double) comes as m 2^j, m = S 2^-j rounded to float in
+ * [1, 2) with S's sign (cact_lsm_split; 0.5 ULP), and
+ *     exp(y) S = p 2^n m 2^j = (p 2^s1) (m 2^s2),  s1 + s2 = s = n + j,
+ * with y = n ln2 + r and p = exp(r) in float:
+ *   - y is clamped to [-200, 300] (NaN kept: the comparisons are false): the
+ *     reduction below is exact there, and beyond it the result does not
+ *     change (below -200 exp(y) |S| < 2^-288 2^149 is far below half the
+ *     least subnormal; above 300 exp(y) |S| > 2^432 2^-149 overflows);
+ *   - n = round(y log2e) by the shift 1.5 2^23 (n in the low bits of tn);
+ *     r = y - n ln2_hi is exact (a multiple of 2^-25 below 0.35 in size,
+ *     ln2_hi being ln2 rounded to float), then - n ln2_lo rounded:
+ *     |r| <= 0.34658, off by at most 2^-26 (0.25 U of exp(r));
+ *   - exp(r) = 1 + r q(r), q of degree 5 fitted by tools/fit_expf.py:
+ *     2^-26.5 relative; with Horner's roundings in float and the last one,
+ *     p 2^n is within 1.38 U of exp(y) (U = 2^-24; every float y with
+ *     |y| <= 87, checked against expl at the avx512 level);
+ *   - s = n + j clamped to [-190, 254] and halved into s1 = floor(s / 2) and
+ *     s2, both in [-95, 127]: p 2^s1 and m 2^s2 are normal floats formed
+ *     exactly (m's exponent field plus s2), and one fma forms
+ *     g - (p 2^s1)(m 2^s2) with the product exact: a single rounding, no
+ *     intermediate underflow or overflow.  Below s = -190 the product is
+ *     below 2^-188 in size, so g (or a signed zero with the product's sign)
+ *     comes out as it would for the true product; from s = 254 on it is at
+ *     least 2^253.5 and the result overflows either way.
+ * The error is 0.5 ULP plus at most 2.4 U of exp(y) |S| (1.38 U for exp,
+ * 1 U for m; sampled: 1.71 U over 4 10^8 cases of y in [-260, 320], 14 sums
+ * from 3 2^-149 to 10^40 and 10 gradients), inside the bound in the header.  A NaN y gives a NaN p and a NaN
+ * result; y = +inf gives an overflowed product (-inf for S > 0), as the
+ * IEEE form does; the row function takes the double form where S is zero
+ * (y = +inf must then give NaN) or not finite. */
+CACT_INLINE float cact_lsm_bwd_f32(float g, float y, float m, int32_t jb)
+{
+    const float shift = 12582912.0f; /* 0x1.8p23 */
+    /* max(-200, y), then min(a, 300) as a bitwise select (cact_select):
+     * as two ?: gcc 12 merged them into six compares and blends, as integer
+     * mins on the bits too; this way a compare and a blend each.  A NaN y
+     * fails both comparisons and stays NaN. */
+    float a = -200.0f > y ? -200.0f : y;
+    a = cact_select_f32(a > 300.0f, 300.0f, a);
+    const float tn = cact_fma_f32(a, 1.4426950216293335f, shift); /* 0x1.715476p0 */
+    const float nf = tn - shift;
+    float r = cact_fma_f32(nf, -0.6931471824645996f, a);    /* ln2_hi, 0x1.62e43p-1 */
+    r = cact_fma_f32(nf, 1.9046542121259336e-09f, r);       /* -ln2_lo, 0x1.05c61p-29 */
+    float q = 0.001393364742398262f;                        /* 0x1.6d432p-10 */
+    q = cact_fma_f32(q, r, 0.008369154296815395f);          /* 0x1.123d8ep-7 */
+    q = cact_fma_f32(q, r, 0.04166646674275398f);           /* 0x1.5554eap-5 */
+    q = cact_fma_f32(q, r, 0.16666504740715027f);           /* 0x1.55547cp-3 */
+    q = cact_fma_f32(q, r, 0.5f);
+    q = cact_fma_f32(q, r, 1.0f);
+    const float p = cact_fma_f32(r, q, 1.0f);
+    int32_t s = (int32_t)cact_bits_f32(tn) + jb; /* n + j */
+    s = s > -190 ? s : -190;
+    s = s < 254 ? s : 254;
+    const int32_t s1 = s >> 1; /* floor: an arithmetic shift */
+    const int32_t s2 = s - s1;
+    const float t = p * cact_from_bits_f32((uint32_t)(s1 + 127) << 23);
+    const float ms = cact_from_bits_f32(cact_bits_f32(m) + ((uint32_t)s2 << 23));
+    return cact_fma_f32(-t, ms, g);
+}
+
+/* S = m 2^j for cact_lsm_bwd_f32: m rounded to float in [1, 2) (2.0 after
+ * the rounding is taken as 1 and j + 1); S finite and not zero, and normal
+ * (a sum of floats: |S| >= 2^-149).  Returns m and sets *jb = j minus the
+ * bits of the shift 1.5 2^23, so that n + j is the bits of tn plus jb.  On
+ * the double's bits (libm's frexp, a call per row, cost rows of 3 1.2x). */
+CACT_INLINE float cact_lsm_split(double S, int32_t *jb)
+{
+    const uint64_t b = cact_bits_f64(S);
+    const uint64_t e = (b >> 52) & 0x7ff;
+    /* S with its exponent field set to 1023: the signed m in [1, 2) */
+    const float m = (float)cact_from_bits_f64((b & ~((uint64_t)0x7ff << 52)) | ((uint64_t)1023 << 52));
+    const int up = fabsf(m) == 2.0f;
+    *jb = (int32_t)e - 1023 + up - (int32_t)cact_bits_f32(12582912.0f);
+    return up ? m * 0.5f : m;
+}
+#endif
+
 CACT_INLINE void cact_log_softmax_backward_row_f32(const char *g, ptrdiff_t sg, const char *y,
                                                    ptrdiff_t sy, char *o, ptrdiff_t so,
                                                    ptrdiff_t n)
 {
     const double S = cact_sm_dot_f32(g, sg, y, sy, n, 0);
+#ifdef CACT_HW_FMA
+    if (S != 0.0 && S - S == 0.0) {
+        int32_t jb;
+        const float m = cact_lsm_split(S, &jb);
+        for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
+            CACT_OUT(float, o, i, so) =
+                cact_lsm_bwd_f32(CACT_AT(float, g, i, sg), CACT_AT(float, y, i, sy), m, jb);
+        }
+        return;
+    }
+#endif
     for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
         const double gv = (double)CACT_AT(float, g, i, sg);
         const double e = cact_lsm_exp32((double)CACT_AT(float, y, i, sy));
@@ -882,12 +979,44 @@ CACT_INLINE void cact_log_softmax_backward_block_f32(const char *g, ptrdiff_t rg
     cact_sm_in_f32(g, rg, sg, n, tg);
     cact_sm_in_f32(y, ry, sy, n, ty);
     cact_sm_block_dot_f32(tg, ty, n, 0, S);
+#ifdef CACT_HW_FMA
+    /* as the row function: the float form for the rows whose S is finite and
+     * not zero (all of them, usually), the double form for the others */
+    float m[R];
+    int32_t jb[R];
+    int all = 1;
+    for (int r = 0; r < R; r++) {
+        const int ok = S[r] != 0.0 && S[r] - S[r] == 0.0;
+        m[r] = ok ? cact_lsm_split(S[r], &jb[r]) : 0.0f;
+        jb[r] = ok ? jb[r] : 0;
+        all &= ok;
+    }
+    if (all) {
+        for (ptrdiff_t j = 0; j < n; j++) {
+            CACT_LANES_LOOP
+            for (int r = 0; r < R; r++) { /* cact:vector */
+                v[j * R + r] =
+                    cact_lsm_bwd_f32((float)tg[j * R + r], (float)ty[j * R + r], m[r], jb[r]);
+            }
+        }
+        cact_sm_out_f32(v, o, ro, so, n);
+        return;
+    }
+#endif
     for (ptrdiff_t j = 0; j < n; j++) {
         CACT_LANES_LOOP
         for (int r = 0; r < R; r++) { /* cact:vector */
             v[j * R + r] = (float)(tg[j * R + r] - cact_lsm_exp32(ty[j * R + r]) * S[r]);
         }
     }
+#ifdef CACT_HW_FMA
+    for (int r = 0; r < R; r++) { /* the rows of the float form, if any */
+        for (ptrdiff_t j = 0; j < n && m[r] != 0.0f; j++) {
+            v[j * R + r] =
+                cact_lsm_bwd_f32((float)tg[j * R + r], (float)ty[j * R + r], m[r], jb[r]);
+        }
+    }
+#endif
     cact_sm_out_f32(v, o, ro, so, n);
 }
 

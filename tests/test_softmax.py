@@ -544,3 +544,68 @@ def test_float32_backward_sum_beyond_float_range(n):
     # the same row scaled into range goes through the float form
     small = cact.softmax_backward(g * np.float32(2.0**-100), y)
     np.testing.assert_array_max_ulp(small, (want * np.float32(2.0**-100)), maxulp=2)
+
+
+def _lsm_backward_cases(n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (g, y) for float32 log_softmax_backward's float form
+    (src/cact_softmax.h, cact_lsm_bwd_f32): sums S of every size, with y
+    reaching where exp(y) is subnormal or 0 in float while exp(y) S is not,
+    y > 0 (not a log probability, computed all the same), and the clamps'
+    edges; 18 rows, so that rows of up to 15 entries go through a block of
+    16 and two single rows."""
+    f32 = np.float32
+    ys = [
+        rng.uniform(-250, 0, n),                    # S about 1e30
+        rng.uniform(-300, -60, n),                  # S beyond the float range
+        rng.uniform(-5, 5, n),                      # S = 2 2^-149
+        rng.uniform(0, 150, n),                     # y > 0, S about 1e-28
+        np.resize([-200.0, -200.00002, -199.99998, -190.0, -104.0, -87.5, -1e30, -np.inf], n),
+        np.resize([300.0, 300.00003, 299.0, 88.7, 1e30, 3.4e38], n),
+        rng.uniform(-20, 0, n),                     # an ordinary row
+    ]
+    gs = [
+        np.full(n, 1e30 / n), np.full(n, 3e38), np.zeros(n),
+        np.full(n, 1e-28 / n), np.full(n, -1e20), np.full(n, 1e-40), rng.uniform(-1, 1, n),
+    ]
+    gs[2][:2] = [3 * 2.0**-149, -(2.0**-149)]  # S = 2 2^-149
+    rows = [(g, y) for g, y in zip(gs, ys)]
+    rows += [(rng.uniform(-1, 1, n), rng.uniform(-30, 0, n) * (k + 1) / 4) for k in range(11)]
+    g = np.array([r[0] for r in rows], f32)
+    y = np.array([r[1] for r in rows], f32)
+    return g, y
+
+
+@pytest.mark.parametrize("n", [2, 9, 15, 40])
+def test_float32_log_softmax_backward_extremes(n):
+    """2 ULP plus 4 U of the larger term at every level, on rows that take the
+    float form's clamps and scalings to their edges; special values as the
+    IEEE formula g - exp(y) sum(g) in double gives them."""
+    rng = np.random.default_rng(n)
+    g, y = _lsm_backward_cases(n, rng)
+    specials = np.array([[np.nan, np.inf, -np.inf, 0.0][i % 4] for i in range(n)], np.float32)
+    g = np.vstack([g, rng.uniform(0.5, 1, (1, n)).astype(np.float32),
+                   np.resize([1.0, -1.0], (1, n)).astype(np.float32)])
+    y = np.vstack([y, specials, np.resize([np.inf, 0.0, -3.0], (1, n)).astype(np.float32)])
+    if n % 2:
+        g[-1, -1] = 0.0  # S = 0: exp(+inf) 0 is NaN
+    from fractions import Fraction
+    S = np.array([float(sum(Fraction(float(v)) for v in row)) for row in g])[:, None]
+    assert S[2, 0] == 2.0**-148 and abs(S[1, 0]) > 3.5e38
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        yl, gl = y.astype(np.longdouble), g.astype(np.longdouble)
+        t = np.exp(yl) * S.astype(np.longdouble)
+        ref = gl - t
+        ieee = (g.astype(np.float64) - np.exp(y.astype(np.float64)) * S).astype(np.float32)
+        special = ~np.isfinite(y) | ~np.isfinite(ref.astype(np.float32))
+        tiny = np.finfo(np.float32).smallest_subnormal
+        sp = np.maximum(np.spacing(np.abs(ref.astype(np.float32))), tiny).astype(np.longdouble)
+    allowed = 2 * sp + 4 * U[np.float32] * np.maximum(np.abs(gl), np.abs(t))
+    for level in LEVELS:
+        with isa_level(level):
+            got = cact.log_softmax_backward(g, y)
+            for i in range(g.shape[0]):  # the rows of a block as single rows
+                assert_bitwise(got[i], cact.log_softmax_backward(g[i], y[i]), f"{level} row {i}")
+        ok = ~special
+        excess = np.abs(got[ok].astype(np.longdouble) - ref[ok]) - allowed[ok]
+        assert np.all(excess <= 0), (level, np.argwhere(ok)[np.argmax(excess)])
+        np.testing.assert_array_equal(got[special], ieee[special], err_msg=level)
