@@ -1286,7 +1286,8 @@ ndarray
     unit roundoffs and g - exp(y) sum in one fused multiply-add, within
     0.5 ULP plus 2.4 unit roundoffs of the larger term; elsewhere in
     float64, rounded once; float64: compensated sum, exp(y) from the
-    double-word exp core, 0.5 ULP plus 1.6 unit roundoffs).
+    float64 exp core, 0.5 ULP plus 2 unit roundoffs with a fused
+    multiply-add, 1.6 without).
 """ + _AXIS_COMMON.format(inplace="grad_output") + """
 Examples
 --------

@@ -67,7 +67,12 @@
  *   each for S and the product), so the result is within 0.5 ULP plus
  *   1.6 U of the subtracted term, inside the bound below.  (The product as
  *   a double-word and g_i minus it by TwoSum cost 1.26x this pass: float64
- *   1000 x 1000, one thread, AMD EPYC Zen 4, 2.74 -> 2.18 ms.)
+ *   1000 x 1000, one thread, AMD EPYC Zen 4, 2.74 -> 2.18 ms.)  At the FMA
+ *   levels the entry is one fma instead, g_i - (P 2^s1)(m 2^s2) with S =
+ *   m 2^j exactly and P = 1 + (r + L) rounded (cact_lsm_bwd_f64): 0.5 ULP
+ *   plus 2 U of the subtracted term, no intermediate underflow; the form
+ *   above stays for the baseline level and for a zero, subnormal or
+ *   infinite S.
  *   float32: products and sums in double.  log_softmax_backward's entry
  *   g_i - exp(y_i) S in float at the FMA levels (cact_lsm_bwd_f32: exp in
  *   float, one fma with the row's S as m 2^j; 0.5 ULP + 2.4 U of the
@@ -762,7 +767,70 @@ CACT_INLINE double cact_lsm_term_f64(double gv, double yv, double S)
     cact_pow2_3_f64(nn, &s1, &s2, &s3);
     const double P = ((((Eh + El) * S) * s1) * s2) * s3;
     const double v = gv - P;
+    /* y = +inf or NaN: the IEEE formula itself (+inf times S = 0 is NaN,
+     * where the clamped y would give g) */
+    return yv < (double)INFINITY ? v : gv - yv * S;
+}
+
+#ifdef CACT_HW_FMA
+/* The same entry at the FMA levels, as float32's cact_lsm_bwd_f32 does it:
+ * S = m 2^j with m = S 2^-j exact (S is a double), exp(y) = 2^n P with
+ * P = 1 + (r + L) rounded from the core's reduction (cact_exp_reduce_f64:
+ * r exact, L within a few 2^-4 U; r + L rounded adds at most 0.35 U of P
+ * and 1 + (r + L) 1 U), so P is within 1.45 U of exp(r); and
+ *     g - exp(y) S = fma(-(P 2^s1), m 2^s2, g),  s1 + s2 = s = n + j,
+ * s clamped to [-2042, 2046] and halved (s1 = s / 2 rounded, s2 = s - s1,
+ * both in [-1021, 1023]: P 2^s1 and m 2^s2 normal and exact), one rounding.
+ * Below s = -2042 the product is below 2^-2040 in size and the result is
+ * what the true product gives; from 2046 on it overflows either way.  y is
+ * clamped to [-1500, 1500] first (the core's range; beyond, the product is
+ * below 2^-1140 or above 2^1142 with |S| normal).  The error: 0.5 ULP plus
+ * 1.45 U of exp(y) |S| and the rounding of S, 0.5 U, inside the bound; the
+ * double-word exp and three scalings of the other form cost 1.17x this at
+ * the avx512 level and 1.36x at avx2 (AMD EPYC Zen 4, 1000 entries in L1).
+ * A NaN y returns NaN (the last select); the row takes the other form
+ * where S is zero, subnormal or not finite (m = 0 from cact_lsm_split_f64). */
+CACT_INLINE double cact_lsm_bwd_f64(double gv, double yv, double m, double j)
+{
+    const double yc = yv > -1500.0 ? (yv < 1500.0 ? yv : 1500.0) : -1500.0;
+    double r, L;
+    const double nn = cact_exp_reduce_f64(yc, &r, &L);
+    const double P = 1.0 + (r + L);
+    double s = nn + j;
+    s = s > -2042.0 ? s : -2042.0;
+    s = s < 2046.0 ? s : 2046.0;
+    const double s1 = (s * 0.5 + CACT_SHIFT_f64) - CACT_SHIFT_f64; /* rounded to an integer */
+    const double s2 = s - s1;
+    const double v = cact_fma_f64(-(P * cact_pow2i_f64(s1)), m * cact_pow2i_f64(s2), gv);
     return yv == yv ? v : yv + yv;
+}
+
+/* S = m 2^j, m in [1, 2) with S's sign, for S normal and finite (the
+ * exponent field from 1 to 2046); m = 0 otherwise. */
+CACT_INLINE double cact_lsm_split_f64(double S, double *j)
+{
+    const uint64_t b = cact_bits_f64(S);
+    const uint64_t e = (b >> 52) & 0x7ff;
+    *j = (double)e - 1023.0;
+    const double m = cact_from_bits_f64((b & ~((uint64_t)0x7ff << 52)) | ((uint64_t)1023 << 52));
+    return e - 1 < 2046 ? m : 0.0;
+}
+#endif
+
+/* The output pass of the other form (CACT_NOINLINE at the FMA levels, where
+ * it is the rare path: see cact_common.h). */
+#ifdef CACT_HW_FMA
+CACT_NOINLINE
+#else
+CACT_INLINE
+#endif
+void cact_lsm_row_other_f64(const char *g, ptrdiff_t sg, const char *y, ptrdiff_t sy, char *o,
+                            ptrdiff_t so, ptrdiff_t n, double S)
+{
+    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
+        CACT_OUT(double, o, i, so) =
+            cact_lsm_term_f64(CACT_AT(double, g, i, sg), CACT_AT(double, y, i, sy), S);
+    }
 }
 
 CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, const char *y,
@@ -772,10 +840,18 @@ CACT_INLINE void cact_log_softmax_backward_row_f64(const char *g, ptrdiff_t sg, 
     double Sh, Sl;
     cact_sm_dot_f64(g, sg, y, sy, n, 0, &Sh, &Sl);
     const double S = Sh + Sl;
-    for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
-        CACT_OUT(double, o, i, so) =
-            cact_lsm_term_f64(CACT_AT(double, g, i, sg), CACT_AT(double, y, i, sy), S);
+#ifdef CACT_HW_FMA
+    double j;
+    const double m = cact_lsm_split_f64(S, &j);
+    if (m != 0.0) {
+        for (ptrdiff_t i = 0; i < n; i++) { /* cact:vector */
+            CACT_OUT(double, o, i, so) =
+                cact_lsm_bwd_f64(CACT_AT(double, g, i, sg), CACT_AT(double, y, i, sy), m, j);
+        }
+        return;
     }
+#endif
+    cact_lsm_row_other_f64(g, sg, y, sy, o, so, n, S);
 }
 
 /* ================================================ short rows, in blocks
@@ -1189,6 +1265,26 @@ CACT_INLINE void cact_sm_backward_block_f64(const char *g, ptrdiff_t rg, ptrdiff
     cact_sm_in_f64(g, rg, sg, n, tg);
     cact_sm_in_f64(y, ry, sy, n, ty);
     cact_sm_block_dot_f64(tg, ty, n, soft, dh, dl);
+#ifdef CACT_HW_FMA
+    /* log_softmax_backward: as the row function, the FMA form for the rows
+     * whose S is normal and finite (usually all), the other for the rest */
+    double m[R], jj[R];
+    int all = !soft;
+    for (int r = 0; r < R && !soft; r++) {
+        m[r] = cact_lsm_split_f64(dh[r] + dl[r], &jj[r]);
+        all &= m[r] != 0.0;
+    }
+    if (all) {
+        for (ptrdiff_t j = 0; j < n; j++) {
+            CACT_LANES_LOOP
+            for (int r = 0; r < R; r++) { /* cact:vector */
+                tg[j * R + r] = cact_lsm_bwd_f64(tg[j * R + r], ty[j * R + r], m[r], jj[r]);
+            }
+        }
+        cact_sm_out_f64(tg, o, ro, so, n);
+        return;
+    }
+#endif
     for (ptrdiff_t j = 0; j < n; j++) {
         CACT_LANES_LOOP
         for (int r = 0; r < R; r++) { /* cact:vector */
@@ -1204,6 +1300,14 @@ CACT_INLINE void cact_sm_backward_block_f64(const char *g, ptrdiff_t rg, ptrdiff
             }
         }
     }
+#ifdef CACT_HW_FMA
+    for (int r = 0; r < R && !soft; r++) { /* the rows of the FMA form, if any */
+        for (ptrdiff_t j = 0; j < n && m[r] != 0.0; j++) {
+            tg[j * R + r] = cact_lsm_bwd_f64(CACT_AT(double, g + r * rg, j, sg),
+                                             ty[j * R + r], m[r], jj[r]);
+        }
+    }
+#endif
     cact_sm_out_f64(tg, o, ro, so, n);
 }
 

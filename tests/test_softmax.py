@@ -546,60 +546,71 @@ def test_float32_backward_sum_beyond_float_range(n):
     np.testing.assert_array_max_ulp(small, (want * np.float32(2.0**-100)), maxulp=2)
 
 
-def _lsm_backward_cases(n: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (g, y) for float32 log_softmax_backward's float form
-    (src/cact_softmax.h, cact_lsm_bwd_f32): sums S of every size, with y
-    reaching where exp(y) is subnormal or 0 in float while exp(y) S is not,
-    y > 0 (not a log probability, computed all the same), and the clamps'
-    edges; 18 rows, so that rows of up to 15 entries go through a block of
-    16 and two single rows."""
-    f32 = np.float32
+def _lsm_backward_cases(n: int, dtype, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (g, y) for log_softmax_backward's FMA form (src/cact_softmax.h,
+    cact_lsm_bwd_f32 and cact_lsm_bwd_f64): sums S of every size, with y
+    reaching where exp(y) is subnormal or 0 while exp(y) S is not, y > 0
+    (not a log probability, computed all the same), and the clamps' edges;
+    18 rows, so that short rows go through a block of 16 and two single
+    rows.  Each float32 range scaled by 8 for float64 (its exponent range)."""
+    k = 1.0 if dtype == np.float32 else 8.0
+    fi = np.finfo(dtype)
+    tiny = float(fi.smallest_subnormal)
     ys = [
-        rng.uniform(-250, 0, n),                    # S about 1e30
-        rng.uniform(-300, -60, n),                  # S beyond the float range
-        rng.uniform(-5, 5, n),                      # S = 2 2^-149
-        rng.uniform(0, 150, n),                     # y > 0, S about 1e-28
-        np.resize([-200.0, -200.00002, -199.99998, -190.0, -104.0, -87.5, -1e30, -np.inf], n),
-        np.resize([300.0, 300.00003, 299.0, 88.7, 1e30, 3.4e38], n),
+        rng.uniform(-250 * k, 0, n),                # S about 1e30 (1e240)
+        rng.uniform(-300 * k, -60 * k, n),          # S near the top of the range (float32:
+                                                    # beyond it)
+        rng.uniform(-5, 0, n),                      # S 2 x the least subnormal
+        rng.uniform(0, 150 * k, n),                 # y > 0, S about 1e-28 (1e-224)
+        np.resize([-200.0 * k, -190.0 * k, -104.0 * k, -87.5 * k, -1e30, -np.inf,
+                   -1500.0, -1500.0000000000002, -744.0], n),
+        np.resize([300.0 * k, 299.0 * k, 88.7 * k, 1e30, float(fi.max), 1500.0, 709.0], n),
         rng.uniform(-20, 0, n),                     # an ordinary row
     ]
     gs = [
-        np.full(n, 1e30 / n), np.full(n, 3e38), np.zeros(n),
-        np.full(n, 1e-28 / n), np.full(n, -1e20), np.full(n, 1e-40), rng.uniform(-1, 1, n),
+        np.full(n, 1e30**k / n), np.full(n, 3e38 if k == 1 else float(fi.max) / (2 * n)), np.zeros(n),
+        np.full(n, 1e-28**k / n), np.full(n, -1e20), np.full(n, 1e-40 if k == 1 else 1e-300),
+        rng.uniform(-1, 1, n),
     ]
-    gs[2][:2] = [3 * 2.0**-149, -(2.0**-149)]  # S = 2 2^-149
+    gs[2][:2] = [3 * tiny, -tiny]  # S = 2 x the least subnormal
     rows = [(g, y) for g, y in zip(gs, ys)]
-    rows += [(rng.uniform(-1, 1, n), rng.uniform(-30, 0, n) * (k + 1) / 4) for k in range(11)]
-    g = np.array([r[0] for r in rows], f32)
-    y = np.array([r[1] for r in rows], f32)
+    rows += [(rng.uniform(-1, 1, n), rng.uniform(-30, 0, n) * (i + 1) / 4) for i in range(11)]
+    g = np.array([r[0] for r in rows], dtype)
+    y = np.array([r[1] for r in rows], dtype)
     return g, y
 
 
-@pytest.mark.parametrize("n", [2, 9, 15, 40])
-def test_float32_log_softmax_backward_extremes(n):
+@pytest.mark.parametrize("dtype", DTYPES, ids=dtname)
+@pytest.mark.parametrize("n", [2, 9, 15, 33, 40])
+def test_log_softmax_backward_extremes(n, dtype):
     """2 ULP plus 4 U of the larger term at every level, on rows that take the
-    float form's clamps and scalings to their edges; special values as the
-    IEEE formula g - exp(y) sum(g) in double gives them."""
+    FMA form's clamps and scalings to their edges (and rows whose S is zero
+    or subnormal, which take the other form); special values as the IEEE
+    formula g - exp(y) sum(g) gives them."""
     rng = np.random.default_rng(n)
-    g, y = _lsm_backward_cases(n, rng)
-    specials = np.array([[np.nan, np.inf, -np.inf, 0.0][i % 4] for i in range(n)], np.float32)
-    g = np.vstack([g, rng.uniform(0.5, 1, (1, n)).astype(np.float32),
-                   np.resize([1.0, -1.0], (1, n)).astype(np.float32)])
-    y = np.vstack([y, specials, np.resize([np.inf, 0.0, -3.0], (1, n)).astype(np.float32)])
+    g, y = _lsm_backward_cases(n, dtype, rng)
+    specials = np.array([[np.nan, np.inf, -np.inf, 0.0][i % 4] for i in range(n)], dtype)
+    g = np.vstack([g, rng.uniform(0.5, 1, (1, n)).astype(dtype),
+                   np.resize([1.0, -1.0], (1, n)).astype(dtype)])
+    y = np.vstack([y, specials, np.resize([np.inf, 0.0, -3.0], (1, n)).astype(dtype)])
     if n % 2:
         g[-1, -1] = 0.0  # S = 0: exp(+inf) 0 is NaN
     from fractions import Fraction
-    S = np.array([float(sum(Fraction(float(v)) for v in row)) for row in g])[:, None]
-    assert S[2, 0] == 2.0**-148 and abs(S[1, 0]) > 3.5e38
+    Sx = [sum(Fraction(float(v)) for v in row) for row in g]
+    tiny = np.finfo(dtype).smallest_subnormal
+    assert Sx[2] == 2 * Fraction(float(tiny)) and abs(Sx[1]) > Fraction(float(np.finfo(dtype).max)) / 3
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         yl, gl = y.astype(np.longdouble), g.astype(np.longdouble)
-        t = np.exp(yl) * S.astype(np.longdouble)
+        # the exact S rounded to long double (64 bits)
+        with mpmath.workprec(80):
+            S = np.array([np.longdouble(mpmath.nstr(mpmath.mpf(s.numerator) / s.denominator, 25))
+                          for s in Sx])[:, None]
+        t = np.exp(yl) * S
         ref = gl - t
-        ieee = (g.astype(np.float64) - np.exp(y.astype(np.float64)) * S).astype(np.float32)
-        special = ~np.isfinite(y) | ~np.isfinite(ref.astype(np.float32))
-        tiny = np.finfo(np.float32).smallest_subnormal
-        sp = np.maximum(np.spacing(np.abs(ref.astype(np.float32))), tiny).astype(np.longdouble)
-    allowed = 2 * sp + 4 * U[np.float32] * np.maximum(np.abs(gl), np.abs(t))
+        ieee = (gl - np.exp(yl) * S).astype(dtype)
+        special = ~np.isfinite(y) | ~np.isfinite(ref.astype(dtype))
+        sp = np.maximum(np.spacing(np.abs(ref.astype(dtype))), tiny).astype(np.longdouble)
+    allowed = 2 * sp + 4 * U[dtype] * np.maximum(np.abs(gl), np.abs(t))
     for level in LEVELS:
         with isa_level(level):
             got = cact.log_softmax_backward(g, y)
