@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import mpmath
 import numpy as np
+from fit_log1p import print_coefficients  # tools/, beside this file
 
 mp = mpmath.mp
 RMAX = mpmath.mpf("0.3466")
@@ -52,9 +53,7 @@ def fit(degree: int):
 def main() -> None:
     for degree in (4, 5):
         coeffs, err = fit(degree)
-        print(f"degree {degree}: relative error of exp 2^{err:.1f}")
-        for c in coeffs:
-            print(f"    {float(c)!r:>24}f  /* {float(c).hex()} */")
+        print_coefficients(f"degree {degree}: relative error of exp 2^{err:.1f}", coeffs, "f")
 
 
 if __name__ == "__main__":

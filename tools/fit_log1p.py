@@ -59,12 +59,20 @@ def fit(degree: int):
         return coeffs, float(mp.log(worst, 2))
 
 
+def print_coefficients(title: str, coeffs, suffix: str = "") -> None:
+    """The title, then one C literal per line (highest degree first) with its
+    hex form in a comment: the lines of the header's polynomial (suffix "f"
+    for float constants).  tools/fit_expf.py prints its fit with it too."""
+    print(title)
+    for c in coeffs:
+        c = float(c)
+        print(f"    {c!r:>24}{suffix}  /* {c.hex()} */")
+
+
 def main() -> None:
     for name, degree in (("float32 (cact_log1p32_r)", 3), ("float64 (cact_log1p_r)", 7)):
         coeffs, err = fit(degree)
-        print(f"{name}: degree {degree}, relative error of log1p 2^{err:.1f}")
-        for c in coeffs:
-            print(f"    {c!r:>24}  /* {c.hex()} */")
+        print_coefficients(f"{name}: degree {degree}, relative error of log1p 2^{err:.1f}", coeffs)
 
 
 if __name__ == "__main__":
