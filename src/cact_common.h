@@ -38,8 +38,8 @@
  * second vector loop inlined beside the hot one hoists its own constants to
  * the function's entry, and the hot loop then reads spilled constants from
  * the stack: log_softmax_backward float64 over rows of 1000, AMD EPYC Zen 4,
- * one thread in cache, 2.30 -> 2.04 ns an entry at avx512 (src/cact_softmax.h,
- * cact_lsm_row_other_f64). */
+ * one thread in cache, interleaved runs of one build, 2.30-2.32 -> 1.69-2.04
+ * ns an entry at avx512 (src/cact_softmax.h, cact_lsm_row_other_f64). */
 
 /* Tell the compiler that a contiguous loop carries no dependence.  Element i
  * reads inputs i and writes output i only.  NumPy passes a kernel overlapping

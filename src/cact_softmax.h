@@ -390,8 +390,9 @@ CACT_INLINE double cact_lsm_exp32(double y)
 #ifdef CACT_HW_FMA
 /* float32 log_softmax_backward's entry g - exp(y) S in float arithmetic (the
  * FMA levels; the baseline keeps the double form below, whose conversions of
- * every entry to double and back cost 2x this: AMD EPYC Zen 4, rows of 1000,
- * one thread, see cact_log_softmax_backward_row_f32).
+ * every entry to double and back and double exp cost 2.3x this: AMD EPYC
+ * Zen 4, rows of 1000 in cache, one thread, 0.93-1.06 -> 0.40-0.45 ns an
+ * entry at avx512, 1.37-1.40 -> 0.55-0.57 at avx2).
  *
  * The row's sum S (a double) comes as m 2^j, m = S 2^-j rounded to float in
  * [1, 2) with S's sign (cact_lsm_split; 0.5 ULP), and
@@ -418,18 +419,20 @@ CACT_INLINE double cact_lsm_exp32(double y)
  *     comes out as it would for the true product; from s = 254 on it is at
  *     least 2^253.5 and the result overflows either way.
  * The error is 0.5 ULP plus at most 2.4 U of exp(y) |S| (1.38 U for exp,
- * 1 U for m; sampled: 1.71 U over 4 10^8 cases of y in [-260, 320], 14 sums
- * from 3 2^-149 to 10^40 and 10 gradients), inside the bound in the header.  A NaN y gives a NaN p and a NaN
- * result; y = +inf gives an overflowed product (-inf for S > 0), as the
+ * 1 U for m; sampled: 1.71 U over 3.7 10^8 cases of y in [-260, 320], 14
+ * sums from 3 2^-149 to 10^40 and 10 gradients), inside the bound in the
+ * header.  A NaN y gives a NaN p and a NaN result; y = +inf gives an overflowed product (-inf for S > 0), as the
  * IEEE form does; the row function takes the double form where S is zero
  * (y = +inf must then give NaN) or not finite. */
 CACT_INLINE float cact_lsm_bwd_f32(float g, float y, float m, int32_t jb)
 {
     const float shift = 12582912.0f; /* 0x1.8p23 */
-    /* max(-200, y), then min(a, 300) as a bitwise select (cact_select):
-     * as two ?: gcc 12 merged them into six compares and blends, as integer
-     * mins on the bits too; this way a compare and a blend each.  A NaN y
-     * fails both comparisons and stays NaN. */
+    /* max(-200, y), then min(a, 300): a NaN y fails both comparisons and
+     * stays NaN, with no select of its own.  gcc 12 merges the two into five
+     * to seven compares and blends whichever way they are written (two ?:,
+     * integer mins on the bits, this ?: and a cact_select); the loop's time
+     * did not change with the form (it is bound by its ~30 vector
+     * operations). */
     float a = -200.0f > y ? -200.0f : y;
     a = cact_select_f32(a > 300.0f, 300.0f, a);
     const float tn = cact_fma_f32(a, 1.4426950216293335f, shift); /* 0x1.715476p0 */

@@ -568,7 +568,9 @@ def _lsm_backward_cases(n: int, dtype, rng) -> tuple[np.ndarray, np.ndarray]:
         rng.uniform(-20, 0, n),                     # an ordinary row
     ]
     gs = [
-        np.full(n, 1e30**k / n), np.full(n, 3e38 if k == 1 else float(fi.max) / (2 * n)), np.zeros(n),
+        np.full(n, 1e30**k / n),
+        np.full(n, 3e38 if k == 1 else float(fi.max) / (2 * n)),
+        np.zeros(n),
         np.full(n, 1e-28**k / n), np.full(n, -1e20), np.full(n, 1e-40 if k == 1 else 1e-300),
         rng.uniform(-1, 1, n),
     ]
@@ -584,9 +586,9 @@ def _lsm_backward_cases(n: int, dtype, rng) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("n", [2, 9, 15, 33, 40])
 def test_log_softmax_backward_extremes(n, dtype):
     """2 ULP plus 4 U of the larger term at every level, on rows that take the
-    FMA form's clamps and scalings to their edges (and rows whose S is zero
-    or subnormal, which take the other form); special values as the IEEE
-    formula g - exp(y) sum(g) gives them."""
+    FMA form's clamps and scalings to their edges (and rows whose S is zero,
+    or subnormal in float64, which take the other form); special values as
+    the IEEE formula g - exp(y) sum(g) gives them."""
     rng = np.random.default_rng(n)
     g, y = _lsm_backward_cases(n, dtype, rng)
     specials = np.array([[np.nan, np.inf, -np.inf, 0.0][i % 4] for i in range(n)], dtype)
@@ -606,9 +608,9 @@ def test_log_softmax_backward_extremes(n, dtype):
             S = np.array([np.longdouble(mpmath.nstr(mpmath.mpf(s.numerator) / s.denominator, 25))
                           for s in Sx])[:, None]
         t = np.exp(yl) * S
-        ref = gl - t
-        ieee = (gl - np.exp(yl) * S).astype(dtype)
-        special = ~np.isfinite(y) | ~np.isfinite(ref.astype(dtype))
+        ref = gl - t  # with IEEE special values: NaN for +inf times 0
+        ieee = ref.astype(dtype)
+        special = ~np.isfinite(y) | ~np.isfinite(ieee)
         sp = np.maximum(np.spacing(np.abs(ref.astype(dtype))), tiny).astype(np.longdouble)
     allowed = 2 * sp + 4 * U[dtype] * np.maximum(np.abs(gl), np.abs(t))
     for level in LEVELS:
