@@ -202,6 +202,7 @@ CACT_INLINE double cact_div_pair_f64(double v, double r, double t, double at, do
 #define CACT_LN2_H1_f64 0.693147175014019  /* 0x1.62e42fc000000p-1 */
 #define CACT_LN2_H2_f64 5.545926273775592e-09  /* 0x1.7d1cf78000000p-28 */
 #define CACT_SHIFT_f64 6755399441055744.0  /* 0x1.8p52 */
+#define CACT_SHIFT_f32 12582912.0f  /* 0x1.8p23 */
 #define CACT_EXP_LO_f64 -1500.0
 #define CACT_EXP_LO_F_f64 -1400.0
 #define CACT_NE_MIN_f64 -1020.0
