@@ -154,6 +154,9 @@ def _config() -> dict:
         ),
         "levels built by": levels_by,
         "CACT_ISA": os.environ.get("CACT_ISA", "(unset)"),
+        # the backward-from-y loops' prefetch, set from the CPU's vendor
+        # (src/cact_common.h): part of what a benchmark ran
+        "light-loop prefetch": "on" if _core._light_prefetch() else "off",
     }
 
 

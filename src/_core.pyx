@@ -53,6 +53,10 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_isa_set(int level)
     int cact_isa_get()
 
+cdef extern from "cact_common.h":
+    int cact_light_prefetch
+    int cact_light_prefetch_default()
+
 cdef extern from "cact_common.h" nogil:
     void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims,
                   const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t core_span)
@@ -1133,6 +1137,7 @@ def _stats_1d(str kernel, cnp.ndarray x, cnp.ndarray out, tuple params, double a
     return counts[0], counts[1]
 
 cact_isa_set(cact_isa_best())
+cact_light_prefetch = cact_light_prefetch_default()
 
 # fork() safety: a forked child forgets the parent's worker threads and
 # starts its own (see src/cact_pool.c).
@@ -1172,6 +1177,18 @@ def _set_isa(name):
         raise RuntimeError(
             f"this CPU does not support the instruction-set level {name!r}; "
             f"supported: {', '.join(n for n, ok in isa_levels() if ok)}")
+    return previous
+
+
+def _light_prefetch(on=None):
+    """Whether the float32 backward-from-y loops prefetch ahead (on by
+    default for Intel CPUs, see src/cact_common.h); ``on`` sets it (for the
+    tests and the benchmarks: the results are the same bits either way).
+    Returns the previous setting."""
+    global cact_light_prefetch
+    previous = bool(cact_light_prefetch)
+    if on is not None:
+        cact_light_prefetch = 1 if on else 0
     return previous
 
 

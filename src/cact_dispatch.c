@@ -135,3 +135,23 @@ int cact_isa_set(int level)
 }
 
 int cact_isa_get(void) { return cact_level; }
+
+/* cact_common.h: the light loops' prefetch switch. */
+volatile int cact_light_prefetch = 0;
+
+/* On for an Intel CPU (cpuid's vendor string "GenuineIntel"), off for any
+ * other vendor and off x86. */
+int cact_light_prefetch_default(void)
+{
+#if defined(CACT_X86_CPUID)
+    int r[4];
+    __cpuid(r, 0);
+    /* the vendor string is ebx, edx, ecx: "Genu" "ineI" "ntel" */
+    return r[1] == 0x756e6547 && r[3] == 0x49656e69 && r[2] == 0x6c65746e;
+#elif defined(CACT_X86_DISPATCH)
+    __builtin_cpu_init();
+    return __builtin_cpu_is("intel");
+#else
+    return 0;
+#endif
+}

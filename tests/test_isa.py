@@ -88,6 +88,38 @@ def test_level_contiguous_equals_strided(isa, act):
     np.testing.assert_array_equal(fn(x)[::3], fn(x[::3]))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_light_prefetch_same_bits(isa, prefetch, dtype):
+    # The backward-from-y loops prefetch in short blocks where the CPU gains
+    # from it (on for Intel by default): a hint only, so with it on or off,
+    # at every level, the contiguous loop gives the strided loop's bits,
+    # over lengths that end inside a short block, on one, and inside a long
+    # one, from an output that starts off a cache line.
+    rng = np.random.default_rng(11)
+    was = _core._light_prefetch(prefetch)
+    try:
+        for act in cact.ACTIVATIONS:
+            uf = cact.ufuncs.get(act.name + "_backward_y")
+            if uf is None:
+                continue
+            params = [p.default for p in act.params]
+            for n in (127, 128, 1000, 1024 + 129, 4096 + 7):
+                with np.errstate(all="ignore"):
+                    y = getattr(cact, act.name)(rng.standard_normal(n + 1).astype(dtype) * 4)
+                g = rng.standard_normal(n + 1).astype(dtype)
+                gc, yc = g[1:n + 1], y[1:n + 1]  # 4 bytes or 8 off the buffers' start
+                got = uf(gc, yc, *params)
+                strided = uf(np.repeat(gc, 2)[::2], np.repeat(yc, 2)[::2], *params)
+                np.testing.assert_array_equal(got, strided, err_msg=act.name)
+                inplace = gc.copy()
+                uf(inplace, yc, *params, out=inplace)
+                np.testing.assert_array_equal(inplace, strided, err_msg=act.name)
+    finally:
+        _core._light_prefetch(was)
+    assert _core._light_prefetch() == was
+
+
 def test_levels_listed_and_best_chosen():
     names = [n for n, _ in LEVELS]
     assert names[0] == "baseline" and dict(LEVELS)["baseline"]
