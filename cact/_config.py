@@ -154,9 +154,10 @@ def _config() -> dict:
         ),
         "levels built by": levels_by,
         "CACT_ISA": os.environ.get("CACT_ISA", "(unset)"),
-        # the backward-from-y loops' prefetch, set from the CPU's vendor
-        # (src/cact_common.h): part of what a benchmark ran
-        "light-loop prefetch": "on" if _core._light_prefetch() else "off",
+        # the loops' prefetch, set from the CPU's vendor (src/cact_common.h):
+        # part of what a benchmark ran
+        "prefetch": ("short blocks, 2 KiB ahead (exp family, backward from y)"
+                     if _core._prefetch_short() else "1 KiB ahead of 1024-element blocks (exp family)"),
     }
 
 

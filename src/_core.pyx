@@ -54,8 +54,8 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_isa_get()
 
 cdef extern from "cact_common.h":
-    int cact_light_prefetch
-    int cact_light_prefetch_default()
+    int cact_prefetch_short
+    int cact_prefetch_short_default()
 
 cdef extern from "cact_common.h" nogil:
     void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims,
@@ -1137,7 +1137,7 @@ def _stats_1d(str kernel, cnp.ndarray x, cnp.ndarray out, tuple params, double a
     return counts[0], counts[1]
 
 cact_isa_set(cact_isa_best())
-cact_light_prefetch = cact_light_prefetch_default()
+cact_prefetch_short = cact_prefetch_short_default()
 
 # fork() safety: a forked child forgets the parent's worker threads and
 # starts its own (see src/cact_pool.c).
@@ -1180,15 +1180,17 @@ def _set_isa(name):
     return previous
 
 
-def _light_prefetch(on=None):
-    """Whether the float32 backward-from-y loops prefetch ahead (on by
-    default for Intel CPUs, see src/cact_common.h); ``on`` sets it (for the
-    tests and the benchmarks: the results are the same bits either way).
-    Returns the previous setting."""
-    global cact_light_prefetch
-    previous = bool(cact_light_prefetch)
+def _prefetch_short(on=None):
+    """Whether the contiguous loops prefetch in short blocks further ahead
+    (the exp family's and every backward from y; on by default for Intel
+    CPUs, see src/cact_common.h) rather than in the burst ahead of long
+    blocks (the exp family's only).  ``on`` sets it (for the tests and the
+    benchmarks: the results are the same bits either way).  Returns the
+    previous setting."""
+    global cact_prefetch_short
+    previous = bool(cact_prefetch_short)
     if on is not None:
-        cact_light_prefetch = 1 if on else 0
+        cact_prefetch_short = 1 if on else 0
     return previous
 
 

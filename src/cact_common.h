@@ -100,28 +100,43 @@ typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
  * for them, for the KVM guest above, where it measured 2.8x.) */
 #define CACT_LINE 64
 #define CACT_PREFETCH_AHEAD 1024
-/* The light loops (every backward from y: two input streams, a short
- * element function) prefetch only where the CPU gains from it, and in a
- * gentler form: blocks of CACT_LIGHT_BLOCK elements (128: 8 lines of floats),
- * each prefetching its lines CACT_LIGHT_AHEAD bytes ahead.  Intel Xeon
- * (2 vCPUs under KVM, AVX-512 level, one thread, C loops over the element
- * functions; ms at 10^7 elements, beyond L2, and us at 10^6, in L3):
- *   float32 sigmoid's  7.63 -> 4.95 ms, 304 -> 290 us (AVX2: 7.34 -> 4.93)
- *   float32 elu's      7.89 -> 5.20 ms, 285 -> 284 us
- *   float32 relu's     4.93 -> 4.41 ms, 281 -> 281 us
- *   float64 sigmoid's  12.0 -> 11.2 ms, 541 -> 546 us
- * where the burst above (1 KiB ahead of 1024-element blocks) gained less at
- * 10^7 (5.90 ms for sigmoid's) and lost at 10^6 (335 us; elu's 368).  On an
- * AMD EPYC Zen 4 the burst slowed these loops (the figures above) and no
- * other form was measured there, so cact_light_prefetch is set at import
- * from the CPU's vendor: on for Intel, off otherwise
- * (cact_light_prefetch_default, src/cact_dispatch.c), and off keeps the
- * loops exactly as they were.  A hint only: the results are the same bits
- * either way. */
-#define CACT_LIGHT_BLOCK 128
-#define CACT_LIGHT_AHEAD 2048
-extern volatile int cact_light_prefetch;
-int cact_light_prefetch_default(void);
+/* The prefetch's form follows the CPU.  On an Intel Xeon (2 vCPUs under
+ * KVM, AVX-512 level, one thread, C loops over the element functions, the
+ * fastest of 8-60 runs) short blocks of CACT_SHORT_BLOCK elements (128: 8
+ * lines of floats), each prefetching its lines CACT_SHORT_AHEAD bytes
+ * ahead, beat the burst above, and the light loops gain from them too
+ * (every backward from y: two input streams and a short element function):
+ *                             none      burst above   short blocks
+ *   sigmoid  f32  10^7      9.76 ms     7.56 ms       6.50 ms
+ *            f32  10^6       782 us      718 us        640 us
+ *            f64  10^7      25.4 ms     21.5 ms       16.6 ms
+ *   sigmoid backward from y
+ *            f32  10^7      7.63 ms     5.90 ms       4.95 ms
+ *            f32  10^6       304 us      335 us        290 us
+ *            f64  10^7      12.0 ms     12.1 ms       11.2 ms
+ *   elu backward from y
+ *            f32  10^7      7.89 ms     5.99 ms       5.20 ms
+ *            f32  10^6       285 us      368 us        284 us
+ *   relu backward from y
+ *            f32  10^7      4.93 ms     4.66 ms       4.41 ms
+ * (10^7 elements lie beyond L2, 10^6 in L3; the AVX2 level alike: sigmoid's
+ * backward 7.34 -> 4.93 ms).  On an AMD EPYC Zen 4 the burst slowed the
+ * light loops (the figures above) and the short form was not measured, so
+ * cact_prefetch_short is set at import from the CPU's vendor
+ * (cact_prefetch_short_default, src/cact_dispatch.c): 1 for Intel, where
+ * the exp family's loops and the light ones prefetch in short blocks; 0
+ * otherwise, where the exp family's loops keep the burst above and the
+ * light loops do not prefetch, exactly as before.  A hint only: the
+ * results are the same bits either way. */
+#define CACT_SHORT_BLOCK 128
+/* Chunks shorter than CACT_SHORT_MIN elements (64 KiB of floats, data the
+ * caller just wrote sits in its L1 or L2) take the other form: the short
+ * blocks' prefetches cost float32 sigmoid's backward from y at 1000
+ * elements in L1 242 -> 265 ns, float64's 256 -> 301. */
+#define CACT_SHORT_MIN 16384
+#define CACT_SHORT_AHEAD 2048
+extern volatile int cact_prefetch_short;
+int cact_prefetch_short_default(void);
 #define CACT_BLOCK 1024
 #if defined(__GNUC__) || defined(__clang__)
 #define CACT_PREFETCH(p, rw) __builtin_prefetch((p), (rw))

@@ -136,12 +136,12 @@ int cact_isa_set(int level)
 
 int cact_isa_get(void) { return cact_level; }
 
-/* cact_common.h: the light loops' prefetch switch. */
-volatile int cact_light_prefetch = 0;
+/* cact_common.h: the prefetch's form. */
+volatile int cact_prefetch_short = 0;
 
 /* On for an Intel CPU (cpuid's vendor string "GenuineIntel"), off for any
  * other vendor and off x86. */
-int cact_light_prefetch_default(void)
+int cact_prefetch_short_default(void)
 {
 #if defined(CACT_X86_CPUID)
     int r[4];

@@ -53,11 +53,12 @@ def prefetches(act, variant: str) -> bool:
 
 
 def light_prefetches(act, variant: str) -> bool:
-    """Whether the contiguous loop of this row's variant prefetches ahead,
-    in short blocks, when the CPU gains from it (cact_light_prefetch,
-    src/cact_common.h): every backward from y, two input streams and a short
-    element function, whose loads the burst of prefetches() slowed on an AMD
-    EPYC and this form sped up on an Intel Xeon."""
+    """Whether the contiguous loop of this row's variant, a light one
+    (prefetches() is false), prefetches where the CPU gains from it, in the
+    short blocks that cact_prefetch_short selects (src/cact_common.h): every
+    backward from y, two input streams and a short element function, which
+    the burst of prefetches() slowed on an AMD EPYC and the short blocks sped
+    up on an Intel Xeon."""
     return variant == "backward_y"
 
 

@@ -90,34 +90,44 @@ def test_level_contiguous_equals_strided(isa, act):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("prefetch", [False, True])
-def test_light_prefetch_same_bits(isa, prefetch, dtype):
-    # The backward-from-y loops prefetch in short blocks where the CPU gains
-    # from it (on for Intel by default): a hint only, so with it on or off,
-    # at every level, the contiguous loop gives the strided loop's bits,
-    # over lengths that end inside a short block, on one, and inside a long
-    # one, from an output that starts off a cache line.
+def test_prefetch_forms_same_bits(isa, prefetch, dtype):
+    # The loops prefetch in short blocks where the CPU gains from it (on for
+    # Intel by default), else the exp family's in long blocks and the
+    # backward from y not at all: a hint only, so in either form, at every
+    # level, the contiguous loops (every forward, fused bias form and
+    # backward) give the strided loops' bits, from an output that starts off
+    # a cache line, out of place and in place.
     rng = np.random.default_rng(11)
-    was = _core._light_prefetch(prefetch)
+    was = _core._prefetch_short(prefetch)
     try:
         for act in cact.ACTIVATIONS:
-            uf = cact.ufuncs.get(act.name + "_backward_y")
-            if uf is None:
-                continue
             params = [p.default for p in act.params]
-            for n in (127, 128, 1000, 1024 + 129, 4096 + 7):
-                with np.errstate(all="ignore"):
-                    y = getattr(cact, act.name)(rng.standard_normal(n + 1).astype(dtype) * 4)
+            # below and above CACT_SHORT_MIN (16384: shorter chunks keep the
+            # long blocks), ending inside a short block, on one, inside a
+            # long one
+            for n in (1000, 1024 + 129, 16384, 16384 + 128 + 7, 16384 + 1024 + 64):
+                x = rng.standard_normal(n + 1).astype(dtype) * 4
                 g = rng.standard_normal(n + 1).astype(dtype)
-                gc, yc = g[1:n + 1], y[1:n + 1]  # 4 bytes or 8 off the buffers' start
-                got = uf(gc, yc, *params)
-                strided = uf(np.repeat(gc, 2)[::2], np.repeat(yc, 2)[::2], *params)
-                np.testing.assert_array_equal(got, strided, err_msg=act.name)
-                inplace = gc.copy()
-                uf(inplace, yc, *params, out=inplace)
-                np.testing.assert_array_equal(inplace, strided, err_msg=act.name)
+                with np.errstate(all="ignore"):
+                    y = getattr(cact, act.name)(x)
+                for suffix, data in (("", (x,)), ("_backward_x", (g, x)), ("_backward_y", (g, y)),
+                                     ("_bias", (x, g))):
+                    uf = cact.ufuncs.get(act.name + suffix)
+                    if uf is None:
+                        continue
+                    # 4 or 8 bytes off the buffers' start: off a cache line
+                    cont = [d[1:n + 1] for d in data]
+                    with np.errstate(all="ignore"):
+                        got = uf(*cont, *params)
+                        strided = uf(*[np.repeat(d, 2)[::2] for d in cont], *params)
+                        inplace = cont[0].copy()
+                        uf(inplace, *cont[1:], *params, out=inplace)
+                    name = act.name + suffix
+                    np.testing.assert_array_equal(got, strided, err_msg=name)
+                    np.testing.assert_array_equal(inplace, strided, err_msg=name)
     finally:
-        _core._light_prefetch(was)
-    assert _core._light_prefetch() == was
+        _core._prefetch_short(was)
+    assert _core._prefetch_short() == was
 
 
 def test_levels_listed_and_best_chosen():
