@@ -72,6 +72,7 @@ cdef extern from "cact_pool.h" nogil:
     long long cact_pool_busy_calls()
     long long cact_pool_worker_chunks()
     void cact_pool_set_spin(long long worker_ns, long long done_ns)
+    long long cact_pool_worker_spin_ns()
     void cact_pool_wake_costs(long long *signal_ns, long long *latency_ns, long long *skipped)
     void cact_pool_set_wake_costs(long long signal_ns, long long latency_ns)
 
@@ -1228,13 +1229,15 @@ def pool_stats():
     waking a sleeping worker (ns: the caller's signal, and the time from
     publishing a job to the woken worker's first chunk; 0 until measured)
     and the split calls whose work was too short to be worth that wake, which
-    sleeping workers were left out of."""
+    sleeping workers were left out of; how long a worker now spins after a
+    call before it sleeps (ns: longer while calls follow each other
+    closely, see src/cact_pool.c)."""
     cdef long long signal_ns, latency_ns, skipped
     cact_pool_wake_costs(&signal_ns, &latency_ns, &skipped)
     return {"workers": cact_pool_workers(), "split_calls": cact_get_split_calls(),
             "busy_calls": cact_pool_busy_calls(), "worker_chunks": cact_pool_worker_chunks(),
             "wake_signal_ns": signal_ns, "wake_latency_ns": latency_ns,
-            "unwoken_calls": skipped}
+            "unwoken_calls": skipped, "worker_spin_ns": cact_pool_worker_spin_ns()}
 
 
 def _set_wake_costs(long long signal_ns, long long latency_ns):

@@ -22,11 +22,13 @@
  *   actually claimed.  A worker that has no core (BLAS threads spinning, an
  *   oversubscribed machine) therefore costs the call nothing but the wake-up:
  *   the call is never slower than the serial loop plus a few microseconds.
- * - Workers spin briefly after a job (CACT_WORKER_SPIN_NS: a following cact
- *   call, e.g. a backward after a forward, then starts without a futex
- *   round trip) and then sleep on a condition variable; the caller spins
- *   briefly for claimed chunks (CACT_DONE_SPIN_NS) before it sleeps too.
- *   Nothing spins for longer than that, whoever else shares the cores.
+ * - Workers spin briefly after a job (cact_worker_spin_ns, 20 us: a
+ *   following cact call, e.g. a backward after a forward, then starts
+ *   without a futex round trip; while calls follow each other closely, twice
+ *   their gap, at most CACT_WORKER_SPIN_MAX_NS, see cact_worker_spin) and
+ *   then sleep on a condition variable; the caller spins briefly for claimed
+ *   chunks (cact_done_spin_ns) before it sleeps too.  Nothing spins for
+ *   longer than that, whoever else shares the cores.
  * - Each of the T threads owns a slot of CACT_POOL_PER consecutive chunks
  *   (so a thread works on the same part of an array call after call, which
  *   keeps it in that core's cache); after its own slot it takes chunks from
@@ -98,9 +100,14 @@
  * stays negligible.  At most 255 (8 bits of the slot word). */
 #define CACT_POOL_PER 8
 
-/* Spin bounds, in nanoseconds (see the top of the file). */
+/* Spin bounds, in nanoseconds (see the top of the file).  A worker spins
+ * for cact_worker_spin_ns after a job, or for twice the gap the pool's
+ * calls have been leaving between one job's end and the next one's
+ * publishing, when that covers it within CACT_WORKER_SPIN_MAX_NS (see
+ * cact_worker_spin below). */
 static volatile long long cact_worker_spin_ns = 20000;
 static volatile long long cact_done_spin_ns = 50000;
+#define CACT_WORKER_SPIN_MAX_NS 200000
 
 /* Computed once: sysconf(_SC_NPROCESSORS_ONLN) reads a file under /sys on
  * Linux (about 8 us), and cact_get_num_threads() asks on every call. */
@@ -141,6 +148,48 @@ void cact_pool_run(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n, const 
     (void)work_ns;
     fn(args, n, dims, steps);
 }
+/* How long a worker spins after a job.  Calls that follow each other
+ * closely (a loop of cact calls with a little NumPy between them: the
+ * caller refilling an array of 10^5 floats takes 13-20 us) find the worker
+ * still spinning if it spins as long as the gap between them, and a
+ * sleeping worker costs a wake (on a 2-vCPU KVM guest of an Intel Xeon,
+ * 20 us in the caller's futex call and 52-79 us until the worker's first
+ * chunk, so that a float32 sigmoid of 10^5 elements ran on one thread: 73
+ * us a call against 46-49 us with the worker spinning).  A long spin is not
+ * free when the gap is long: right after a NumPy matmul on both cores
+ * (128x1024 @ 1024x1024 float32) a worker spinning 150 us cost the step 120
+ * us of OpenBLAS's time.  So the owner measures each gap from a job's end to
+ * the next job's publishing, the estimate rising at once to a longer gap
+ * and falling by a quarter towards a shorter one (it follows calls that
+ * stay close together: from a long gap to a spin of 100 us in 5 calls; and
+ * the first long gap puts it back), and the worker spins for twice the
+ * estimate (a margin for the spread) when that is at most
+ * CACT_WORKER_SPIN_MAX_NS, else for cact_worker_spin_ns, its floor too. */
+static long long cact_worker_spin(void)
+{
+    const long long floor = cact_worker_spin_ns, gap = cact_load(&cact_gap_ns);
+    if (gap > 0 && 2 * gap <= CACT_WORKER_SPIN_MAX_NS && 2 * gap > floor) {
+        return 2 * gap;
+    }
+    return floor;
+}
+
+long long cact_pool_worker_spin_ns(void) { return cact_worker_spin(); }
+
+/* The owner, at publishing: the gap since the previous job's end. */
+static void cact_track_gap(long long now)
+{
+    const long long end = cact_load(&cact_job_end_ns);
+    if (end <= 0 || now <= end) {
+        return;
+    }
+    /* a gap beyond twice the longest spin says only "long": held there, so
+     * that a few close calls after an idle second bring the spin back */
+    const long long far = 2 * CACT_WORKER_SPIN_MAX_NS;
+    const long long gap = now - end < far ? now - end : far, old = cact_load(&cact_gap_ns);
+    cact_store(&cact_gap_ns, old == 0 || gap > old ? gap : old - (old - gap) / 4);
+}
+
 void cact_pool_set_wake_costs(long long signal_ns, long long latency_ns)
 {
     (void)signal_ns;
@@ -160,6 +209,7 @@ void cact_pool_set_spin(long long worker_ns, long long done_ns)
     (void)worker_ns;
     (void)done_ns;
 }
+long long cact_pool_worker_spin_ns(void) { return 0; }
 int cact_pool_install_fork_handler(void) { return 0; }
 /* A serial build never splits a loop, so cact_run never times a probe. */
 long long cact_now_ns(void) { return 0; }
@@ -309,6 +359,8 @@ static CACT_ALIGNED cact_atomic cact_publish_ns; /* the owner's clock at publish
 static cact_atomic cact_signal_ns;               /* the broadcast's estimate, ns */
 static cact_atomic cact_latency_ns;              /* publish to first claim, ns */
 static cact_atomic cact_skipped_wakes;           /* jobs published without waking */
+static cact_atomic cact_job_end_ns;              /* the owner's clock at a job's end */
+static cact_atomic cact_gap_ns;                  /* job end to next publishing, ns */
 static long long cact_skipped;                   /* short jobs, under cact_mtx */
 #define CACT_WAKE_PROBE_EVERY 16
 
@@ -336,6 +388,48 @@ static int cact_worth_waking(long long work_ns)
     }
     cact_add(&cact_skipped_wakes, 1);
     return 0;
+}
+
+/* How long a worker spins after a job.  Calls that follow each other
+ * closely (a loop of cact calls with a little NumPy between them: the
+ * caller refilling an array of 10^5 floats takes 13-20 us) find the worker
+ * still spinning if it spins as long as the gap between them, and a
+ * sleeping worker costs a wake (on a 2-vCPU KVM guest of an Intel Xeon,
+ * 20 us in the caller's futex call and 52-79 us until the worker's first
+ * chunk, so that a float32 sigmoid of 10^5 elements ran on one thread: 73
+ * us a call against 46-49 us with the worker spinning).  A long spin is not
+ * free when the gap is long: right after a NumPy matmul on both cores
+ * (128x1024 @ 1024x1024 float32) a worker spinning 150 us cost the step 120
+ * us of OpenBLAS's time.  So the owner measures each gap from a job's end to
+ * the next job's publishing, the estimate rising at once to a longer gap
+ * and falling by a quarter towards a shorter one (it follows calls that
+ * stay close together: from a long gap to a spin of 100 us in 5 calls; and
+ * the first long gap puts it back), and the worker spins for twice the
+ * estimate (a margin for the spread) when that is at most
+ * CACT_WORKER_SPIN_MAX_NS, else for cact_worker_spin_ns, its floor too. */
+static long long cact_worker_spin(void)
+{
+    const long long floor = cact_worker_spin_ns, gap = cact_load(&cact_gap_ns);
+    if (gap > 0 && 2 * gap <= CACT_WORKER_SPIN_MAX_NS && 2 * gap > floor) {
+        return 2 * gap;
+    }
+    return floor;
+}
+
+long long cact_pool_worker_spin_ns(void) { return cact_worker_spin(); }
+
+/* The owner, at publishing: the gap since the previous job's end. */
+static void cact_track_gap(long long now)
+{
+    const long long end = cact_load(&cact_job_end_ns);
+    if (end <= 0 || now <= end) {
+        return;
+    }
+    /* a gap beyond twice the longest spin says only "long": held there, so
+     * that a few close calls after an idle second bring the spin back */
+    const long long far = 2 * CACT_WORKER_SPIN_MAX_NS;
+    const long long gap = now - end < far ? now - end : far, old = cact_load(&cact_gap_ns);
+    cact_store(&cact_gap_ns, old == 0 || gap > old ? gap : old - (old - gap) / 4);
 }
 
 void cact_pool_set_wake_costs(long long signal_ns, long long latency_ns)
@@ -440,7 +534,7 @@ static void *cact_worker(void *arg)
         /* Wait for a new generation: spin a little, then sleep. */
         long long g = cact_load(&cact_gen);
         if (g == seen) {
-            const long long spin = cact_worker_spin_ns;
+            const long long spin = cact_worker_spin();
             const long long t0 = cact_now_ns();
             for (unsigned i = 1; (g = cact_load(&cact_gen)) == seen; i++) {
                 CACT_PAUSE();
@@ -593,7 +687,9 @@ static void cact_pool_run_owned(cact_chunk_fn fn, int nargs, char **args, ptrdif
     for (int s = 0; s < nslots; s++) {
         cact_store(&cact_slots[s].state, g << 8);
     }
-    cact_store(&cact_publish_ns, cact_now_ns());
+    const long long published = cact_now_ns();
+    cact_track_gap(published);
+    cact_store(&cact_publish_ns, published);
     cact_lock(&cact_mtx);
     cact_store(&cact_gen, g);
     if (cact_sleepers > 0 && cact_worth_waking(work_ns)) {
@@ -625,6 +721,7 @@ static void cact_pool_run_owned(cact_chunk_fn fn, int nargs, char **args, ptrdif
             cact_unlock(&cact_mtx);
         }
     }
+    cact_store(&cact_job_end_ns, cact_now_ns());
 }
 
 int cact_pool_workers(void) { return (int)cact_load(&cact_nworkers); }

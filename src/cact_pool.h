@@ -39,6 +39,8 @@ long long cact_pool_worker_chunks(void);
 
 /* For bench/: the spin bounds in ns (negative: unchanged). */
 void cact_pool_set_spin(long long worker_ns, long long done_ns);
+/* How long a worker spins after a job now, ns (0 in a serial build). */
+long long cact_pool_worker_spin_ns(void);
 
 /* Register the fork handler (0 on success, or where none is needed). */
 int cact_pool_install_fork_handler(void);

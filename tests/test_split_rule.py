@@ -212,7 +212,7 @@ def test_sleeping_workers_are_woken_only_for_enough_work(threads):
         before = _core.pool_stats()
         unwoken = 0
         for _ in range(5):
-            time.sleep(0.005)  # the worker's spin (20 us) is long over: asleep
+            time.sleep(0.005)  # the worker's spin (200 us at most) is over: asleep
             out = np.empty_like(x)
             cact.tanh(x, out=out)
             assert_bitwise(out, want)
@@ -230,3 +230,31 @@ def test_sleeping_workers_are_woken_only_for_enough_work(threads):
         assert_bitwise(out, want)
     finally:
         _core._set_wake_costs(0, 0)  # measured afresh from the next wake
+
+
+def test_worker_spin_follows_the_gap_between_calls(threads):
+    """src/cact_pool.c: a worker spins 20 us after a job, or twice the gap
+    the calls leave between one job's end and the next publishing when that
+    is at most 200 us: calls ~30 us apart make it spin longer than 20 us,
+    one long pause puts it back at once, and the results keep their bits."""
+    import time
+
+    threads(2)
+    x = np.random.default_rng(6).uniform(-8, 8, 200_000)
+    want = cact.tanh(x, out=np.empty_like(x))
+    out = np.empty_like(x)
+    spins = []
+    for _ in range(40):
+        t = time.perf_counter()
+        while time.perf_counter() - t < 30e-6:  # the caller's work between calls
+            pass
+        cact.tanh(x, out=out)
+        spins.append(_core.pool_stats()["worker_spin_ns"])
+    assert_bitwise(out, want)
+    assert all(20_000 <= s <= 200_000 for s in spins), spins
+    # a machine's hiccup makes a long gap that resets the estimate, so ask
+    # only that some of the later calls' spins grew past the floor
+    assert max(spins[10:]) > 20_000, spins
+    time.sleep(0.005)
+    cact.tanh(x, out=out)
+    assert _core.pool_stats()["worker_spin_ns"] == 20_000
