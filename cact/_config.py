@@ -156,7 +156,7 @@ def _config() -> dict:
         "CACT_ISA": os.environ.get("CACT_ISA", "(unset)"),
         # the loops' prefetch, set from the CPU's vendor (src/cact_common.h):
         # part of what a benchmark ran
-        "prefetch": ("short blocks, 2 KiB ahead (exp family, backward from y)"
+        "prefetch": ("short blocks, 2 KiB ahead (exp family, backward from y; float64 log_softmax_backward's rows)"
                      if _core._prefetch_short() else "1 KiB ahead of 1024-element blocks (exp family)"),
     }
 

@@ -1185,7 +1185,8 @@ def _prefetch_short(on=None):
     """Whether the contiguous loops prefetch in short blocks further ahead
     (the exp family's and every backward from y; on by default for Intel
     CPUs, see src/cact_common.h) rather than in the burst ahead of long
-    blocks (the exp family's only).  ``on`` sets it (for the tests and the
+    blocks (the exp family's only); with it, float64 log_softmax_backward
+    also prefetches each row's y (src/cact_softmax.h).  ``on`` sets it (for the tests and the
     benchmarks: the results are the same bits either way).  Returns the
     previous setting."""
     global cact_prefetch_short

@@ -130,6 +130,25 @@ def test_prefetch_forms_same_bits(isa, prefetch, dtype):
     assert _core._prefetch_short() == was
 
 
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_log_softmax_backward_prefetch_same_bits(isa, prefetch):
+    # float64 log_softmax_backward prefetches each row's y where the CPU
+    # takes the short-block form (src/cact_softmax.h): the same bits as a
+    # strided y, which never prefetches, for rows shorter and longer than
+    # the prefetched span (CACT_LSM_PREFETCH, 2048 doubles).
+    rng = np.random.default_rng(12)
+    was = _core._prefetch_short(prefetch)
+    try:
+        for cols in (1000, 2048, 5000):
+            y = cact.log_softmax(rng.standard_normal((6, cols)))
+            g = rng.standard_normal((6, cols))
+            got = cact.log_softmax_backward(g, y)
+            ys = np.repeat(y, 2, axis=1)[:, ::2]
+            np.testing.assert_array_equal(got, cact.log_softmax_backward(g, ys))
+    finally:
+        _core._prefetch_short(was)
+
+
 def test_levels_listed_and_best_chosen():
     names = [n for n, _ in LEVELS]
     assert names[0] == "baseline" and dict(LEVELS)["baseline"]
