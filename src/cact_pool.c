@@ -148,48 +148,6 @@ void cact_pool_run(cact_chunk_fn fn, int nargs, char **args, ptrdiff_t n, const 
     (void)work_ns;
     fn(args, n, dims, steps);
 }
-/* How long a worker spins after a job.  Calls that follow each other
- * closely (a loop of cact calls with a little NumPy between them: the
- * caller refilling an array of 10^5 floats takes 13-20 us) find the worker
- * still spinning if it spins as long as the gap between them, and a
- * sleeping worker costs a wake (on a 2-vCPU KVM guest of an Intel Xeon,
- * 20 us in the caller's futex call and 52-79 us until the worker's first
- * chunk, so that a float32 sigmoid of 10^5 elements ran on one thread: 73
- * us a call against 46-49 us with the worker spinning).  A long spin is not
- * free when the gap is long: right after a NumPy matmul on both cores
- * (128x1024 @ 1024x1024 float32) a worker spinning 150 us cost the step 120
- * us of OpenBLAS's time.  So the owner measures each gap from a job's end to
- * the next job's publishing, the estimate rising at once to a longer gap
- * and falling by a quarter towards a shorter one (it follows calls that
- * stay close together: from a long gap to a spin of 100 us in 5 calls; and
- * the first long gap puts it back), and the worker spins for twice the
- * estimate (a margin for the spread) when that is at most
- * CACT_WORKER_SPIN_MAX_NS, else for cact_worker_spin_ns, its floor too. */
-static long long cact_worker_spin(void)
-{
-    const long long floor = cact_worker_spin_ns, gap = cact_load(&cact_gap_ns);
-    if (gap > 0 && 2 * gap <= CACT_WORKER_SPIN_MAX_NS && 2 * gap > floor) {
-        return 2 * gap;
-    }
-    return floor;
-}
-
-long long cact_pool_worker_spin_ns(void) { return cact_worker_spin(); }
-
-/* The owner, at publishing: the gap since the previous job's end. */
-static void cact_track_gap(long long now)
-{
-    const long long end = cact_load(&cact_job_end_ns);
-    if (end <= 0 || now <= end) {
-        return;
-    }
-    /* a gap beyond twice the longest spin says only "long": held there, so
-     * that a few close calls after an idle second bring the spin back */
-    const long long far = 2 * CACT_WORKER_SPIN_MAX_NS;
-    const long long gap = now - end < far ? now - end : far, old = cact_load(&cact_gap_ns);
-    cact_store(&cact_gap_ns, old == 0 || gap > old ? gap : old - (old - gap) / 4);
-}
-
 void cact_pool_set_wake_costs(long long signal_ns, long long latency_ns)
 {
     (void)signal_ns;
