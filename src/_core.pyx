@@ -53,11 +53,9 @@ cdef extern from "cact_kernels.h" nogil:
     int cact_isa_set(int level)
     int cact_isa_get()
 
-cdef extern from "cact_common.h":
+cdef extern from "cact_common.h" nogil:
     int cact_prefetch_short
     int cact_prefetch_short_default()
-
-cdef extern from "cact_common.h" nogil:
     void cact_run(int kernel, int nargs, char **args, const ptrdiff_t *dims,
                   const ptrdiff_t *steps, ptrdiff_t work_per_item, ptrdiff_t core_span)
     void cact_run_rows(int kernel, int nargs, char **args, const ptrdiff_t *dims,
@@ -1186,9 +1184,9 @@ def _prefetch_short(on=None):
     (the exp family's and every backward from y; on by default for Intel
     CPUs, see src/cact_common.h) rather than in the burst ahead of long
     blocks (the exp family's only); with it, float64 log_softmax_backward
-    also prefetches each row's y (src/cact_softmax.h).  ``on`` sets it (for the tests and the
-    benchmarks: the results are the same bits either way).  Returns the
-    previous setting."""
+    also prefetches each row's y (src/cact_softmax.h).  ``on`` sets it (for
+    the tests and the benchmarks: the results are the same bits either
+    way).  Returns the previous setting."""
     global cact_prefetch_short
     previous = bool(cact_prefetch_short)
     if on is not None:

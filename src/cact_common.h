@@ -100,6 +100,7 @@ typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
  * for them, for the KVM guest above, where it measured 2.8x.) */
 #define CACT_LINE 64
 #define CACT_PREFETCH_AHEAD 1024
+#define CACT_BLOCK 1024
 /* The prefetch's form follows the CPU.  On an Intel Xeon (2 vCPUs under
  * KVM, AVX-512 level, one thread, C loops over the element functions, the
  * fastest of 8-60 runs) short blocks of CACT_SHORT_BLOCK elements (128: 8
@@ -129,15 +130,14 @@ typedef void (*cact_chunk_fn)(char **args, ptrdiff_t n, const ptrdiff_t *dims,
  * light loops do not prefetch, exactly as before.  A hint only: the
  * results are the same bits either way. */
 #define CACT_SHORT_BLOCK 128
+#define CACT_SHORT_AHEAD 2048
 /* Chunks shorter than CACT_SHORT_MIN elements (64 KiB of floats, data the
  * caller just wrote sits in its L1 or L2) take the other form: the short
  * blocks' prefetches cost float32 sigmoid's backward from y at 1000
  * elements in L1 242 -> 265 ns, float64's 256 -> 301. */
 #define CACT_SHORT_MIN 16384
-#define CACT_SHORT_AHEAD 2048
 extern volatile int cact_prefetch_short;
 int cact_prefetch_short_default(void);
-#define CACT_BLOCK 1024
 #if defined(__GNUC__) || defined(__clang__)
 #define CACT_PREFETCH(p, rw) __builtin_prefetch((p), (rw))
 #else
